@@ -1,0 +1,6 @@
+export * as schemas from "./schemas";
+export * from "./types";
+export * from "./errors";
+export * from "./duration";
+export * from "./issues";
+export { ROUTES, type RouteSpec } from "./routes";

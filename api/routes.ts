@@ -1,0 +1,63 @@
+import { z } from "zod";
+import * as s from "./schemas";
+
+/**
+ * The HTTP contract as data: the server registers exactly these routes, and
+ * /openapi.json is generated from them.
+ */
+export interface RouteSpec {
+  operationId: string;
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  url: string;
+  summary: string;
+  /** management: admin token or project key; gateway: any API key; public: none. */
+  auth: "admin" | "management" | "gateway" | "public";
+  body?: z.ZodType;
+  query?: z.ZodType;
+  response?: z.ZodType;
+  status: number;
+  idempotent?: boolean;
+}
+
+const P = "/v1/projects/:projectId";
+const route = (r: RouteSpec) => r;
+
+export const ROUTES = [
+  route({ operationId: "createProject", method: "POST", url: "/v1/projects", summary: "Create a project", auth: "admin", body: s.ProjectCreate, response: s.Project, status: 201, idempotent: true }),
+  route({ operationId: "listProjects", method: "GET", url: "/v1/projects", summary: "List projects", auth: "admin", response: s.listOf(s.Project), status: 200 }),
+  route({ operationId: "getProject", method: "GET", url: P, summary: "Get a project", auth: "management", response: s.Project, status: 200 }),
+  route({ operationId: "updateProject", method: "PATCH", url: P, summary: "Update a project", auth: "admin", body: s.ProjectPatch, response: s.Project, status: 200 }),
+  route({ operationId: "deleteProject", method: "DELETE", url: P, summary: "Delete an empty project", auth: "admin", status: 204 }),
+
+  route({ operationId: "createDeployment", method: "POST", url: `${P}/deployments`, summary: "Create a deployment", auth: "management", body: s.DeploymentCreate, response: s.Deployment, status: 201, idempotent: true }),
+  route({ operationId: "listDeployments", method: "GET", url: `${P}/deployments`, summary: "List deployments", auth: "management", response: s.listOf(s.Deployment), status: 200 }),
+  route({ operationId: "getDeployment", method: "GET", url: `${P}/deployments/:id`, summary: "Get a deployment", auth: "management", response: s.Deployment, status: 200 }),
+  route({ operationId: "updateDeployment", method: "PATCH", url: `${P}/deployments/:id`, summary: "Update a deployment", auth: "management", body: s.DeploymentPatch, response: s.Deployment, status: 200 }),
+  route({ operationId: "deleteDeployment", method: "DELETE", url: `${P}/deployments/:id`, summary: "Delete a deployment and its bindings", auth: "management", status: 204 }),
+
+  route({ operationId: "createApiKey", method: "POST", url: `${P}/api-keys`, summary: "Create an API key (its secret is in this response only)", auth: "management", body: s.ApiKeyCreate, response: s.ApiKeyCreated, status: 201, idempotent: true }),
+  route({ operationId: "listApiKeys", method: "GET", url: `${P}/api-keys`, summary: "List live API keys", auth: "management", response: s.listOf(s.ApiKey), status: 200 }),
+  route({ operationId: "getApiKey", method: "GET", url: `${P}/api-keys/:id`, summary: "Get an API key", auth: "management", response: s.ApiKey, status: 200 }),
+  route({ operationId: "updateApiKey", method: "PATCH", url: `${P}/api-keys/:id`, summary: "Update an API key's name, description, labels or lifetime", auth: "management", body: s.ApiKeyPatch, response: s.ApiKey, status: 200 }),
+  route({ operationId: "renewApiKey", method: "POST", url: `${P}/api-keys/:id/renew`, summary: "Renew a renewable API key", auth: "management", body: s.ApiKeyRenew, response: s.ApiKeyRenewed, status: 200 }),
+  route({ operationId: "revokeApiKey", method: "DELETE", url: `${P}/api-keys/:id`, summary: "Revoke an API key at once", auth: "management", status: 204 }),
+  route({ operationId: "listKeyDeployments", method: "GET", url: `${P}/api-keys/:id/deployments`, summary: "List a key's bindings", auth: "management", response: s.listOf(s.Binding), status: 200 }),
+  route({ operationId: "bindDeployment", method: "PUT", url: `${P}/api-keys/:id/deployments/:deploymentId`, summary: "Bind a key to a deployment (idempotent)", auth: "management", response: s.Binding, status: 200 }),
+  route({ operationId: "unbindDeployment", method: "DELETE", url: `${P}/api-keys/:id/deployments/:deploymentId`, summary: "Unbind a key from a deployment (idempotent)", auth: "management", status: 204 }),
+
+  route({ operationId: "createSecret", method: "POST", url: `${P}/secrets`, summary: "Create a secret (the value is never returned)", auth: "management", body: s.SecretCreate, response: s.Secret, status: 201, idempotent: true }),
+  route({ operationId: "listSecrets", method: "GET", url: `${P}/secrets`, summary: "List secrets' metadata", auth: "management", query: s.SecretListQuery, response: s.listOf(s.Secret), status: 200 }),
+  route({ operationId: "getSecret", method: "GET", url: `${P}/secrets/:id`, summary: "Get a secret's metadata", auth: "management", response: s.Secret, status: 200 }),
+  route({ operationId: "putSecretValue", method: "PUT", url: `${P}/secrets/:id/value`, summary: "Store a new value (a new version)", auth: "management", body: s.SecretValuePut, response: s.Secret, status: 200 }),
+  route({ operationId: "deleteSecret", method: "DELETE", url: `${P}/secrets/:id`, summary: "Delete a secret and every version of its value", auth: "management", status: 204 }),
+
+  route({ operationId: "listAudit", method: "GET", url: `${P}/audit`, summary: "The project's audit trail, newest first", auth: "management", query: s.AuditQuery, response: s.listOf(s.AuditEvent), status: 200 }),
+
+  route({ operationId: "chatCompletions", method: "POST", url: "/v1/chat/completions", summary: "OpenAI-shaped chat completion, gated by an API key", auth: "gateway", body: s.ChatCompletionRequest, response: s.ChatCompletion, status: 200 }),
+  route({ operationId: "inference", method: "POST", url: "/v1/inference", summary: "Inference call, gated by an API key", auth: "gateway", body: s.InferenceRequest, response: s.ChatCompletion, status: 200 }),
+
+  route({ operationId: "healthz", method: "GET", url: "/healthz", summary: "Liveness", auth: "public", response: s.Health, status: 200 }),
+  route({ operationId: "readyz", method: "GET", url: "/readyz", summary: "Readiness (database reachable)", auth: "public", response: s.Health, status: 200 }),
+] as const satisfies readonly RouteSpec[];
+
+export type OperationId = (typeof ROUTES)[number]["operationId"];

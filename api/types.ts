@@ -1,0 +1,22 @@
+import type { z } from "zod";
+import type * as s from "./schemas";
+
+export type Project = z.infer<typeof s.Project>;
+export type ProjectCreate = z.infer<typeof s.ProjectCreate>;
+export type ProjectPatch = z.infer<typeof s.ProjectPatch>;
+export type Deployment = z.infer<typeof s.Deployment>;
+export type DeploymentCreate = z.infer<typeof s.DeploymentCreate>;
+export type DeploymentPatch = z.infer<typeof s.DeploymentPatch>;
+export type ApiKey = z.infer<typeof s.ApiKey>;
+export type ApiKeyCreated = z.infer<typeof s.ApiKeyCreated>;
+export type ApiKeyRenewed = z.infer<typeof s.ApiKeyRenewed>;
+export type ApiKeyCreate = z.infer<typeof s.ApiKeyCreate>;
+export type ApiKeyPatch = z.infer<typeof s.ApiKeyPatch>;
+export type Binding = z.infer<typeof s.Binding>;
+export type UseCase = z.infer<typeof s.UseCase>;
+export type SecretCreate = z.infer<typeof s.SecretCreate>;
+export type Secret = z.infer<typeof s.Secret>;
+export type AuditEvent = z.infer<typeof s.AuditEvent>;
+export type ErrorBody = z.infer<typeof s.ErrorBody>;
+export type Scope = z.infer<typeof s.Scope>;
+export type DeploymentAccess = z.infer<typeof s.DeploymentAccess>;

@@ -1,0 +1,21 @@
+import { statusOfCode, type ErrorCode, type FieldIssue } from "../api";
+
+/** An error the client caused or may act on: answered with its code, never logged as a fault. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: FieldIssue[],
+    status?: number,
+  ) {
+    super(message);
+    this.status = status ?? statusOfCode(code);
+  }
+
+  body() {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+  }
+}
+
+export const notFound = (what: string) => new ApiError("not_found", `${what} not found`);

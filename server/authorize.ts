@@ -1,0 +1,23 @@
+import type { RouteSpec } from "../api";
+import { ApiError } from "./api-error";
+import type { Principal, Services } from "./context";
+import { constantTimeEqual } from "./crypto/keyring";
+import { presentedCredential, verifyApiKey } from "./verify-key";
+
+/** Who is calling a management route, and whether they may call this one. */
+export async function authorize(
+  services: Services,
+  adminToken: string,
+  spec: Pick<RouteSpec, "auth">,
+  headers: Record<string, string | string[] | undefined>,
+  params: Record<string, string>,
+): Promise<Principal> {
+  const credential = presentedCredential(headers, false);
+  if (!credential) throw new ApiError("missing_key", "send the admin token or a project-scope key as Authorization: Bearer <token>");
+  if (constantTimeEqual(credential, adminToken)) return { kind: "admin" };
+  const key = await verifyApiKey(services, credential);
+  if (key.scope !== "project") throw new ApiError("scope_forbidden", "inference keys cannot manage anything; use a project-scope key or the admin token");
+  if (spec.auth === "admin") throw new ApiError("forbidden", "this operation needs the admin token");
+  if (params.projectId !== key.project_id) throw new ApiError("forbidden", "a project key can only manage its own project");
+  return { kind: "key", keyId: key.id, projectId: key.project_id };
+}

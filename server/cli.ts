@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { join } from "node:path";
+import { homedir } from "node:os";
+import { parseArgs } from "node:util";
+import { startServer } from "./index";
+
+const USAGE = `usage: keyplane-server [--port N] [--host H] [--data-dir DIR] [--database-url postgres://...]
+
+  --port          port to listen on (default 8420, or $PORT)
+  --host          address to bind (default 127.0.0.1)
+  --data-dir      where the SQLite database, master key and admin token live
+                  (default $KEYPLANE_DATA_DIR or ~/.keyplane)
+  --database-url  use PostgreSQL instead of SQLite (default $KEYPLANE_DATABASE_URL);
+                  every replica needs the same KEYPLANE_MASTER_KEY and KEYPLANE_ADMIN_TOKEN
+
+environment: KEYPLANE_ADMIN_TOKEN (else one is generated into the data dir),
+             KEYPLANE_MASTER_KEY (else one is generated into the data dir)`;
+
+async function main() {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        "data-dir": { type: "string" },
+        "database-url": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    console.error(`keyplane-server: ${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = Number(values.port ?? process.env.PORT ?? 8420);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`keyplane-server: --port must be a port number\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const server = await startServer({
+    port,
+    host: values.host ?? "127.0.0.1",
+    dataDir: values["data-dir"] ?? process.env.KEYPLANE_DATA_DIR ?? join(homedir(), ".keyplane"),
+    databaseUrl: values["database-url"] ?? process.env.KEYPLANE_DATABASE_URL,
+  });
+  // The token's location, never the token: logs are read by many.
+  console.error(`keyplane-server listening on ${server.url} (admin token: ${server.adminTokenSource})`);
+  const stop = async (signal: string) => {
+    server.app.log.info({ signal }, "shutting down");
+    await server.close();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((e) => {
+  console.error(`keyplane-server: ${(e as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,48 @@
+import { createHmac, randomBytes, randomInt } from "node:crypto";
+
+// kp_ + 32 random base62 characters + 6 checksum characters. The checksum lets the
+// server refuse a mistyped or made-up key without a database lookup, and lets
+// secret scanners recognise a leaked key by its shape.
+const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const PREFIX = "kp_";
+const BODY_LENGTH = 32;
+const CHECKSUM_LENGTH = 6;
+const KEY_RE = new RegExp(`^${PREFIX}[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH}}$`);
+
+function base62(bytes: Buffer, length: number): string {
+  let n = BigInt("0x" + bytes.toString("hex"));
+  let out = "";
+  for (let i = 0; i < length; i++) {
+    out = ALPHABET[Number(n % 62n)] + out;
+    n /= 62n;
+  }
+  return out;
+}
+
+function checksum(body: string): string {
+  // A plain (unkeyed) digest: anyone may check the shape, only the server can check the key.
+  const digest = createHmac("sha256", "keyplane-key-checksum").update(body).digest();
+  return base62(digest.subarray(0, 8), CHECKSUM_LENGTH);
+}
+
+export function generateApiKey(): string {
+  let body = "";
+  for (let i = 0; i < BODY_LENGTH; i++) body += ALPHABET[randomInt(62)];
+  return PREFIX + body + checksum(body);
+}
+
+/** True when the text has the key format and a matching checksum. */
+export function isWellFormedApiKey(text: string): boolean {
+  if (!KEY_RE.test(text)) return false;
+  const body = text.slice(PREFIX.length, PREFIX.length + BODY_LENGTH);
+  return checksum(body) === text.slice(PREFIX.length + BODY_LENGTH);
+}
+
+export function truncateApiKey(key: string): string {
+  return `${PREFIX}••••••••${key.slice(-4)}`;
+}
+
+/** Random token for the generated admin credential (not an API key: no checksum). */
+export function generateAdminToken(): string {
+  return "kpadmin_" + base62(randomBytes(32), 43);
+}

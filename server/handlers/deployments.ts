@@ -1,0 +1,92 @@
+import type { Deployment } from "../../api";
+import type { DeploymentRow } from "../store/schema";
+import { ApiError, notFound } from "../api-error";
+import { recordAudit } from "../audit";
+import { iso, type RequestContext } from "../context";
+import { newId } from "../ids";
+import { isUniqueViolation } from "../store/database";
+import { findProject } from "./projects";
+
+export const toDeployment = (r: DeploymentRow): Deployment => ({
+  id: r.id,
+  projectId: r.project_id,
+  name: r.name,
+  model: r.model,
+  status: r.status,
+  upstreamUrl: r.upstream_url,
+  createdAt: iso(r.created_at),
+  updatedAt: iso(r.updated_at),
+});
+
+export async function findDeployment(ctx: RequestContext, id: string): Promise<DeploymentRow> {
+  const row = await ctx.db
+    .selectFrom("deployments")
+    .selectAll()
+    .where("id", "=", id)
+    .where("project_id", "=", ctx.params.projectId)
+    .executeTakeFirst();
+  if (!row) throw notFound(`deployment ${id}`);
+  return row;
+}
+
+export const deploymentHandlers = {
+  async createDeployment(ctx: RequestContext) {
+    await findProject(ctx, ctx.params.projectId);
+    const now = ctx.now();
+    const row: DeploymentRow = {
+      id: newId("dep"),
+      project_id: ctx.params.projectId,
+      name: ctx.body.name,
+      model: ctx.body.model,
+      status: ctx.body.status ?? "running",
+      upstream_url: ctx.body.upstreamUrl ?? null,
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await ctx.db.insertInto("deployments").values(row).execute();
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new ApiError("name_taken", `a deployment named ${row.name} already exists in this project`, [{ path: "name", message: "is taken" }]);
+      throw e;
+    }
+    await recordAudit(ctx.db, ctx.principal, now, { projectId: row.project_id, action: "deployment.create", targetType: "deployment", targetId: row.id, details: { name: row.name, model: row.model } });
+    return toDeployment(row);
+  },
+
+  async listDeployments(ctx: RequestContext) {
+    await findProject(ctx, ctx.params.projectId);
+    const rows = await ctx.db.selectFrom("deployments").selectAll().where("project_id", "=", ctx.params.projectId).orderBy("created_at").orderBy("id").execute();
+    return { items: rows.map(toDeployment) };
+  },
+
+  async getDeployment(ctx: RequestContext) {
+    return toDeployment(await findDeployment(ctx, ctx.params.id));
+  },
+
+  async updateDeployment(ctx: RequestContext) {
+    const row = await findDeployment(ctx, ctx.params.id);
+    const now = ctx.now();
+    const next: DeploymentRow = {
+      ...row,
+      model: ctx.body.model ?? row.model,
+      status: ctx.body.status ?? row.status,
+      upstream_url: ctx.body.upstreamUrl === undefined ? row.upstream_url : ctx.body.upstreamUrl,
+      updated_at: now,
+    };
+    await ctx.db
+      .updateTable("deployments")
+      .set({ model: next.model, status: next.status, upstream_url: next.upstream_url, updated_at: now })
+      .where("id", "=", row.id)
+      .execute();
+    await recordAudit(ctx.db, ctx.principal, now, { projectId: row.project_id, action: "deployment.update", targetType: "deployment", targetId: row.id, details: { fields: Object.keys(ctx.body) } });
+    return toDeployment(next);
+  },
+
+  async deleteDeployment(ctx: RequestContext) {
+    const row = await findDeployment(ctx, ctx.params.id);
+    await ctx.db.deleteFrom("bindings").where("deployment_id", "=", row.id).execute();
+    await ctx.db.deleteFrom("deployments").where("id", "=", row.id).execute();
+    await recordAudit(ctx.db, ctx.principal, ctx.now(), { projectId: row.project_id, action: "deployment.delete", targetType: "deployment", targetId: row.id, details: { name: row.name } });
+    return undefined;
+  },
+};

@@ -1,0 +1,98 @@
+import { fieldIssues, schemas, type Secret } from "../../api";
+import type { SecretRow } from "../store/schema";
+import { ApiError, notFound } from "../api-error";
+import { recordAudit } from "../audit";
+import { iso, principalName, type RequestContext } from "../context";
+import { newId } from "../ids";
+import { isUniqueViolation } from "../store/database";
+import { findProject } from "./projects";
+
+const toSecret = (r: SecretRow): Secret => ({
+  id: r.id,
+  projectId: r.project_id,
+  name: r.name,
+  description: r.description,
+  useCase: r.use_case,
+  version: r.version,
+  createdAt: iso(r.created_at),
+  createdBy: r.created_by,
+  updatedAt: iso(r.updated_at),
+  updatedBy: r.updated_by,
+});
+
+async function findSecret(ctx: RequestContext, id: string): Promise<SecretRow> {
+  const row = await ctx.db.selectFrom("secrets").selectAll().where("id", "=", id).where("project_id", "=", ctx.params.projectId).executeTakeFirst();
+  if (!row) throw notFound(`secret ${id}`);
+  return row;
+}
+
+async function storeValue(ctx: RequestContext, secretId: string, version: number, value: unknown, at: number) {
+  // The id and version are bound into the ciphertext: a row copied elsewhere does not decrypt.
+  const ciphertext = ctx.keyring.encrypt(JSON.stringify(value), `${secretId}:${version}`);
+  await ctx.db.insertInto("secret_versions").values({ secret_id: secretId, version, ciphertext, created_at: at }).execute();
+}
+
+export const secretHandlers = {
+  async createSecret(ctx: RequestContext) {
+    await findProject(ctx, ctx.params.projectId);
+    const now = ctx.now();
+    const who = principalName(ctx.principal);
+    const row: SecretRow = {
+      id: newId("sec"),
+      project_id: ctx.params.projectId,
+      name: ctx.body.name,
+      description: ctx.body.description ?? "",
+      use_case: ctx.body.useCase,
+      version: 1,
+      created_at: now,
+      created_by: who,
+      updated_at: now,
+      updated_by: who,
+    };
+    try {
+      await ctx.db.insertInto("secrets").values(row).execute();
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new ApiError("name_taken", `a secret named ${row.name} already exists in this project`, [{ path: "name", message: "is taken" }]);
+      throw e;
+    }
+    await storeValue(ctx, row.id, 1, ctx.body.value, now);
+    await recordAudit(ctx.db, ctx.principal, now, { projectId: row.project_id, action: "secret.create", targetType: "secret", targetId: row.id, details: { name: row.name, useCase: row.use_case } });
+    return toSecret(row);
+  },
+
+  async listSecrets(ctx: RequestContext) {
+    await findProject(ctx, ctx.params.projectId);
+    let q = ctx.db.selectFrom("secrets").selectAll().where("project_id", "=", ctx.params.projectId);
+    if (ctx.query.useCase) q = q.where("use_case", "=", ctx.query.useCase);
+    if (ctx.query.search) q = q.where("name", "like", `%${ctx.query.search.replace(/[%_\\]/g, "")}%`);
+    const rows = await q.orderBy("name").execute();
+    return { items: rows.map(toSecret) };
+  },
+
+  async getSecret(ctx: RequestContext) {
+    return toSecret(await findSecret(ctx, ctx.params.id));
+  },
+
+  async putSecretValue(ctx: RequestContext) {
+    const row = await findSecret(ctx, ctx.params.id);
+    const parsed = schemas.SECRET_VALUE_SCHEMAS[row.use_case].safeParse(ctx.body.value);
+    if (!parsed.success) {
+      throw new ApiError("invalid_request", `the value does not fit use case ${row.use_case}`, fieldIssues(parsed.error, "value"));
+    }
+    const now = ctx.now();
+    const version = row.version + 1;
+    const who = principalName(ctx.principal);
+    await storeValue(ctx, row.id, version, parsed.data, now);
+    await ctx.db.updateTable("secrets").set({ version, updated_at: now, updated_by: who }).where("id", "=", row.id).execute();
+    await recordAudit(ctx.db, ctx.principal, now, { projectId: row.project_id, action: "secret.put_value", targetType: "secret", targetId: row.id, details: { version } });
+    return toSecret({ ...row, version, updated_at: now, updated_by: who });
+  },
+
+  async deleteSecret(ctx: RequestContext) {
+    const row = await findSecret(ctx, ctx.params.id);
+    await ctx.db.deleteFrom("secret_versions").where("secret_id", "=", row.id).execute();
+    await ctx.db.deleteFrom("secrets").where("id", "=", row.id).execute();
+    await recordAudit(ctx.db, ctx.principal, ctx.now(), { projectId: row.project_id, action: "secret.delete", targetType: "secret", targetId: row.id, details: { name: row.name } });
+    return undefined;
+  },
+};

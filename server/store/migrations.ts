@@ -1,0 +1,123 @@
+import { Kysely, Migrator, sql, type Migration } from "kysely";
+import type { Dialect } from "./database";
+
+// Migrations live in code so the server binary carries them; they run on start.
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const bigint = "bigint" as const;
+  return {
+    "0001_initial": {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable("projects")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("name", "text", (c) => c.notNull().unique())
+          .addColumn("description", "text", (c) => c.notNull())
+          .addColumn("created_at", bigint, (c) => c.notNull())
+          .addColumn("updated_at", bigint, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("deployments")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("model", "text", (c) => c.notNull())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("upstream_url", "text")
+          .addColumn("created_at", bigint, (c) => c.notNull())
+          .addColumn("updated_at", bigint, (c) => c.notNull())
+          .addUniqueConstraint("deployments_project_name", ["project_id", "name"])
+          .execute();
+        await db.schema
+          .createTable("api_keys")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("description", "text", (c) => c.notNull())
+          .addColumn("labels", "text", (c) => c.notNull())
+          .addColumn("scope", "text", (c) => c.notNull())
+          .addColumn("deployment_access", "text", (c) => c.notNull())
+          .addColumn("key_hash", "text", (c) => c.notNull().unique())
+          .addColumn("last4", "text", (c) => c.notNull())
+          .addColumn("created_at", bigint, (c) => c.notNull())
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addColumn("expires_at", bigint)
+          .addColumn("max_expires_at", bigint)
+          .addColumn("ttl_seconds", bigint)
+          .addColumn("explicit_max_ttl_seconds", bigint)
+          .addColumn("renewable", "integer", (c) => c.notNull())
+          .addColumn("num_uses", bigint, (c) => c.notNull())
+          .addColumn("uses", bigint, (c) => c.notNull())
+          .addColumn("last_used_at", bigint)
+          .addColumn("revoked_at", bigint)
+          .execute();
+        await db.schema.createIndex("api_keys_project").on("api_keys").columns(["project_id", "created_at"]).execute();
+        await db.schema
+          .createTable("bindings")
+          .addColumn("api_key_id", "text", (c) => c.notNull())
+          .addColumn("deployment_id", "text", (c) => c.notNull())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("created_at", bigint, (c) => c.notNull())
+          .addPrimaryKeyConstraint("bindings_pk", ["api_key_id", "deployment_id"])
+          .execute();
+        await db.schema.createIndex("bindings_deployment").on("bindings").column("deployment_id").execute();
+        await db.schema
+          .createTable("secrets")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("description", "text", (c) => c.notNull())
+          .addColumn("use_case", "text", (c) => c.notNull())
+          .addColumn("version", "integer", (c) => c.notNull())
+          .addColumn("created_at", bigint, (c) => c.notNull())
+          .addColumn("created_by", "text", (c) => c.notNull())
+          .addColumn("updated_at", bigint, (c) => c.notNull())
+          .addColumn("updated_by", "text", (c) => c.notNull())
+          .addUniqueConstraint("secrets_project_name", ["project_id", "name"])
+          .execute();
+        await db.schema
+          .createTable("secret_versions")
+          .addColumn("secret_id", "text", (c) => c.notNull())
+          .addColumn("version", "integer", (c) => c.notNull())
+          .addColumn("ciphertext", "text", (c) => c.notNull())
+          .addColumn("created_at", bigint, (c) => c.notNull())
+          .addPrimaryKeyConstraint("secret_versions_pk", ["secret_id", "version"])
+          .execute();
+        await db.schema
+          .createTable("audit")
+          .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) =>
+            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn("project_id", "text")
+          .addColumn("at", bigint, (c) => c.notNull())
+          .addColumn("principal", "text", (c) => c.notNull())
+          .addColumn("action", "text", (c) => c.notNull())
+          .addColumn("target_type", "text", (c) => c.notNull())
+          .addColumn("target_id", "text", (c) => c.notNull())
+          .addColumn("details", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("audit_project").on("audit").columns(["project_id", "id"]).execute();
+        await db.schema
+          .createTable("idempotency")
+          .addColumn("scope", "text", (c) => c.notNull())
+          .addColumn("idem_key", "text", (c) => c.notNull())
+          .addColumn("request_hash", "text", (c) => c.notNull())
+          .addColumn("status", "integer", (c) => c.notNull())
+          .addColumn("response", "text", (c) => c.notNull())
+          .addColumn("created_at", bigint, (c) => c.notNull())
+          .addPrimaryKeyConstraint("idempotency_pk", ["scope", "idem_key"])
+          .execute();
+      },
+    },
+  };
+}
+
+export async function migrate(db: Kysely<any>, dialect: Dialect): Promise<void> {
+  const all = migrations(dialect);
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => all } });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName;
+    throw new Error(`database migration ${failed ?? ""} failed: ${(error as Error).message ?? error}`);
+  }
+  void sql;
+}

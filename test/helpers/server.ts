@@ -1,0 +1,53 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import axios, { type AxiosInstance } from "axios";
+import { startServer, type RunningServer } from "../../server";
+import { freshPostgresDatabase } from "./postgres";
+
+export type DialectName = "sqlite" | "postgres";
+export const DIALECTS: DialectName[] = ["sqlite", "postgres"];
+
+export interface TestServer extends RunningServer {
+  dataDir: string;
+  databaseUrl?: string;
+  dump(): string;
+  /** Advance the injected clock. */
+  clock: { now: number; advance(ms: number): void };
+  admin: AxiosInstance;
+  http: AxiosInstance;
+}
+
+export const ADMIN_TOKEN = "test-admin-token-0123456789";
+
+export async function startTestServer(dialect: DialectName, opts: { logger?: boolean | Record<string, unknown> } = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), "keyplane-test-"));
+  const pgdb = dialect === "postgres" ? await freshPostgresDatabase() : undefined;
+  const clock = { now: Date.now(), advance(ms: number) { this.now += ms; } };
+  const server = await startServer({
+    port: 0,
+    dataDir,
+    databaseUrl: pgdb?.url,
+    env: { KEYPLANE_ADMIN_TOKEN: ADMIN_TOKEN },
+    now: () => clock.now,
+    logger: opts.logger ?? false,
+  });
+  const http = axios.create({ baseURL: server.url, validateStatus: () => true });
+  const admin = axios.create({ baseURL: server.url, validateStatus: () => true, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const { readFileSync } = await import("node:fs");
+  return {
+    ...server,
+    dataDir,
+    databaseUrl: pgdb?.url,
+    clock,
+    http,
+    admin,
+    dump: () => (pgdb ? pgdb.dump() : readFileSync(join(dataDir, "keyplane.db")).toString("latin1") + readWal(dataDir)),
+  };
+}
+
+function readWal(dataDir: string): string {
+  const { existsSync, readFileSync } = require("node:fs");
+  const wal = join(dataDir, "keyplane.db-wal");
+  return existsSync(wal) ? readFileSync(wal).toString("latin1") : "";
+}

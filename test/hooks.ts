@@ -1,0 +1,8 @@
+import { stopPostgres } from "./helpers/postgres";
+
+// Root hooks: one PostgreSQL cluster serves the whole run and stops at its end.
+export const mochaHooks = {
+  afterAll() {
+    stopPostgres();
+  },
+};
