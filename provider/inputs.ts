@@ -1,0 +1,64 @@
+import { z } from "zod";
+import { schemas as s } from "../api";
+
+// What each resource accepts in a Pulumi program: the api/ building blocks, plus the
+// Pulumi-only fields (project ids, renewBefore, rotationTrigger). One schema per kind,
+// used by `check` to name bad fields before any API call.
+
+const ProjectRef = z.string().min(1, "is required: pass a keyplane.Project's id");
+/** Stack-config connection the SDK forwards as a secret input; never from the serialized provider. */
+const Connection = z.object({ endpoint: z.string().optional(), token: z.string().optional() }).optional();
+
+export const ProjectInputs = z.strictObject({ name: s.Slug, description: s.Description.optional(), __connection: Connection });
+
+export const DeploymentInputs = z.strictObject({
+  project: ProjectRef,
+  name: s.Slug,
+  model: z.string().min(1).max(256),
+  status: s.DeploymentStatus.optional(),
+  upstreamUrl: z.url({ protocol: /^https?$/ }).optional(),
+  __connection: Connection,
+});
+
+export const ApiKeyInputs = z
+  .strictObject({
+    project: ProjectRef,
+    name: s.KeyName,
+    description: s.Description.optional(),
+    labels: s.Labels.optional(),
+    scope: s.Scope.optional(),
+    deploymentAccess: s.DeploymentAccess.optional(),
+    ttl: s.Duration.optional(),
+    expiresAt: s.Timestamp.optional(),
+    renewable: z.boolean().optional(),
+    explicitMaxTtl: s.Duration.optional(),
+    numUses: z.number().int().min(0, "must be 0 (unlimited) or more").max(1_000_000_000).optional(),
+    renewBefore: s.Duration.optional(),
+    rotationTrigger: z.string().max(1024).optional(),
+    __connection: Connection,
+  })
+  .refine((k) => !(k.ttl !== undefined && k.expiresAt !== undefined), { path: ["expiresAt"], message: "set ttl or expiresAt, not both" })
+  .refine((k) => k.renewBefore === undefined || k.renewable === true, { path: ["renewBefore"], message: "needs renewable: true" });
+
+export const BindingInputs = z.strictObject({
+  project: ProjectRef,
+  apiKey: z.string().min(1, "is required: pass a keyplane.ApiKey's keyId"),
+  deployment: z.string().min(1, "is required: pass a keyplane.Deployment's id"),
+  __connection: Connection,
+});
+
+export const SecretInputs = z
+  .strictObject({
+    project: ProjectRef,
+    name: s.SecretName,
+    description: s.Description.optional(),
+    useCase: s.UseCase,
+    value: z.record(z.string(), z.unknown()),
+    __connection: Connection,
+  })
+  .superRefine((secret, ctx) => {
+    const shape = s.SECRET_VALUE_SCHEMAS[secret.useCase]?.safeParse(secret.value);
+    if (shape && !shape.success) {
+      for (const issue of shape.error.issues) ctx.addIssue({ code: "custom", path: ["value", ...issue.path.map(String)], message: issue.message });
+    }
+  });

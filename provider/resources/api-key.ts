@@ -1,0 +1,107 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { parseDuration, schemas, type ApiKey, type ApiKeyCreated } from "../../api";
+import { changedFields, checkInputs, compact } from "../check";
+import { clientFor } from "../connect";
+import { ApiKeyInputs } from "../inputs";
+
+const path = (project: string, id = "") => `/v1/projects/${project}/api-keys${id ? `/${id}` : ""}`;
+
+const REPLACE_ON = ["project", "scope", "deploymentAccess", "numUses", "explicitMaxTtl", "renewable", "rotationTrigger"] as const;
+const UPDATE_ON = ["name", "description", "labels", "ttl", "requestedExpiresAt"] as const;
+
+/** State keeps the program's inputs (for diffs) beside what the server says. */
+function outputs(inputs: any, key: ApiKey, secret: string) {
+  const { expiresAt: requestedExpiresAt, ...rest } = inputs;
+  return compact({
+    ...rest,
+    requestedExpiresAt,
+    keyId: key.id,
+    secret,
+    truncated: key.truncated,
+    createdAt: key.createdAt,
+    expiresAt: key.expiresAt,
+    maxExpiresAt: key.maxExpiresAt,
+    status: key.status,
+  });
+}
+
+type RenewalNeed = "none" | "renew" | "replace";
+
+/** Inside renewBefore of its expiry, a key is renewed; when renewal can go no further, replaced. */
+export function renewalNeed(state: { renewBefore?: string; renewable?: boolean; expiresAt?: string | null; maxExpiresAt?: string | null }, now = Date.now()): RenewalNeed {
+  if (!state.renewBefore || !state.renewable || !state.expiresAt) return "none";
+  const window = (parseDuration(state.renewBefore) ?? 0) * 1000;
+  const expiresAt = Date.parse(state.expiresAt);
+  if (expiresAt - now > window) return "none";
+  if (state.maxExpiresAt && Date.parse(state.maxExpiresAt) <= expiresAt) return "replace";
+  return "renew";
+}
+
+export const provider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds, news) {
+    return checkInputs(ApiKeyInputs, news);
+  },
+
+  async diff(_id, olds, news) {
+    const next = { ...news, requestedExpiresAt: news.expiresAt };
+    const replaces: string[] = changedFields(olds, next, REPLACE_ON);
+    const changed = changedFields(olds, next, [...UPDATE_ON, "renewBefore"]).map((f) => (f === "requestedExpiresAt" ? "expiresAt" : f));
+    const need = renewalNeed({ ...olds, renewBefore: news.renewBefore, renewable: news.renewable });
+    if (need === "renew") changed.push("expiresAt");
+    if (need === "replace") replaces.push("expiresAt");
+    const changes = [...new Set([...replaces, ...changed])];
+    return { changes: changes.length > 0, replaces, detailedDiff: undefined, deleteBeforeReplace: false, stables: ["keyId", "secret", "truncated", "createdAt", "project", "scope", "deploymentAccess"] };
+  },
+
+  async create(inputs) {
+    const body = {
+      name: inputs.name,
+      description: inputs.description,
+      labels: inputs.labels,
+      scope: inputs.scope,
+      deploymentAccess: inputs.deploymentAccess,
+      ttl: inputs.ttl,
+      expiresAt: inputs.expiresAt,
+      renewable: inputs.renewable,
+      explicitMaxTtl: inputs.explicitMaxTtl,
+      numUses: inputs.numUses,
+    };
+    const key = await clientFor(inputs).create<ApiKeyCreated>(path(inputs.project), body, schemas.ApiKeyCreated);
+    return { id: key.id, outs: outputs(inputs, key, key.secret) };
+  },
+
+  async read(id, props) {
+    const key = await clientFor(props).find<ApiKey>({ method: "GET", path: path(props.project, id), response: schemas.ApiKey });
+    if (!key) return {};
+    // The secret is never served again: it survives from state.
+    const outs = compact({ ...outputs({ ...props, expiresAt: props.requestedExpiresAt }, key, props.secret), name: key.name, description: key.description || undefined, labels: Object.keys(key.labels).length ? key.labels : props.labels });
+    return { id, props: outs };
+  },
+
+  async update(id, olds, news) {
+    const client = clientFor(news);
+    const next = { ...news, requestedExpiresAt: news.expiresAt };
+    const patch: Record<string, unknown> = {};
+    for (const f of changedFields(olds, next, UPDATE_ON)) {
+      if (f === "requestedExpiresAt") {
+        if (news.expiresAt !== undefined) patch.expiresAt = news.expiresAt;
+      } else if (f === "ttl") {
+        patch.ttl = news.ttl ?? "0";
+      } else {
+        patch[f] = news[f] ?? (f === "labels" ? {} : "");
+      }
+    }
+    let key: ApiKey | undefined;
+    if (Object.keys(patch).length) key = await client.call<ApiKey>({ method: "PATCH", path: path(news.project, id), body: patch, response: schemas.ApiKey });
+    if (renewalNeed({ ...olds, ...(key ?? {}), renewBefore: news.renewBefore, renewable: news.renewable }) === "renew") {
+      key = await client.call<ApiKey>({ method: "POST", path: `${path(news.project, id)}/renew`, body: {}, response: schemas.ApiKeyRenewed });
+    }
+    key ??= await client.call<ApiKey>({ method: "GET", path: path(news.project, id), response: schemas.ApiKey });
+    return { outs: outputs(news, key, olds.secret) };
+  },
+
+  async delete(id, props) {
+    // Destroy revokes: the key stops working at once.
+    await clientFor(props).find({ method: "DELETE", path: path(props.project, id) });
+  },
+};

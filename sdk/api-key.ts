@@ -1,0 +1,71 @@
+import * as pulumi from "@pulumi/pulumi";
+import { connectionInput } from "./connection";
+import { providerShim } from "./shim";
+
+export interface ApiKeyArgs {
+  /** The project's id (`project.id`). Changing it replaces the key. */
+  project: pulumi.Input<string>;
+  /** Display name (not unique). Defaults to the resource name. Updated in place. */
+  name?: pulumi.Input<string>;
+  /** Free text. Updated in place. */
+  description?: pulumi.Input<string>;
+  /** String labels for workload and cost attribution, e.g. `{ team: "search", purpose: "ci" }`. Updated in place. */
+  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** "inference" (default): call deployments. "project": also manage this project. Changing it replaces the key. */
+  scope?: pulumi.Input<"inference" | "project">;
+  /** "bound" (default): only deployments bound with a DeploymentBinding (none bound: no access). "all": every deployment of the project. Replaces. */
+  deploymentAccess?: pulumi.Input<"bound" | "all">;
+  /** Lifetime from creation, e.g. "24h", "30d", "1h30m"; "0" never expires. Not with expiresAt. Changing it moves the expiry in place. */
+  ttl?: pulumi.Input<string>;
+  /** Absolute expiry, ISO 8601. Not with ttl. Updated in place. */
+  expiresAt?: pulumi.Input<string>;
+  /** Whether the key may be renewed (default false). Replaces. */
+  renewable?: pulumi.Input<boolean>;
+  /** Renewal never passes creation + this duration, e.g. "90d". Replaces. */
+  explicitMaxTtl?: pulumi.Input<string>;
+  /** Gateway calls the key may make; 0 (default) is unlimited. Replaces. */
+  numUses?: pulumi.Input<number>;
+  /** With renewable: when the key is this close to expiry, `pulumi up` renews it in place (or replaces it at its explicitMaxTtl). */
+  renewBefore?: pulumi.Input<string>;
+  /** Any string; changing it rotates the key: a new key is created before the old one is revoked. */
+  rotationTrigger?: pulumi.Input<string>;
+}
+
+/** An API key for the gateway. Its `secret` is a Pulumi secret output, shown by the server only once. */
+export class ApiKey extends pulumi.dynamic.Resource {
+  static readonly __pulumiType = "pulumi-nodejs:dynamic/keyplane:ApiKey";
+  /** The key's id on the server. */
+  declare readonly keyId: pulumi.Output<string>;
+  /** The key itself (`kp_…`): a secret output. */
+  declare readonly secret: pulumi.Output<string>;
+  /** Display form, `kp_••••••••` and the last 4 characters. */
+  declare readonly truncated: pulumi.Output<string>;
+  declare readonly createdAt: pulumi.Output<string>;
+  /** Current expiry; null never expires. */
+  declare readonly expiresAt: pulumi.Output<string | null>;
+  declare readonly project: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+
+  constructor(name: string, args: ApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      providerShim("api-key"),
+      name,
+      {
+        ...args,
+        name: args.name ?? name,
+        keyId: undefined,
+        secret: undefined,
+        truncated: undefined,
+        createdAt: undefined,
+        expiresAt: args.expiresAt,
+        __connection: connectionInput(),
+      },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "secret"] },
+      "keyplane",
+      "ApiKey",
+    );
+    // The server id never changes in place; taking it from `id` keeps it known while an
+    // update is previewed, so bindings that use it are not shown as replaced.
+    (this as { keyId: pulumi.Output<string> }).keyId = this.id;
+  }
+}

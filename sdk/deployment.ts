@@ -1,0 +1,37 @@
+import * as pulumi from "@pulumi/pulumi";
+import { connectionInput } from "./connection";
+import { providerShim } from "./shim";
+
+export interface DeploymentArgs {
+  /** The project's id (`project.id`). Changing it replaces the deployment. */
+  project: pulumi.Input<string>;
+  /** Deployment slug, unique in the project; gateway callers send it as `model`. Defaults to the resource name. Changing it replaces. */
+  name?: pulumi.Input<string>;
+  /** The model served, e.g. "meta-llama/Llama-3-8B". Updated in place. */
+  model: pulumi.Input<string>;
+  /** "running" (default) or "stopped"; a stopped deployment answers 403 deployment_not_running. */
+  status?: pulumi.Input<"running" | "stopped">;
+  /** Where the gateway forwards allowed calls (http/https). Unset: the reference echo model answers. */
+  upstreamUrl?: pulumi.Input<string>;
+}
+
+/** A model deployment that keys can be bound to. */
+export class Deployment extends pulumi.dynamic.Resource {
+  static readonly __pulumiType = "pulumi-nodejs:dynamic/keyplane:Deployment";
+  declare readonly project: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly model: pulumi.Output<string>;
+  declare readonly status: pulumi.Output<string>;
+  declare readonly createdAt: pulumi.Output<string>;
+
+  constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      providerShim("deployment"),
+      name,
+      { ...args, name: args.name ?? name, createdAt: undefined, __connection: connectionInput() },
+      opts,
+      "keyplane",
+      "Deployment",
+    );
+  }
+}

@@ -1,0 +1,180 @@
+import { strict as assert } from "node:assert";
+import { startTestServer, type TestServer } from "../helpers/server";
+import { newStack, requirePulumi, writeProgram } from "../helpers/pulumi";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+/** Every file the file:// backend wrote (the stack, its history and backups), as one text. */
+function stateFiles(dir: string): string {
+  let out = "";
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    out += statSync(p).isDirectory() ? stateFiles(p) : readFileSync(p, "latin1");
+  }
+  return out;
+}
+
+const PROGRAM = `
+const pulumi = require("@pulumi/pulumi");
+const keyplane = require("keyplane");
+const config = new pulumi.Config();
+const project = new keyplane.Project("proj", { name: config.require("projectName") });
+const a = new keyplane.Deployment("dep-a", { project: project.id, model: "llama-3-8b" });
+const b = new keyplane.Deployment("dep-b", { project: project.id, model: "llama-3-70b" });
+const k1 = new keyplane.ApiKey("k1", { project: project.id, ttl: "30d", rotationTrigger: config.get("rotation") || "1", labels: { team: "search" } });
+const k2 = new keyplane.ApiKey("k2", { project: project.id, ttl: "1h", renewable: true, explicitMaxTtl: "30d", renewBefore: config.get("renewBefore") });
+const k3 = new keyplane.ApiKey("k3", { project: project.id, ttl: "7d" });
+new keyplane.DeploymentBinding("k1-a", { project: project.id, apiKey: k1.keyId, deployment: a.id });
+new keyplane.DeploymentBinding("k2-b", { project: project.id, apiKey: k2.keyId, deployment: b.id });
+new keyplane.DeploymentBinding("k3-a", { project: project.id, apiKey: k3.keyId, deployment: a.id });
+new keyplane.DeploymentBinding("k3-b", { project: project.id, apiKey: k3.keyId, deployment: b.id });
+const hf = new keyplane.Secret("hf-token", { project: project.id, useCase: "huggingface", value: { token: config.requireSecret("hfToken") } });
+new keyplane.Secret("s3-creds", { project: project.id, useCase: "s3", value: { accessKeyId: "AKIAE2EKEYID", secretAccessKey: "E2ES3SECRETVALUE", region: "us-east-1" } });
+new keyplane.Secret("registry", { project: project.id, useCase: "image-pull", value: { registry: "ghcr.io", username: "bot", password: "E2EPULLSECRETVALUE" } });
+new keyplane.Secret("misc", { project: project.id, useCase: "generic", value: { data: { API_TOKEN: "E2EGENERICSECRETVALUE" } } });
+module.exports = {
+  projectId: project.id,
+  depA: a.id, depB: b.id,
+  k1Id: k1.keyId, k1Secret: k1.secret, k2Id: k2.keyId, k2Secret: k2.secret, k2Expires: k2.expiresAt, k3Id: k3.keyId, k3Secret: k3.secret,
+  hfId: hf.id, hfVersion: hf.version,
+};
+`;
+
+describe("end to end with the real Pulumi CLI", function () {
+  this.timeout(600_000);
+  let server: TestServer;
+  let stack: Stack;
+  let outs: Record<string, any>;
+  let stateDir: string;
+  const seenKeys: string[] = [];
+
+  const refresh = async () => {
+    const o = await stack.outputs();
+    outs = Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.value]));
+    for (const k of ["k1Secret", "k2Secret", "k3Secret"]) if (outs[k]) seenKeys.push(outs[k]);
+  };
+  const call = (key: string, model: string) =>
+    server.http.post("/v1/chat/completions", { model, messages: [{ role: "user", content: "hi" }] }, { headers: { authorization: `Bearer ${key}` } });
+
+  before(async function () {
+    const bin = requirePulumi(this);
+    server = await startTestServer("sqlite");
+    const dir = writeProgram("keyplane-e2e", PROGRAM);
+    stateDir = join(dir, ".state");
+    stack = await newStack(bin, dir, { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+    await stack.setConfig("projectName", { value: "e2e-project" });
+    await stack.setConfig("hfToken", { value: "hf_E2EHFSECRETVALUE", secret: true });
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  it("1. up creates everything; keys work exactly where bound", async () => {
+    const up = await stack.up({ onOutput: () => undefined });
+    assert.equal(up.summary.result, "succeeded");
+    await refresh();
+    assert.match(outs.k1Secret, /^kp_/);
+    assert.equal((await call(outs.k1Secret, "dep-a")).status, 200);
+    assert.equal((await call(outs.k1Secret, "dep-b")).status, 403);
+    assert.equal((await call(outs.k2Secret, "dep-b")).status, 200);
+    assert.equal((await call(outs.k2Secret, "dep-a")).status, 403);
+    assert.equal((await call(outs.k3Secret, "dep-a")).status, 200);
+    assert.equal((await call(outs.k3Secret, "dep-b")).status, 200);
+    const secrets = await server.admin.get(`/v1/projects/${outs.projectId}/secrets`);
+    assert.deepEqual(secrets.data.items.map((s: any) => s.useCase).sort(), ["generic", "huggingface", "image-pull", "s3"]);
+  });
+
+  it("2. an unchanged program previews with no changes", async () => {
+    const pre = await stack.preview();
+    const changes = Object.entries(pre.changeSummary).filter(([op, n]) => op !== "same" && n > 0);
+    assert.deepEqual(changes, []);
+  });
+
+  it("3. rotation replaces one key create-before-delete, nothing else", async () => {
+    const oldKey = outs.k1Secret;
+    await stack.setConfig("rotation", { value: "2" });
+    const pre = await stack.preview();
+    assert.equal(pre.changeSummary.replace, 2, JSON.stringify(pre.changeSummary)); // the key and its binding
+    const events: string[] = [];
+    const up = await stack.up({ onEvent: (e) => e.resOutputsEvent && events.push(`${e.resOutputsEvent.metadata.op}:${e.resOutputsEvent.metadata.urn.split("::").pop()}`) });
+    assert.equal(up.summary.result, "succeeded");
+    assert.equal(up.summary.resourceChanges?.replace, 2);
+    const created = events.indexOf("create-replacement:k1");
+    const deleted = events.indexOf("delete-replaced:k1");
+    assert.ok(created >= 0 && deleted > created, `create before delete: ${events.join(", ")}`);
+    await refresh();
+    assert.notEqual(outs.k1Secret, oldKey);
+    assert.equal((await call(outs.k1Secret, "dep-a")).status, 200);
+    const old = await call(oldKey, "dep-a");
+    assert.equal(old.status, 401);
+    assert.equal(old.data.error.code, "revoked_key");
+  });
+
+  it("4. renewal inside renewBefore updates in place and keeps the secret", async () => {
+    const before = { secret: outs.k2Secret, expires: Date.parse(outs.k2Expires) };
+    server.clock.advance(30 * 60_000);
+    await stack.setConfig("renewBefore", { value: "2h" });
+    const pre = await stack.preview({ diff: true });
+    assert.equal(pre.changeSummary.update, 1, pre.stdout);
+    assert.ok(!pre.changeSummary.replace, pre.stdout);
+    const up = await stack.up();
+    assert.equal(up.summary.resourceChanges?.update, 1);
+    await refresh();
+    assert.equal(outs.k2Secret, before.secret);
+    assert.ok(Date.parse(outs.k2Expires) > before.expires, `${outs.k2Expires} moved past ${new Date(before.expires).toISOString()}`);
+    assert.equal((await call(outs.k2Secret, "dep-b")).status, 200);
+  });
+
+  it("5. a key deleted out of band is noticed by refresh and recreated by up", async () => {
+    const oldId = outs.k3Id;
+    assert.equal((await server.admin.delete(`/v1/projects/${outs.projectId}/api-keys/${oldId}`)).status, 204);
+    const r = await stack.refresh();
+    assert.equal(r.summary.result, "succeeded");
+    const up = await stack.up();
+    assert.ok((up.summary.resourceChanges?.create ?? 0) >= 1, JSON.stringify(up.summary.resourceChanges));
+    await refresh();
+    assert.notEqual(outs.k3Id, oldId);
+    assert.equal((await call(outs.k3Secret, "dep-a")).status, 200);
+  });
+
+  it("6. a new secret value is an in-place update to a new version", async () => {
+    await stack.setConfig("hfToken", { value: "hf_E2EHFSECRETVALUE_v2", secret: true });
+    const up = await stack.up();
+    assert.equal(up.summary.resourceChanges?.update, 1 + 1, JSON.stringify(up.summary.resourceChanges)); // the secret, and k2's renewal
+    await refresh();
+    assert.equal(outs.hfVersion, 2);
+  });
+
+  it("8. state at rest (and every backup of it) holds no key, secret value or token in clear", async () => {
+    const state = stateFiles(stateDir);
+    assert.ok(state.includes("e2e-project") && state.includes("ciphertext"), "the state is there and has encrypted secrets");
+    for (const k of seenKeys) assert.ok(!state.includes(k), `a key secret is in state: …${state.slice(Math.max(0, state.indexOf(k) - 300), state.indexOf(k))}`);
+    for (const v of ["E2EHFSECRETVALUE", "E2ES3SECRETVALUE", "E2EPULLSECRETVALUE", "E2EGENERICSECRETVALUE", server.adminToken]) assert.ok(!state.includes(v), `${v.slice(0, 6)}… is in state`);
+  });
+
+  it("7. destroy revokes every key and removes every secret and the project", async () => {
+    const keys = [outs.k1Secret, outs.k2Secret, outs.k3Secret];
+    const d = await stack.destroy();
+    assert.equal(d.summary.result, "succeeded");
+    for (const k of keys) assert.equal((await call(k, "dep-a")).status, 401);
+    assert.equal((await server.admin.get(`/v1/projects/${outs.projectId}`)).status, 404);
+    assert.equal((await server.admin.get(`/v1/projects/${outs.projectId}/secrets/${outs.hfId}`)).status, 404);
+  });
+
+  it("9. bad input fails preview naming the field, and creates nothing", async function () {
+    const dir = writeProgram("keyplane-bad", `
+const keyplane = require("keyplane");
+const p = new keyplane.Project("bad-proj", { name: "bad-input-project" });
+new keyplane.Secret("s", { project: p.id, name: "Bad_Name", useCase: "generic", value: { data: { a: "b" } } });
+`);
+    const bin = requirePulumi(this);
+    const bad = await newStack(bin, dir, { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+    let output = "";
+    await assert.rejects(bad.preview({ onOutput: (o) => (output += o) }));
+    assert.match(output, /name/);
+    assert.match(output, /must be 2-253 characters/);
+    const projects = await server.admin.get("/v1/projects");
+    assert.ok(!projects.data.items.some((p: any) => p.name === "bad-input-project"));
+  });
+});

@@ -1,0 +1,52 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+
+export const REPO_ROOT = resolve(__dirname, "../../..");
+
+/** The Pulumi CLI's directory, or why there is none. */
+export function findPulumiCli(): { dir?: string; why?: string } {
+  try {
+    const out = execFileSync("bash", [join(REPO_ROOT, "scripts/install-pulumi.sh"), "--print-bin-dir"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    return { dir: out };
+  } catch (e: any) {
+    return { why: `no Pulumi CLI: ${String(e.stderr || e.message).trim()}` };
+  }
+}
+
+/** Skip (locally) or fail (CI=true) when the CLI is missing, with the reason. */
+export function requirePulumi(ctx: Mocha.Context): string {
+  const cli = findPulumiCli();
+  if (cli.dir) return cli.dir;
+  if (process.env.CI) throw new Error(cli.why);
+  console.warn(`\n  !!! SKIPPING end-to-end tests: ${cli.why}\n`);
+  ctx.skip();
+}
+
+/** A program directory (Pulumi.yaml + index.js) that resolves keyplane and @pulumi/pulumi from this checkout. */
+export function writeProgram(name: string, source: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `keyplane-e2e-${name}-`));
+  writeFileSync(join(dir, "Pulumi.yaml"), `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n`);
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name, main: "index.js" }));
+  writeFileSync(join(dir, "index.js"), source);
+  symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+export async function newStack(binDir: string, workDir: string, env: Record<string, string>): Promise<Stack> {
+  const state = join(workDir, ".state");
+  mkdirSync(state, { recursive: true });
+  const envVars = {
+    PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+    PULUMI_BACKEND_URL: `file://${state}`,
+    PULUMI_HOME: join(workDir, ".pulumi-home"),
+    PULUMI_SKIP_UPDATE_CHECK: "1",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    PATH: `${binDir}:${process.env.PATH}`,
+    ...env,
+  };
+  process.env.PATH = envVars.PATH;
+  return LocalWorkspace.createOrSelectStack({ stackName: "e2e", workDir }, { envVars });
+}
