@@ -1,0 +1,121 @@
+import { strict as assert } from "node:assert";
+import { createServer, type Socket } from "node:net";
+import { provider as apiKey, renewalNeed } from "../../provider/resources/api-key";
+import { provider as project } from "../../provider/resources/project";
+import { provider as deployment } from "../../provider/resources/deployment";
+import { provider as binding } from "../../provider/resources/binding";
+import { provider as secret } from "../../provider/resources/secret";
+import { KeyplaneClient } from "../../provider/client";
+import { resolveConnection } from "../../provider/config";
+import { schemas } from "../../api";
+import { startTestServer, type TestServer } from "../helpers/server";
+
+describe("providers called directly against a real server", function () {
+  let s: TestServer;
+  let projectId: string;
+  let depId: string;
+  const savedEnv = { ...process.env };
+  before(async () => {
+    s = await startTestServer("sqlite");
+    process.env.KEYPLANE_ENDPOINT = s.url;
+    process.env.KEYPLANE_TOKEN = s.adminToken;
+    const p = await project.create!({ name: "prov-test" });
+    projectId = p.id;
+    depId = (await deployment.create!({ project: projectId, name: "dep", model: "m" })).id;
+  });
+  after(async () => {
+    process.env = savedEnv;
+    await s.close();
+  });
+
+  it("check names each bad field before any API call", async () => {
+    const table: [any, Record<string, unknown>, string][] = [
+      [secret, { project: "p", name: "Bad_Name", useCase: "generic", value: { data: { a: "b" } } }, "name"],
+      [apiKey, { project: "p", name: "k", ttl: "5 days" }, "ttl"],
+      [apiKey, { project: "p", name: "k", ttl: "1h", expiresAt: "2030-01-01T00:00:00Z" }, "expiresAt"],
+      [secret, { project: "p", name: "pull", useCase: "image-pull", value: { dockerConfigJson: "{}" } }, "value.dockerConfigJson"],
+      [apiKey, { project: "p", name: "k", numUses: -1 }, "numUses"],
+      [apiKey, { project: "p", name: "k", renewBefore: "1h" }, "renewBefore"],
+      [deployment, { project: "p", name: "d", model: "m", upstreamUrl: "ftp://x" }, "upstreamUrl"],
+      [project, { name: "UPPER" }, "name"],
+    ];
+    const calls = s.app.server.connections;
+    void calls;
+    for (const [p, inputs, field] of table) {
+      const r = await p.check({}, inputs);
+      assert.ok(r.failures?.some((f: any) => f.property === field), `${JSON.stringify(inputs)} -> ${JSON.stringify(r.failures)}`);
+    }
+    const unknown = await apiKey.check!({}, { project: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", name: "k" });
+    assert.equal(unknown.failures, undefined, "values unknown at preview are not judged");
+  });
+
+  it("creates, reads, updates, renews and deletes a key; diff decides replacement", async () => {
+    const inputs = { project: projectId, name: "k", ttl: "1h", renewable: true, explicitMaxTtl: "2h", renewBefore: "2h" };
+    const created = await apiKey.create!(inputs);
+    assert.match(created.outs.secret, /^kp_/);
+    const read = await apiKey.read!(created.id, created.outs);
+    assert.equal(read.props.secret, created.outs.secret, "the secret survives reads");
+    let d = await apiKey.diff!(created.id, read.props, { ...inputs, rotationTrigger: "2" });
+    assert.deepEqual(d.replaces, ["rotationTrigger"]);
+    d = await apiKey.diff!(created.id, read.props, { ...inputs, name: "renamed" });
+    assert.ok(d.changes && d.replaces!.length === 0);
+    d = await apiKey.diff!(created.id, read.props, { ...inputs, renewBefore: "10m" });
+    assert.equal(d.changes, true, "renewBefore changed");
+    assert.equal(renewalNeed({ ...read.props, renewBefore: "2h" }), "renew", "inside the window");
+    const updated = await apiKey.update!(created.id, read.props, { ...inputs, name: "renamed" });
+    assert.equal(updated.outs!.name, "renamed");
+    assert.equal(updated.outs!.secret, created.outs.secret);
+    assert.ok(Date.parse(updated.outs!.expiresAt) >= Date.parse(created.outs.expiresAt), "renewed in the same update");
+    const atMax = await apiKey.create!({ ...inputs, explicitMaxTtl: "1h" });
+    assert.equal(renewalNeed(atMax.outs), "replace", "at its explicitMaxTtl a key cannot be renewed: it is replaced");
+    d = await apiKey.diff!(atMax.id, atMax.outs, { ...inputs, explicitMaxTtl: "1h" });
+    assert.deepEqual(d.replaces, ["expiresAt"]);
+    await apiKey.delete!(created.id, updated.outs);
+    assert.deepEqual(await apiKey.read!(created.id, updated.outs), {}, "read after delete: gone");
+  });
+
+  it("binds, notices an out-of-band unbind, and secrets update by version", async () => {
+    const key = await apiKey.create!({ project: projectId, name: "b" });
+    const b = await binding.create!({ project: projectId, apiKey: key.id, deployment: depId });
+    assert.equal(b.id, `${key.id}/${depId}`);
+    assert.equal((await binding.read!(b.id, b.outs)).id, b.id);
+    await s.admin.delete(`/v1/projects/${projectId}/api-keys/${key.id}/deployments/${depId}`);
+    assert.deepEqual(await binding.read!(b.id, b.outs), {});
+    const sec = await secret.create!({ project: projectId, name: "tok", useCase: "huggingface", value: { token: "hf_x" } });
+    const up = await secret.update!(sec.id, sec.outs, { ...sec.outs, value: { token: "hf_y" } });
+    assert.equal(up.outs!.version, 2);
+    const sd = await secret.diff!(sec.id, up.outs, { ...up.outs, useCase: "generic" });
+    assert.deepEqual(sd.replaces, ["useCase"]);
+  });
+
+  it("retries a create after a connection reset and makes exactly one key", async () => {
+    // A proxy that drops the first request's connection after forwarding it: the
+    // server did the work, the client saw ECONNRESET and must not make a second key.
+    let first = true;
+    const target = new URL(s.url);
+    const proxy = createServer((client: Socket) => {
+      const upstream = require("node:net").connect(Number(target.port), target.hostname);
+      const drop = first;
+      first = false;
+      client.pipe(upstream);
+      upstream.on("data", (chunk: Buffer) => (drop ? client.destroy() : client.write(chunk)));
+      upstream.on("end", () => client.end());
+      client.on("error", () => upstream.destroy());
+      upstream.on("error", () => client.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const port = (proxy.address() as any).port;
+    const client = new KeyplaneClient({ endpoint: `http://127.0.0.1:${port}`, token: s.adminToken }, { backoffMs: 10 });
+    const before = (await s.admin.get(`/v1/projects/${projectId}/api-keys`)).data.items.length;
+    const key: any = await client.create(`/v1/projects/${projectId}/api-keys`, { name: "retried" }, schemas.ApiKeyCreated);
+    proxy.close();
+    const after = (await s.admin.get(`/v1/projects/${projectId}/api-keys`)).data.items;
+    assert.equal(after.length, before + 1);
+    assert.equal(after.filter((k: any) => k.name === "retried").length, 1);
+    assert.equal(after.find((k: any) => k.name === "retried").id, key.id);
+  });
+
+  it("says which settings are missing when there is no connection", () => {
+    assert.throws(() => resolveConnection(undefined, {}), /keyplane:endpoint.*KEYPLANE_ENDPOINT.*keyplane:token.*KEYPLANE_TOKEN/);
+  });
+});
