@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as k8s from "@pulumi/kubernetes";
-import type { SecretUseCase, SecretValue } from "./secret";
+import type { SecretUseCase, SecretValue, SecretValueInput } from "./secret";
 
 /** The Kubernetes form of a secret value: type and conventional keys (HF_TOKEN, AWS_ACCESS_KEY_ID, .dockerconfigjson). */
 export function kubernetesSecretData(useCase: SecretUseCase, value: SecretValue): { type: string; stringData: Record<string, string> } {
@@ -33,7 +33,7 @@ export function kubernetesSecretData(useCase: SecretUseCase, value: SecretValue)
 
 export interface KubernetesSecretArgs {
   useCase: pulumi.Input<SecretUseCase>;
-  value: pulumi.Input<SecretValue>;
+  value: pulumi.Input<SecretValueInput>;
   /** Kubernetes object name; defaults to the resource name. */
   name?: pulumi.Input<string>;
   namespace?: pulumi.Input<string>;

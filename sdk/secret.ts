@@ -12,6 +12,15 @@ export type SecretValue =
   | { registry: string; username: string; password: string }
   | { data: Record<string, string> };
 
+type Inputs<T> = { [K in keyof T]: T[K] extends Record<string, string> ? pulumi.Input<Record<string, pulumi.Input<string>>> : pulumi.Input<T[K]> };
+/** SecretValue whose fields may be Pulumi inputs (e.g. `config.requireSecret("hfToken")`). */
+export type SecretValueInput =
+  | Inputs<{ token: string }>
+  | Inputs<{ accessKeyId: string; secretAccessKey: string; region?: string; endpoint?: string }>
+  | Inputs<{ dockerConfigJson: string }>
+  | Inputs<{ registry: string; username: string; password: string }>
+  | Inputs<{ data: Record<string, string> }>;
+
 export interface SecretArgs {
   /** The project's id. Changing it replaces the secret. */
   project: pulumi.Input<string>;
@@ -24,7 +33,7 @@ export interface SecretArgs {
    * `{dockerConfigJson}` or `{registry, username, password}`; generic `{data: {...}}`.
    * Stored encrypted by the server and never returned. A new value is an in-place update (a new version).
    */
-  value: pulumi.Input<SecretValue>;
+  value: pulumi.Input<SecretValueInput>;
   /** Free text. Replaces (the server keeps it with the first version). */
   description?: pulumi.Input<string>;
 }
