@@ -227,13 +227,16 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server grpc.ServerStre
 	}
 	args := []string{runner}
 	if req.GetKind() == "analyzer" {
+		// run-policy-pack takes <engine-address> <policy pack directory>.
 		args = append(args, req.GetArgs()...)
+		args = append(args, dir)
 	} else {
 		args = append(args, dir)
 		args = append(args, req.GetArgs()...)
 	}
 	cmd := exec.CommandContext(server.Context(), "node", args...)
-	cmd.Dir = filepath.Clean(req.GetPwd())
+	// Plugins (policy packs read their package.json) run in their own directory.
+	cmd.Dir = filepath.Clean(dir)
 	cmd.Env = append(req.GetEnv(), typescriptEnv(req.GetInfo())...)
 	if len(req.GetEnv()) == 0 {
 		cmd.Env = append(os.Environ(), typescriptEnv(req.GetInfo())...)
