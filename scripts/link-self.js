@@ -11,4 +11,3 @@ try {
   /* no link yet */
 }
 fs.symlinkSync("..", link, "dir");
-fs.chmodSync(path.join(root, "dist", "server", "cli.js"), 0o755);

@@ -17,6 +17,7 @@ import { projectHandlers } from "./handlers/projects";
 import { secretHandlers } from "./handlers/secrets";
 import { forgetExpiredAnswers, idempotencyClaim, storeAnswer, storedAnswer } from "./idempotency";
 import { Metrics } from "./metrics";
+import { UseSpender } from "./use-spender";
 import { openApiDocument } from "./openapi";
 import { isUniqueViolation, type Store } from "./store/database";
 
@@ -52,14 +53,19 @@ function parseOrThrow(schema: z.ZodType | undefined, value: unknown, where: "bod
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const services: Services = { db: options.store.db, keyring: options.keyring, now: options.now ?? Date.now };
+  const services: Services = {
+    db: options.store.db,
+    keyring: options.keyring,
+    now: options.now ?? Date.now,
+    spender: new UseSpender(options.store.db, options.store.dialect === "sqlite"),
+  };
   const metrics = new Metrics();
   const app = Fastify({
     logger:
       options.logger === false
         ? false
         : {
-            level: "info",
+            level: process.env.KEYPLANE_LOG_LEVEL ?? "info",
             redact: { paths: ["req.headers.authorization", 'req.headers["x-api-key"]', "req.headers.cookie"], censor: "[redacted]" },
             ...(typeof options.logger === "object" ? options.logger : {}),
           },

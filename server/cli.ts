@@ -50,7 +50,7 @@ async function main() {
   // The token's location, never the token: logs are read by many.
   console.error(`keyplane-server listening on ${server.url} (admin token: ${server.adminTokenSource})`);
   const stop = async (signal: string) => {
-    server.app.log.info({ signal }, "shutting down");
+    console.error(`keyplane-server: ${signal}, shutting down`);
     await server.close();
     process.exit(0);
   };

@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./store/schema";
 import type { Keyring } from "./crypto/keyring";
+import type { UseSpender } from "./use-spender";
 
 export type Principal = { kind: "admin" } | { kind: "key"; keyId: string; projectId: string };
 
@@ -11,6 +12,7 @@ export interface Services {
   db: Kysely<Database>;
   keyring: Keyring;
   now: () => number;
+  spender: UseSpender;
 }
 
 export interface RequestContext extends Services {

@@ -1,7 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { ApiError } from "./api-error";
 import type { Services } from "./context";
-import { presentedCredential, verifyApiKey } from "./verify-key";
+import { isWellFormedApiKey } from "./crypto/api-key-format";
+import type { Kysely } from "kysely";
+import type { Database } from "./store/schema";
+import { reusableQuery } from "./store/reusable-query";
+import { presentedCredential, refuseUnlessActive } from "./verify-key";
 
 export interface GatewayResult {
   status: number;
@@ -50,39 +54,46 @@ async function callUpstream(url: string, body: unknown): Promise<GatewayResult> 
   }
 }
 
+const lookupCall = reusableQuery(
+  (db: Kysely<Database>, p: { model: string; keyHash: string }) =>
+    db
+      .selectFrom("api_keys as k")
+      .leftJoin("deployments as d", (join) => join.onRef("d.project_id", "=", "k.project_id").on("d.name", "=", p.model))
+      .select((eb) => [
+        "k.id",
+        "k.scope",
+        "k.deployment_access",
+        "k.expires_at",
+        "k.num_uses",
+        "k.uses",
+        "k.revoked_at",
+        "d.id as dep_id",
+        "d.name as dep_name",
+        "d.status as dep_status",
+        "d.upstream_url as dep_upstream_url",
+        eb.exists(eb.selectFrom("bindings as b").select("b.api_key_id").whereRef("b.api_key_id", "=", "k.id").whereRef("b.deployment_id", "=", "d.id")).as("bound"),
+      ])
+      .where("k.key_hash", "=", p.keyHash),
+  ["model", "keyHash"],
+);
+
 /** Gate an inference call: key, deployment, binding, status, then spend one use atomically. */
 export async function handleGateway(services: Services, headers: Record<string, string | string[] | undefined>, body: any): Promise<GatewayResult> {
   const credential = presentedCredential(headers, true);
   if (!credential) throw new ApiError("missing_key", "send an API key as Authorization: Bearer <key> or x-api-key");
-  const key = await verifyApiKey(services, credential);
-  const deployment = await services.db
-    .selectFrom("deployments")
-    .select(["id", "name", "status", "upstream_url"])
-    .where("project_id", "=", key.project_id)
-    .where("name", "=", body.model)
-    .executeTakeFirst();
-  if (!deployment) throw new ApiError("model_not_found", `no deployment named ${body.model} in this key's project`);
-  if (key.deployment_access === "bound" && key.scope !== "project") {
-    const bound = await services.db
-      .selectFrom("bindings")
-      .select("api_key_id")
-      .where("api_key_id", "=", key.id)
-      .where("deployment_id", "=", deployment.id)
-      .executeTakeFirst();
-    if (!bound) throw new ApiError("deployment_not_bound", `this key is not bound to deployment ${deployment.name}`);
+  if (!isWellFormedApiKey(credential)) throw new ApiError("invalid_key", "the key is not a valid keyplane key");
+  // One round trip on the hot path: the key, the deployment it names and whether they are bound.
+  const row = (await lookupCall(services.db, { model: String(body.model), keyHash: services.keyring.hashApiKey(credential) })).rows[0];
+  const key = refuseUnlessActive(row, services.now());
+  if (!key.dep_id) throw new ApiError("model_not_found", `no deployment named ${body.model} in this key's project`);
+  const deployment = { name: key.dep_name!, status: key.dep_status!, upstream_url: key.dep_upstream_url };
+  if (key.deployment_access === "bound" && key.scope !== "project" && !Number(key.bound)) {
+    throw new ApiError("deployment_not_bound", `this key is not bound to deployment ${deployment.name}`);
   }
   if (deployment.status !== "running") throw new ApiError("deployment_not_running", `deployment ${deployment.name} is stopped`);
   const now = services.now();
   if (key.num_uses > 0) {
-    // One conditional UPDATE: exact under concurrency on one process or many on one database.
-    const spent = await services.db
-      .updateTable("api_keys")
-      .set((eb) => ({ uses: eb("uses", "+", 1), last_used_at: now }))
-      .where("id", "=", key.id)
-      .where("revoked_at", "is", null)
-      .whereRef("uses", "<", "num_uses")
-      .executeTakeFirst();
-    if (Number(spent.numUpdatedRows) === 0) throw new ApiError("exhausted_key", "this key has used all of its numUses");
+    if (!(await services.spender.spend(key.id, now))) throw new ApiError("exhausted_key", "this key has used all of its numUses");
   }
   if (deployment.upstream_url) return callUpstream(deployment.upstream_url, body);
   return { status: 200, body: echoCompletion(deployment.name, body, now) };

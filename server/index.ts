@@ -31,7 +31,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const env = options.env ?? process.env;
   const master = loadMasterKey(options.dataDir, env.KEYPLANE_MASTER_KEY);
   const admin = loadAdminToken(options.dataDir, env.KEYPLANE_ADMIN_TOKEN);
-  const store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
+  let log: ((err: Error) => void) | undefined;
+  const store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, onPoolError: (err) => log?.(err) });
   const app = await buildApp({
     store,
     keyring: new Keyring(master.key),
@@ -40,6 +41,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger: options.logger,
     version: require("../../package.json").version,
   });
+  log = (err) => app.log.warn({ err: { message: err.message } }, "database connection dropped; the pool will reconnect");
   const address = await app.listen({ port: options.port ?? 8420, host: options.host ?? "127.0.0.1" });
   app.log.info({ store: store.dialect, location: store.location, masterKey: master.source, adminToken: admin.source }, "keyplane server ready");
   let closed = false;

@@ -14,8 +14,13 @@ const REFUSALS = {
 export async function verifyApiKey(services: Services, presented: string): Promise<ApiKeyRow> {
   if (!isWellFormedApiKey(presented)) throw new ApiError("invalid_key", "the key is not a valid keyplane key");
   const row = await services.db.selectFrom("api_keys").selectAll().where("key_hash", "=", services.keyring.hashApiKey(presented)).executeTakeFirst();
+  return refuseUnlessActive(row, services.now());
+}
+
+/** The 401 a missing, revoked, expired or spent key gets; the row itself when it may be used. */
+export function refuseUnlessActive<T extends Pick<ApiKeyRow, "revoked_at" | "expires_at" | "num_uses" | "uses">>(row: T | undefined, now: number): T {
   if (!row) throw new ApiError("invalid_key", "the key is not a valid keyplane key");
-  const status = keyStatus(row, services.now());
+  const status = keyStatus(row, now);
   if (status !== "active") throw new ApiError(REFUSALS[status][0], REFUSALS[status][1]);
   return row;
 }

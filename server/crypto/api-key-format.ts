@@ -22,7 +22,9 @@ function base62(bytes: Buffer, length: number): string {
 function checksum(body: string): string {
   // A plain (unkeyed) digest: anyone may check the shape, only the server can check the key.
   const digest = createHmac("sha256", "keyplane-key-checksum").update(body).digest();
-  return base62(digest.subarray(0, 8), CHECKSUM_LENGTH);
+  let out = "";
+  for (let i = 0; i < CHECKSUM_LENGTH; i++) out += ALPHABET[digest[i] % 62];
+  return out;
 }
 
 export function generateApiKey(): string {

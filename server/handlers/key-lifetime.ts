@@ -78,7 +78,7 @@ export function renewedExpiry(row: ApiKeyRow, now: number, increment: string | u
 
 export type KeyStatus = "active" | "expired" | "exhausted" | "revoked";
 
-export function keyStatus(row: ApiKeyRow, now: number): KeyStatus {
+export function keyStatus(row: Pick<ApiKeyRow, "revoked_at" | "expires_at" | "num_uses" | "uses">, now: number): KeyStatus {
   if (row.revoked_at !== null) return "revoked";
   if (row.expires_at !== null && row.expires_at <= now) return "expired";
   if (row.num_uses > 0 && row.uses >= row.num_uses) return "exhausted";

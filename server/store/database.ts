@@ -5,6 +5,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Database } from "./schema";
 import { migrate } from "./migrations";
+import { withCachedStatements } from "./cached-statements";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -22,6 +23,8 @@ pg.types.setTypeParser(20, (v) => Number(v));
 export interface StoreOptions {
   dataDir: string;
   databaseUrl?: string;
+  /** Told of connections the database dropped while idle. */
+  onPoolError?: (err: Error) => void;
   /** PostgreSQL pool size per server process. */
   poolSize?: number;
 }
@@ -29,6 +32,9 @@ export interface StoreOptions {
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    // An idle connection dropped by the database (restart, failover) must not take the process down;
+    // the pool replaces it and the next query reconnects.
+    pool.on("error", (err) => options.onPoolError?.(err));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     await migrate(db, "postgres");
     const url = new URL(options.databaseUrl);
@@ -38,11 +44,14 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = join(options.dataDir, "keyplane.db");
   const sqlite = new SqliteDatabase(file);
+  // One server owns an SQLite data dir (several replicas need PostgreSQL). Exclusive locking
+  // refuses a second server on the same file and spares every read its file-lock system calls.
+  sqlite.pragma("locking_mode = EXCLUSIVE");
   sqlite.pragma("journal_mode = WAL");
   // FULL: an acknowledged write survives a crash of the process or of the machine.
   sqlite.pragma("synchronous = FULL");
   sqlite.pragma("busy_timeout = 5000");
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }) });
   await migrate(db, "sqlite");
   return { db, dialect: "sqlite", location: file, close: () => db.destroy() };
 }

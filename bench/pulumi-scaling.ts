@@ -1,0 +1,121 @@
+// Pulumi scaling, state size and policy overhead, with the real CLI: N keyplane ApiKeys
+// with bindings against the same number of resources on a no-op dynamic provider.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { startServer } from "../server";
+import { findPulumiCli, newStack, REPO_ROOT, writeProgram } from "../test/helpers/pulumi";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { printTable, round, writeResult } from "./report";
+
+const KEYPLANE_PROGRAM = `
+const pulumi = require("@pulumi/pulumi");
+const keyplane = require("keyplane");
+const n = Number(new pulumi.Config().require("n"));
+const p = new keyplane.Project("proj", { name: "scale" });
+const d = new keyplane.Deployment("dep", { project: p.id, model: "m" });
+for (let i = 0; i < n; i++) {
+  const k = new keyplane.ApiKey("key-" + i, { project: p.id, ttl: "30d" });
+  new keyplane.DeploymentBinding("bind-" + i, { project: p.id, apiKey: k.keyId, deployment: d.id });
+}
+new keyplane.Secret("hf", { project: p.id, useCase: "huggingface", value: { token: "hf_bench" } });
+`;
+
+// The engine's floor: the same number of dynamic resources whose provider does nothing.
+const NOOP_PROGRAM = `
+const pulumi = require("@pulumi/pulumi");
+const n = Number(new pulumi.Config().require("n"));
+const noop = { async create(inputs) { return { id: "noop-" + Math.random().toString(36).slice(2), outs: inputs }; }, async delete() {} };
+class Noop extends pulumi.dynamic.Resource { constructor(name, props) { super(noop, name, props, undefined, "bench", "Noop"); } }
+const p = new Noop("proj", { name: "scale" });
+const d = new Noop("dep", { project: p.id });
+for (let i = 0; i < n; i++) {
+  const k = new Noop("key-" + i, { project: p.id, ttl: "30d" });
+  new Noop("bind-" + i, { project: p.id, apiKey: k.id, deployment: d.id });
+}
+new Noop("hf", { project: p.id });
+`;
+
+async function timed<T>(fn: () => Promise<T>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? filesUnder(join(dir, f)) : [join(dir, f)]));
+}
+
+/** The stack's checkpoint as the file:// backend stores it (secrets encrypted). */
+function checkpoint(workDir: string): any {
+  const file = filesUnder(join(workDir, ".state")).find((f) => /\/stacks\/.*\/e2e\.json$/.test(f));
+  if (!file) throw new Error("no checkpoint file");
+  return JSON.parse(readFileSync(file, "utf8"));
+}
+
+export async function pulumiBenchmark(quick: boolean) {
+  const cli = findPulumiCli();
+  if (!cli.dir) throw new Error(cli.why);
+  const sizes = quick ? [5, 20] : [10, 50, 200];
+  const server = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), "kp-bench-pulumi-")), logger: false, env: { KEYPLANE_ADMIN_TOKEN: "bench-admin-token-0123456789" } });
+  const env = { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken };
+  const scaling: Record<string, unknown>[] = [];
+  const rows: Record<string, string | number>[] = [];
+  let state: Record<string, unknown> = {};
+  let policy: Record<string, unknown> = {};
+  try {
+    for (const n of sizes) {
+      const run = async (program: string, name: string, last: boolean) => {
+        const dir = writeProgram(name, program);
+        const stack: Stack = await newStack(cli.dir!, dir, env);
+        await stack.setConfig("n", { value: String(n) });
+        const up = await timed(() => stack.up());
+        const preview = await timed(() => stack.preview());
+        let extra: Record<string, unknown> = {};
+        if (last && name === "keyplane") extra = measureStateAndPolicy(dir);
+        if (last && name === "keyplane") {
+          const withPack = await timed(() => stack.preview({ policyPacks: [join(REPO_ROOT, "policy-pack")] }));
+          extra.policy = { keys: n, previewSeconds: preview, previewWithPolicyPackSeconds: withPack, ratio: withPack / preview };
+        }
+        const destroy = await timed(() => stack.destroy());
+        return { up, preview, destroy, ...extra };
+      };
+      const last = n === sizes[sizes.length - 1];
+      const k = await run(KEYPLANE_PROGRAM, "keyplane", last);
+      const f = await run(NOOP_PROGRAM, "noop", false);
+      scaling.push({ n, resources: 2 * n + 4, keyplane: { up: k.up, preview: k.preview, destroy: k.destroy }, noop: f });
+      for (const op of ["up", "preview", "destroy"] as const) {
+        rows.push({ N: n, op, "keyplane s": round(k[op]), "no-op s": round(f[op]), ratio: round(k[op] / f[op]), "keyplane ms/key": round((k[op] * 1000) / n, 0) });
+      }
+      if (last) {
+        state = (k as any).state;
+        policy = (k as any).policy;
+      }
+    }
+  } finally {
+    await server.close();
+  }
+  printTable("Pulumi scaling: N ApiKeys + N bindings (+ project, deployment, secret) vs the same count on a no-op dynamic provider", rows);
+  printTable("State size per resource (bytes in the stored checkpoint)", Object.entries((state as any).perKind ?? {}).map(([kind, v]: any) => ({ kind, "avg bytes": v.avg, "serialized provider bytes": v.provider })));
+  printTable("Policy pack overhead on preview", [{ keys: (policy as any).keys, "preview s": round((policy as any).previewSeconds), "with policy pack s": round((policy as any).previewWithPolicyPackSeconds), ratio: round((policy as any).ratio) }]);
+  const results = { scaling, state, policy };
+  return { file: writeResult("pulumi", results, quick), results };
+
+  function measureStateAndPolicy(dir: string) {
+    const cp = checkpoint(dir);
+    const resources: any[] = cp.checkpoint.latest.resources;
+    const perKind: Record<string, { avg: number; provider: number; count: number }> = {};
+    for (const r of resources) {
+      const kind = String(r.type).split(":").pop()!;
+      const bytes = JSON.stringify(r).length;
+      const provider = typeof r.inputs?.__provider === "string" ? r.inputs.__provider.length : 0;
+      const k = (perKind[kind] ??= { avg: 0, provider: 0, count: 0 });
+      k.avg += bytes;
+      k.provider = Math.max(k.provider, provider);
+      k.count += 1;
+    }
+    for (const k of Object.values(perKind)) k.avg = Math.round(k.avg / k.count);
+    return { state: { checkpointBytes: JSON.stringify(cp).length, perKind } };
+  }
+}
