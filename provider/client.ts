@@ -1,3 +1,5 @@
+import http from "node:http";
+import https from "node:https";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
@@ -38,6 +40,8 @@ export class KeyplaneClient {
       timeout: options.timeoutMs ?? 30_000,
       headers: { authorization: `Bearer ${connection.token}`, "user-agent": "keyplane-pulumi" },
       validateStatus: () => true,
+      httpAgent: new http.Agent({ keepAlive: true, maxSockets: 16 }),
+      httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 16 }),
     });
     this.retries = options.retries ?? 4;
     this.backoffMs = options.backoffMs ?? 250;

@@ -6,14 +6,30 @@ import type * as pulumi from "@pulumi/pulumi";
  * so state stays small, holds no credential, and an upgraded keyplane package takes
  * effect on the next refresh or delete too.
  */
-export function providerShim(kind: "project" | "deployment" | "api-key" | "binding" | "secret"): pulumi.dynamic.ResourceProvider {
-  const modulePath = "keyplane/provider/resources/" + kind;
+type Kind = "project" | "deployment" | "api-key" | "binding" | "secret";
+
+// One shim object per kind: Pulumi caches a provider's serialization by object, so a stack of
+// hundreds of keys serializes the ApiKey shim once, not once per key.
+const shims = new Map<Kind, pulumi.dynamic.ResourceProvider>();
+
+export function providerShim(kind: Kind): pulumi.dynamic.ResourceProvider {
+  let shim = shims.get(kind);
+  if (!shim) {
+    shim = makeShim(kind);
+    shims.set(kind, shim);
+  }
+  return shim;
+}
+
+function makeShim(kind: Kind): pulumi.dynamic.ResourceProvider {
+  // Every method goes through one small function, so the serialized text stays short.
+  const call = (method: string, args: unknown[]) => require("keyplane/provider/resources/" + kind).provider[method](...args);
   return {
-    check: (olds, news) => require(modulePath).provider.check(olds, news),
-    diff: (id, olds, news) => require(modulePath).provider.diff(id, olds, news),
-    create: (inputs) => require(modulePath).provider.create(inputs),
-    read: (id, props) => require(modulePath).provider.read(id, props),
-    update: (id, olds, news) => require(modulePath).provider.update(id, olds, news),
-    delete: (id, props) => require(modulePath).provider.delete(id, props),
+    check: (...a) => call("check", a),
+    diff: (...a) => call("diff", a),
+    create: (...a) => call("create", a),
+    read: (...a) => call("read", a),
+    update: (...a) => call("update", a),
+    delete: (...a) => call("delete", a),
   };
 }
