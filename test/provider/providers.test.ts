@@ -74,6 +74,26 @@ describe("providers called directly against a real server", function () {
     assert.deepEqual(await apiKey.read!(created.id, updated.outs), {}, "read after delete: gone");
   });
 
+  it("updates, reads and deletes projects and deployments, and notices drift", async () => {
+    const p = await project.create!({ name: "crud-project", description: "one" });
+    const pu = await project.update!(p.id, p.outs, { name: "crud-project", description: "two" });
+    assert.equal(pu.outs!.description, "two");
+    assert.deepEqual((await project.diff!(p.id, pu.outs, { name: "other-name" })).replaces, ["name"]);
+    const d = await deployment.create!({ project: p.id, name: "crud-dep", model: "m1" });
+    const du = await deployment.update!(d.id, d.outs, { project: p.id, name: "crud-dep", model: "m2", status: "stopped" });
+    assert.equal(du.outs!.model, "m2");
+    assert.equal(du.outs!.status, "stopped");
+    await s.admin.patch(`/v1/projects/${p.id}/deployments/${d.id}`, { model: "changed-out-of-band" });
+    const read = await deployment.read!(d.id, du.outs);
+    assert.equal(read.props.model, "changed-out-of-band", "refresh sees the drift");
+    assert.equal((await deployment.diff!(d.id, read.props, { project: p.id, name: "crud-dep", model: "m2", status: "stopped" })).changes, true);
+    await assert.rejects(project.delete!(p.id, pu.outs), /409 project_not_empty/, "a project with a deployment is not deleted");
+    await deployment.delete!(d.id, du.outs);
+    assert.deepEqual(await deployment.read!(d.id, du.outs), {});
+    await project.delete!(p.id, pu.outs);
+    assert.deepEqual(await project.read!(p.id, pu.outs), {});
+  });
+
   it("binds, notices an out-of-band unbind, and secrets update by version", async () => {
     const key = await apiKey.create!({ project: projectId, name: "b" });
     const b = await binding.create!({ project: projectId, apiKey: key.id, deployment: depId });
