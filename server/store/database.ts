@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Database } from "./schema";
 import { migrate } from "./migrations";
 import { withCachedStatements } from "./cached-statements";
+import { useNamedStatements } from "./named-statements";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -35,6 +36,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     // An idle connection dropped by the database (restart, failover) must not take the process down;
     // the pool replaces it and the next query reconnects.
     pool.on("error", (err) => options.onPoolError?.(err));
+    useNamedStatements(pool);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     await migrate(db, "postgres");
     const url = new URL(options.databaseUrl);

@@ -1,0 +1,20 @@
+import { createHash } from "node:crypto";
+import type pg from "pg";
+
+/**
+ * Makes a pool's parameterized queries named prepared statements, so PostgreSQL parses
+ * and plans each distinct SQL text once per connection instead of on every call. The
+ * name is a hash of the text, so two texts never share a name.
+ */
+export function useNamedStatements(pool: pg.Pool): void {
+  pool.on("connect", (client) => {
+    const query = client.query.bind(client) as (...args: any[]) => any;
+    (client as any).query = (text: unknown, values?: unknown, callback?: unknown) => {
+      if (typeof text === "string" && Array.isArray(values) && values.length > 0 && typeof callback !== "function") {
+        const name = "kp_" + createHash("sha1").update(text).digest("hex").slice(0, 24);
+        return query({ name, text, values });
+      }
+      return query(text, values, callback);
+    };
+  });
+}
