@@ -8,7 +8,8 @@ import { ApiError } from "./api-error";
 import { authorize } from "./authorize";
 import { principalName, type Principal, type RequestContext, type Services } from "./context";
 import type { Keyring } from "./crypto/keyring";
-import { handleGateway } from "./gateway";
+import { handleGateway, type GatewayLookup } from "./gateway";
+import { GatewayLookupCache } from "./gateway-lookup-cache";
 import { apiKeyHandlers } from "./handlers/api-keys";
 import { auditHandlers } from "./handlers/audit-log";
 import { bindingHandlers } from "./handlers/bindings";
@@ -60,6 +61,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     spender: new UseSpender(options.store.db, options.store.dialect === "sqlite"),
   };
   const metrics = new Metrics();
+  // Only a store this process owns alone may be remembered (see GatewayLookupCache).
+  const lookups = new GatewayLookupCache<GatewayLookup>(options.store.dialect === "sqlite");
   const app = Fastify({
     logger:
       options.logger === false
@@ -87,10 +90,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   // Body-less calls (PUT a binding, POST renew) may come with any content type or none.
   app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body === "" ? undefined : body));
-  app.setNotFoundHandler((request, reply) => reply.code(404).send(new ApiError("not_found", `no route ${request.method} ${request.url.split("?")[0]}`).body()));
+  app.setNotFoundHandler((request, reply) => {
+    metrics.recordRequest("unmatched", request.method, 404, 0);
+    return reply.code(404).send(new ApiError("not_found", `no route ${request.method} ${request.url.split("?")[0]}`).body());
+  });
 
-  app.addHook("onResponse", async (request, reply) => {
-    metrics.recordRequest(request.routeOptions.url ?? "unmatched", request.method, reply.statusCode, reply.elapsedTime / 1000);
+  // Each route records its own metrics with a hook made for it: looking the route up per
+  // call (request.routeOptions builds an object) cost the gateway a tenth of its throughput.
+  app.addHook("onRoute", (route) => {
+    const url = route.url;
+    const record = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      metrics.recordRequest(url, request.method, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    };
+    route.onResponse = [...(Array.isArray(route.onResponse) ? route.onResponse : route.onResponse ? [route.onResponse] : []), record];
   });
 
   const document = openApiDocument(options.version ?? "0.0.0");
@@ -118,11 +131,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
     try {
       // Each write and its audit record (and idempotency record) commit together or not at all.
-      const result = await services.db.transaction().execute(async (trx) => {
-        const out = await handler({ ...services, db: trx, principal, params, body, query });
-        if (claim) await storeAnswer(trx, services.keyring, claim, services.now(), spec.status, out);
-        return out;
-      });
+      const result = await services.db
+        .transaction()
+        .execute(async (trx) => {
+          const out = await handler({ ...services, db: trx, principal, params, body, query });
+          if (claim) await storeAnswer(trx, services.keyring, claim, services.now(), spec.status, out);
+          return out;
+        })
+        .finally(() => lookups.forgetAll());
       return send(spec.status, result);
     } catch (e) {
       // A concurrent request with the same Idempotency-Key won the race (its insert made ours
@@ -154,7 +170,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         handler: async (request, reply) => {
           try {
             const body = parseOrThrow(spec.body, request.body, "body");
-            const result = await handleGateway(services, request.headers, body);
+            const result = await handleGateway(services, lookups, request.headers, body);
             metrics.recordGateway("ok");
             return reply.code(result.status).send(result.body);
           } catch (e) {

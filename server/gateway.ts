@@ -5,6 +5,7 @@ import { isWellFormedApiKey } from "./crypto/api-key-format";
 import type { Kysely } from "kysely";
 import type { Database } from "./store/schema";
 import { reusableQuery } from "./store/reusable-query";
+import type { GatewayLookupCache } from "./gateway-lookup-cache";
 import { presentedCredential, refuseUnlessActive } from "./verify-key";
 
 export interface GatewayResult {
@@ -77,13 +78,20 @@ const lookupCall = reusableQuery(
   ["model", "keyHash"],
 );
 
+export type GatewayLookup = Awaited<ReturnType<typeof lookupCall>>["rows"][number];
+
 /** Gate an inference call: key, deployment, binding, status, then spend one use atomically. */
-export async function handleGateway(services: Services, headers: Record<string, string | string[] | undefined>, body: any): Promise<GatewayResult> {
+export async function handleGateway(services: Services, cache: GatewayLookupCache<GatewayLookup>, headers: Record<string, string | string[] | undefined>, body: any): Promise<GatewayResult> {
   const credential = presentedCredential(headers, true);
   if (!credential) throw new ApiError("missing_key", "send an API key as Authorization: Bearer <key> or x-api-key");
-  if (!isWellFormedApiKey(credential)) throw new ApiError("invalid_key", "the key is not a valid keyplane key");
-  // One round trip on the hot path: the key, the deployment it names and whether they are bound.
-  const row = (await lookupCall(services.db, { model: String(body.model), keyHash: services.keyring.hashApiKey(credential) })).rows[0];
+  const keyHash = services.keyring.hashApiKey(credential);
+  const model = String(body.model);
+  // One round trip on the hot path, or none when remembered: the key, the deployment it
+  // names and whether they are bound. Malformed keys are refused before any lookup.
+  const row = await cache.lookup(keyHash, model, async () => {
+    if (!isWellFormedApiKey(credential)) throw new ApiError("invalid_key", "the key is not a valid keyplane key");
+    return (await lookupCall(services.db, { model, keyHash })).rows[0];
+  });
   const key = refuseUnlessActive(row, services.now());
   if (!key.dep_id) throw new ApiError("model_not_found", `no deployment named ${body.model} in this key's project`);
   const deployment = { name: key.dep_name!, status: key.dep_status!, upstream_url: key.dep_upstream_url };

@@ -74,6 +74,30 @@ for (const dialect of DIALECTS) {
       assert.equal((await s.admin.get(`/v1/projects/${projectId}/api-keys/${key.id}`)).status, 404);
     });
 
+    it("refuses a revoked key from the very next call, even under load", async () => {
+      const key = await createKey({ deploymentAccess: "all" });
+      let revokedAt = Infinity;
+      const lateSuccesses: number[] = [];
+      let calls = 0;
+      const worker = async () => {
+        for (;;) {
+          const sentAt = performance.now();
+          const r = await gateway(key.secret);
+          calls++;
+          if (r.status === 200 && sentAt > revokedAt) lateSuccesses.push(sentAt - revokedAt);
+          if (r.status !== 200) return r.data.error.code;
+          if (performance.now() - revokedAt > 1000) return "still accepted a second after the revoke";
+        }
+      };
+      const workers = Array.from({ length: 8 }, worker);
+      await new Promise((r) => setTimeout(r, 150));
+      assert.equal((await s.admin.delete(`/v1/projects/${projectId}/api-keys/${key.id}`)).status, 204);
+      revokedAt = performance.now();
+      assert.deepEqual(await Promise.all(workers), Array(8).fill("revoked_key"));
+      assert.ok(calls > 16, `the workers made calls before the revoke (${calls})`);
+      assert.deepEqual(lateSuccesses, [], "no call sent after the revoke was answered succeeded");
+    });
+
     it("answers 401 with the exact reason", async () => {
       let r = await s.http.post("/v1/chat/completions", chat("llama-a"));
       assert.equal(r.data.error.code, "missing_key");
@@ -307,6 +331,9 @@ for (const dialect of DIALECTS) {
       assert.equal((await s.http.get("/readyz")).data.status, "ready");
       const m = await s.http.get("/metrics");
       assert.match(m.data, /keyplane_gateway_decisions_total\{outcome="deployment_not_bound"\} \d+/);
+      assert.match(m.data, /keyplane_http_requests_total\{route="\/v1\/chat\/completions",method="POST",status="403"\} [1-9]\d*/);
+      assert.match(m.data, /keyplane_http_requests_total\{route="\/v1\/projects\/:projectId\/api-keys",method="POST",status="201"\} [1-9]\d*/);
+      assert.match(m.data, /keyplane_http_requests_total\{route="\/healthz",method="GET",status="200"\} [1-9]\d*/);
       const doc = (await s.http.get("/openapi.json")).data;
       assert.equal(doc.openapi, "3.1.0");
       assert.ok(doc.paths["/v1/projects/{projectId}/api-keys"].post.requestBody.content["application/json"].schema.properties.numUses);

@@ -1,0 +1,62 @@
+import { strict as assert } from "node:assert";
+import { GatewayLookupCache } from "../../server/gateway-lookup-cache";
+
+describe("gateway lookup cache", () => {
+  const loader = (value: string | undefined) => {
+    const calls = { n: 0 };
+    return { calls, load: async () => (calls.n++, value) };
+  };
+
+  it("remembers a found row per key and model, and loads each once", async () => {
+    const cache = new GatewayLookupCache<string>(true);
+    const a = loader("row-a");
+    assert.equal(await cache.lookup("h1", "m", a.load), "row-a");
+    assert.equal(await cache.lookup("h1", "m", a.load), "row-a");
+    assert.equal(a.calls.n, 1);
+    const b = loader("row-b");
+    assert.equal(await cache.lookup("h1", "other-model", b.load), "row-b");
+    assert.equal(b.calls.n, 1, "the model is part of the identity");
+  });
+
+  it("does not remember unknown keys", async () => {
+    const cache = new GatewayLookupCache<string>(true);
+    const none = loader(undefined);
+    await cache.lookup("h", "m", none.load);
+    await cache.lookup("h", "m", none.load);
+    assert.equal(none.calls.n, 2);
+    assert.equal(cache.size, 0);
+  });
+
+  it("forgets everything after a write, and never stores a lookup that a write overtook", async () => {
+    const cache = new GatewayLookupCache<string>(true);
+    await cache.lookup("h", "m", async () => "old");
+    cache.forgetAll();
+    assert.equal(await cache.lookup("h", "m", async () => "new"), "new");
+
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const inFlight = cache.lookup("h2", "m", async () => (await gate, "read-before-the-write"));
+    cache.forgetAll(); // a write commits while the read is in flight
+    release();
+    assert.equal(await inFlight, "read-before-the-write", "the caller still gets its answer");
+    assert.equal(await cache.lookup("h2", "m", async () => "after"), "after", "but it was not remembered");
+  });
+
+  it("stays within its limit, dropping the oldest entry", async () => {
+    const cache = new GatewayLookupCache<string>(true, 3);
+    for (const h of ["a", "b", "c", "d"]) await cache.lookup(h, "m", async () => h);
+    assert.equal(cache.size, 3);
+    const a = loader("a2");
+    assert.equal(await cache.lookup("a", "m", a.load), "a2");
+    assert.equal(a.calls.n, 1, "the oldest was dropped");
+  });
+
+  it("passes every lookup through when disabled (PostgreSQL)", async () => {
+    const cache = new GatewayLookupCache<string>(false);
+    const a = loader("row");
+    await cache.lookup("h", "m", a.load);
+    await cache.lookup("h", "m", a.load);
+    assert.equal(a.calls.n, 2);
+    assert.equal(cache.size, 0);
+  });
+});
