@@ -49,40 +49,58 @@ async function provision(url: string, count: number) {
   return { unlimited: await make(0), limited: await make(1_000_000_000) };
 }
 
-export async function gatewayBenchmark(quick: boolean) {
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** The run whose throughput is the median of the rounds (its latencies come with it). */
+const medianRun = (runs: Run[]) => runs.find((r) => r.rps === median(runs.map((x) => x.rps)))!;
+
+/**
+ * Every target runs once per round, each round starting with the bare route, so slow
+ * spells of a shared VM hit the ceiling and keyplane alike; ratios are taken within a
+ * round and the median round is reported.
+ */
+export async function gatewayBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
   const seconds = quick ? 3 : 10;
-  const rows: Record<string, string | number>[] = [];
-  const results: Record<string, unknown> = {};
   const children: Child[] = [];
+  const targets: { name: string; url: string; keys: string[] }[] = [];
+  const bareRuns: Run[] = [];
+  const runs = new Map<string, { peak: Run; half: Run; ratio: number }[]>();
   try {
     const bare = await startBare();
     children.push(bare);
-    await load(bare.url, [], 1); // warm-up
-    const ceiling = await load(bare.url, [], seconds);
-    results.bare = ceiling;
-    rows.push({ target: "bare fastify route", rps: round(ceiling.rps, 0), "p50 ms": ceiling.p50, "p99 ms": ceiling.p99, "ratio vs bare": 1, "p99 ms at half peak": "-" });
-    await bare.stop();
-
     const pg = await freshPostgresDatabase();
     for (const [store, dbUrl] of [["sqlite", undefined], ["postgres", pg.url]] as const) {
       const server = await startKeyplane(dbUrl);
       children.push(server);
       const keys = await provision(server.url, quick ? 8 : 32);
-      for (const [mode, set] of [["unlimited keys", keys.unlimited], ["numUses keys (atomic write)", keys.limited]] as const) {
-        await load(server.url, set, 1);
-        const peak = await load(server.url, set, seconds);
-        const half = await load(server.url, set, seconds, peak.rps / 2);
-        if (peak.errors + peak.non2xx > 0) throw new Error(`${store} ${mode}: ${peak.errors} errors, ${peak.non2xx} non-2xx answers`);
-        const name = `${store}, ${mode}`;
-        results[name] = { peak, halfPeak: half, ratio: peak.rps / ceiling.rps };
-        rows.push({ target: `keyplane ${name}`, rps: round(peak.rps, 0), "p50 ms": peak.p50, "p99 ms": peak.p99, "ratio vs bare": round(peak.rps / ceiling.rps), "p99 ms at half peak": half.p99 });
+      targets.push({ name: `${store}, unlimited keys`, url: server.url, keys: keys.unlimited });
+      targets.push({ name: `${store}, numUses keys (atomic write)`, url: server.url, keys: keys.limited });
+    }
+    for (let round = 0; round < rounds; round++) {
+      await load(bare.url, [], 1); // warm-up
+      const ceiling = await load(bare.url, [], seconds);
+      bareRuns.push(ceiling);
+      for (const t of targets) {
+        await load(t.url, t.keys, 1);
+        const peak = await load(t.url, t.keys, seconds);
+        const half = await load(t.url, t.keys, seconds, peak.rps / 2);
+        if (peak.errors + peak.non2xx > 0) throw new Error(`${t.name}: ${peak.errors} errors, ${peak.non2xx} non-2xx answers`);
+        runs.set(t.name, [...(runs.get(t.name) ?? []), { peak, half, ratio: peak.rps / ceiling.rps }]);
       }
-      await server.stop();
     }
   } finally {
     for (const c of children) await c.stop();
     stopPostgres();
   }
-  printTable(`Gateway verification (${seconds}s per run, 32 connections, load generator in this process)`, rows);
+  const ceiling = medianRun(bareRuns);
+  const results: Record<string, unknown> = { rounds, bare: ceiling, bareRounds: bareRuns };
+  const rows: Record<string, string | number>[] = [{ target: "bare fastify route", rps: round(ceiling.rps, 0), "p50 ms": ceiling.p50, "p99 ms": ceiling.p99, "ratio vs bare": 1, "p99 ms at half peak": "-" }];
+  for (const [name, list] of runs) {
+    const peak = medianRun(list.map((r) => r.peak));
+    const half = list.find((r) => r.peak === peak)!.half;
+    const ratio = median(list.map((r) => r.ratio));
+    results[name] = { peak, halfPeak: half, ratio, ratioRounds: list.map((r) => r.ratio) };
+    rows.push({ target: `keyplane ${name}`, rps: round(peak.rps, 0), "p50 ms": peak.p50, "p99 ms": peak.p99, "ratio vs bare": round(ratio), "p99 ms at half peak": half.p99 });
+  }
+  printTable(`Gateway verification (${seconds}s per run, 32 connections, load generator in this process; median of ${rounds} round${rounds > 1 ? "s" : ""})`, rows);
   return { file: writeResult("gateway", results, quick), results };
 }
