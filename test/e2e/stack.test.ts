@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import { startTestServer, type TestServer } from "../helpers/server";
 import { newStack, requirePulumi, writeProgram } from "../helpers/pulumi";
-import type { Stack } from "@pulumi/pulumi/automation";
+import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -13,6 +14,18 @@ function stateFiles(dir: string): string {
     out += statSync(p).isDirectory() ? stateFiles(p) : readFileSync(p, "latin1");
   }
   return out;
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** A copy of a deployment with every secret envelope (Pulumi's marked secret values) cut out. */
+function outsideSecretEnvelopes(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(outsideSecretEnvelopes);
+  if (v && typeof v === "object") {
+    if (SECRET_SIG in v) return "[secret]";
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, outsideSecretEnvelopes(x)]));
+  }
+  return v;
 }
 
 const PROGRAM = `
@@ -146,11 +159,27 @@ describe("end to end with the real Pulumi CLI", function () {
     assert.equal(outs.hfVersion, 2);
   });
 
-  it("8. state at rest (and every backup of it) holds no key, secret value or token in clear", async () => {
+  it("8. state at rest, its backups and `pulumi stack export` hold no key, secret value or token in clear; exportStack() shows them only as secrets", async () => {
+    const secrets = [...seenKeys, "E2EHFSECRETVALUE", "E2ES3SECRETVALUE", "E2EPULLSECRETVALUE", "E2EGENERICSECRETVALUE", server.adminToken];
+    const noneIn = (text: string, where: string) => {
+      for (const v of secrets) assert.ok(!text.includes(v), `${v.slice(0, 6)}… is in ${where}: …${text.slice(Math.max(0, text.indexOf(v) - 300), text.indexOf(v))}`);
+    };
     const state = stateFiles(stateDir);
     assert.ok(state.includes("e2e-project") && state.includes("ciphertext"), "the state is there and has encrypted secrets");
-    for (const k of seenKeys) assert.ok(!state.includes(k), `a key secret is in state: …${state.slice(Math.max(0, state.indexOf(k) - 300), state.indexOf(k))}`);
-    for (const v of ["E2EHFSECRETVALUE", "E2ES3SECRETVALUE", "E2EPULLSECRETVALUE", "E2EGENERICSECRETVALUE", server.adminToken]) assert.ok(!state.includes(v), `${v.slice(0, 6)}… is in state`);
+    noneIn(state, "the backend's files");
+
+    // `pulumi stack export` as anyone with backend access would run it.
+    const { envVars } = stack.workspace as LocalWorkspace;
+    const exported = execFileSync("pulumi", ["stack", "export", "--stack", stack.name], { cwd: stack.workspace.workDir, env: { ...process.env, ...envVars }, encoding: "utf8" });
+    assert.ok(JSON.parse(exported).deployment.resources.length > 10);
+    noneIn(exported, "`pulumi stack export`");
+
+    // stack.exportStack() decrypts (the Automation API passes --show-secrets): every value
+    // must then sit inside a secret envelope, i.e. be marked secret, never stored plain.
+    const revealed = await stack.exportStack();
+    noneIn(JSON.stringify(outsideSecretEnvelopes(revealed.deployment)), "exportStack() outside a secret envelope");
+    const current = [outs.k1Secret, outs.k2Secret, outs.k3Secret];
+    assert.ok(current.every((k) => JSON.stringify(revealed.deployment).includes(k)), "exportStack() does reveal the current keys, as secrets");
   });
 
   it("7. destroy revokes every key and removes every secret and the project", async () => {
