@@ -4,7 +4,7 @@ import autocannon from "autocannon";
 import axios from "axios";
 import { freshPostgresDatabase, stopPostgres } from "../test/helpers/postgres";
 import { BENCH_ADMIN_TOKEN, startBare, startKeyplane, type Child } from "./processes";
-import { printTable, round, writeResult } from "./report";
+import { median, printTable, round, writeResult } from "./report";
 
 const BODY = JSON.stringify({ model: "bench", messages: [{ role: "user", content: "hello keyplane" }] });
 
@@ -49,7 +49,6 @@ async function provision(url: string, count: number) {
   return { unlimited: await make(0), limited: await make(1_000_000_000) };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** The run whose throughput is the median of the rounds (its latencies come with it). */
 const medianRun = (runs: Run[]) => runs.find((r) => r.rps === median(runs.map((x) => x.rps)))!;
 

@@ -7,7 +7,7 @@ import { startServer } from "../server";
 import { findPulumiCli, newStack, REPO_ROOT, writeProgram } from "../test/helpers/pulumi";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { printTable, round, writeResult } from "./report";
+import { median, printTable, round, writeResult } from "./report";
 
 const KEYPLANE_PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
@@ -54,7 +54,6 @@ function checkpoint(workDir: string): any {
   return JSON.parse(readFileSync(file, "utf8"));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const OPS = ["up", "preview", "destroy"] as const;
 type Times = Record<(typeof OPS)[number], number>;
 const medianTimes = (list: Times[]): Times => Object.fromEntries(OPS.map((op) => [op, median(list.map((t) => t[op]))])) as Times;

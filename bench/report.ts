@@ -25,3 +25,6 @@ export function writeResult(name: string, data: unknown, quick: boolean): string
 }
 
 export const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** The middle value (the upper middle for an even count): robust to one slow round. */
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

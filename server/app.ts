@@ -91,7 +91,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Body-less calls (PUT a binding, POST renew) may come with any content type or none.
   app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body === "" ? undefined : body));
   app.setNotFoundHandler((request, reply) => {
-    metrics.recordRequest("unmatched", request.method, 404, 0);
+    metrics.recordRequest("unmatched", request.method, 404, reply.elapsedTime / 1000);
     return reply.code(404).send(new ApiError("not_found", `no route ${request.method} ${request.url.split("?")[0]}`).body());
   });
 
