@@ -3,31 +3,22 @@ import { parseDuration } from "./duration";
 
 // ---- building blocks -------------------------------------------------------
 
-export const Slug = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/, "must be 2-63 characters of a-z, 0-9 and '-', start with a letter and end with a letter or digit");
+export const Slug = z.string().regex(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/, "must be 2-63 characters of a-z, 0-9 and '-', start with a letter and end with a letter or digit");
 
 export const KeyName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,127}$/, "must be 1-128 characters of letters, digits, space, '.', '_', ':' or '-', starting with a letter or digit");
 
-export const SecretName = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,251}[a-z0-9]$/, "must be 2-253 characters of a-z, 0-9 and '-', start with a letter and end with a letter or digit");
+export const SecretName = z.string().regex(/^[a-z][a-z0-9-]{0,251}[a-z0-9]$/, "must be 2-253 characters of a-z, 0-9 and '-', start with a letter and end with a letter or digit");
 
 export const Description = z.string().max(1024);
 
-export const Duration = z
-  .string()
-  .refine((s) => parseDuration(s) !== undefined, "must be a duration such as 90s, 15m, 24h, 30d or 1h30m, or \"0\" for none");
+export const Duration = z.string().refine((s) => parseDuration(s) !== undefined, 'must be a duration such as 90s, 15m, 24h, 30d or 1h30m, or "0" for none');
 
 export const Timestamp = z.iso.datetime({ offset: true });
 
 export const Labels = z
-  .record(
-    z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?$/, "label keys are 1-63 characters of letters, digits, '.', '_', '/', '-'"),
-    z.string().max(256),
-  )
+  .record(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?$/, "label keys are 1-63 characters of letters, digits, '.', '_', '/', '-'"), z.string().max(256))
   .refine((labels) => Object.keys(labels).length <= 64, "at most 64 labels");
 
 export const Id = z.string().regex(/^[a-z]{3}_[0-9A-Za-z]{16,40}$/, "is not a keyplane id");
@@ -160,19 +151,22 @@ export const S3Value = z.strictObject({
   region: z.string().min(1).max(64).optional(),
   endpoint: z.url().max(2048).optional(),
 });
-const DockerConfigJson = z.string().max(65536).superRefine((text, ctx) => {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    ctx.addIssue({ code: "custom", message: "must be JSON (a Docker config.json)" });
-    return;
-  }
-  const auths = (parsed as { auths?: unknown } | null)?.auths;
-  if (typeof auths !== "object" || auths === null || Array.isArray(auths)) {
-    ctx.addIssue({ code: "custom", message: "must be a Docker config.json with an \"auths\" object" });
-  }
-});
+const DockerConfigJson = z
+  .string()
+  .max(65536)
+  .superRefine((text, ctx) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be JSON (a Docker config.json)" });
+      return;
+    }
+    const auths = (parsed as { auths?: unknown } | null)?.auths;
+    if (typeof auths !== "object" || auths === null || Array.isArray(auths)) {
+      ctx.addIssue({ code: "custom", message: 'must be a Docker config.json with an "auths" object' });
+    }
+  });
 export const ImagePullValue = z.union([
   z.strictObject({ dockerConfigJson: DockerConfigJson }),
   z.strictObject({
@@ -203,12 +197,7 @@ const secretCreateOf = <U extends z.infer<typeof UseCase>>(useCase: U) =>
     value: SECRET_VALUE_SCHEMAS[useCase],
   });
 
-export const SecretCreate = z.discriminatedUnion("useCase", [
-  secretCreateOf("huggingface"),
-  secretCreateOf("s3"),
-  secretCreateOf("image-pull"),
-  secretCreateOf("generic"),
-]);
+export const SecretCreate = z.discriminatedUnion("useCase", [secretCreateOf("huggingface"), secretCreateOf("s3"), secretCreateOf("image-pull"), secretCreateOf("generic")]);
 export const SecretValuePut = z.strictObject({ value: z.record(z.string(), z.unknown()) });
 export const SecretListQuery = z.strictObject({ useCase: UseCase.optional(), search: z.string().max(253).optional() });
 

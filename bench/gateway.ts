@@ -67,7 +67,10 @@ export async function gatewayBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
     const bare = await startBare();
     children.push(bare);
     const pg = await freshPostgresDatabase();
-    for (const [store, dbUrl] of [["sqlite", undefined], ["postgres", pg.url]] as const) {
+    for (const [store, dbUrl] of [
+      ["sqlite", undefined],
+      ["postgres", pg.url],
+    ] as const) {
       const server = await startKeyplane(dbUrl);
       children.push(server);
       const keys = await provision(server.url, quick ? 8 : 32);
@@ -92,7 +95,9 @@ export async function gatewayBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
   }
   const ceiling = medianRun(bareRuns);
   const results: Record<string, unknown> = { rounds, bare: ceiling, bareRounds: bareRuns };
-  const rows: Record<string, string | number>[] = [{ target: "bare fastify route", rps: round(ceiling.rps, 0), "p50 ms": ceiling.p50, "p99 ms": ceiling.p99, "ratio vs bare": 1, "p99 ms at half peak": "-" }];
+  const rows: Record<string, string | number>[] = [
+    { target: "bare fastify route", rps: round(ceiling.rps, 0), "p50 ms": ceiling.p50, "p99 ms": ceiling.p99, "ratio vs bare": 1, "p99 ms at half peak": "-" },
+  ];
   for (const [name, list] of runs) {
     const peak = medianRun(list.map((r) => r.peak));
     const half = list.find((r) => r.peak === peak)!.half;

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { startServer } from "../server";
+import { startServer } from "@keyplane/server";
 import { findPulumiCli, newStack, REPO_ROOT, writeProgram } from "../test/helpers/pulumi";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -63,7 +63,12 @@ export async function pulumiBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
   const cli = findPulumiCli();
   if (!cli.dir) throw new Error(cli.why);
   const sizes = quick ? [5, 20] : [10, 50, 200];
-  const server = await startServer({ port: 0, dataDir: mkdtempSync(join(tmpdir(), "kp-bench-pulumi-")), logger: false, env: { KEYPLANE_ADMIN_TOKEN: "bench-admin-token-0123456789" } });
+  const server = await startServer({
+    port: 0,
+    dataDir: mkdtempSync(join(tmpdir(), "kp-bench-pulumi-")),
+    logger: false,
+    env: { KEYPLANE_ADMIN_TOKEN: "bench-admin-token-0123456789" },
+  });
   const env = { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken };
   const scaling: Record<string, unknown>[] = [];
   const diagnosis: Record<string, unknown>[] = [];
@@ -110,7 +115,15 @@ export async function pulumiBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
         const k = medianTimes(keyplaneRounds);
         const f = medianTimes(noopRounds);
         const ratios = Object.fromEntries(OPS.map((op) => [op, median(keyplaneRounds.map((t, i) => t[op] / noopRounds[i][op]))])) as Times;
-        (label ? diagnosis : scaling).push({ n, resources: 2 * n + 4, keyplane: k, noop: f, ratio: ratios, rounds: { keyplane: keyplaneRounds, noop: noopRounds }, ...(label ? { env: extraEnv } : {}) });
+        (label ? diagnosis : scaling).push({
+          n,
+          resources: 2 * n + 4,
+          keyplane: k,
+          noop: f,
+          ratio: ratios,
+          rounds: { keyplane: keyplaneRounds, noop: noopRounds },
+          ...(label ? { env: extraEnv } : {}),
+        });
         for (const op of OPS) {
           rows.push({ N: `${n}${label}`, op, "keyplane s": round(k[op]), "no-op s": round(f[op]), ratio: round(ratios[op]), "keyplane ms/key": round((k[op] * 1000) / n, 0) });
         }
@@ -119,9 +132,22 @@ export async function pulumiBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
   } finally {
     await server.close();
   }
-  printTable(`Pulumi scaling: N ApiKeys + N bindings (+ project, deployment, secret) vs the same count on a no-op dynamic provider; median of ${rounds} round${rounds > 1 ? "s" : ""}, ratio within a round`, rows);
-  printTable("State size per resource (bytes in the stored checkpoint)", Object.entries((state as any).perKind ?? {}).map(([kind, v]: any) => ({ kind, "avg bytes": v.avg, "serialized provider bytes": v.provider })));
-  printTable("Policy pack overhead on preview", [{ keys: (policy as any).keys, "preview s": round((policy as any).previewSeconds), "with policy pack s": round((policy as any).previewWithPolicyPackSeconds), ratio: round((policy as any).ratio) }]);
+  printTable(
+    `Pulumi scaling: N ApiKeys + N bindings (+ project, deployment, secret) vs the same count on a no-op dynamic provider; median of ${rounds} round${rounds > 1 ? "s" : ""}, ratio within a round`,
+    rows,
+  );
+  printTable(
+    "State size per resource (bytes in the stored checkpoint)",
+    Object.entries((state as any).perKind ?? {}).map(([kind, v]: any) => ({ kind, "avg bytes": v.avg, "serialized provider bytes": v.provider })),
+  );
+  printTable("Policy pack overhead on preview", [
+    {
+      keys: (policy as any).keys,
+      "preview s": round((policy as any).previewSeconds),
+      "with policy pack s": round((policy as any).previewWithPolicyPackSeconds),
+      ratio: round((policy as any).ratio),
+    },
+  ]);
   const results = { scaling, checkpointsOff: diagnosis, state, policy };
   return { file: writeResult("pulumi", results, quick), results };
 
@@ -133,7 +159,8 @@ export async function pulumiBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
       const kind = String(r.type).split(":").pop()!;
       const bytes = JSON.stringify(r).length;
       const provider = typeof r.inputs?.__provider === "string" ? r.inputs.__provider.length : 0;
-      const k = (perKind[kind] ??= { avg: 0, provider: 0, count: 0 });
+      perKind[kind] ??= { avg: 0, provider: 0, count: 0 };
+      const k = perKind[kind];
       k.avg += bytes;
       k.provider = Math.max(k.provider, provider);
       k.count += 1;

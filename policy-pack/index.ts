@@ -8,14 +8,5 @@ import { bindingSameProject, keyMustBeBound } from "./policies/bindings";
 
 new PolicyPack("keyplane", {
   description: "Least-privilege scoping and maximum lifetimes for keyplane API keys, bindings and secrets.",
-  policies: [
-    keyMaxTtl,
-    renewableKeyMaxLifetime,
-    keyLeastPrivilegeScope,
-    keyNoAllDeployments,
-    keyMustBeBound,
-    bindingSameProject,
-    usageLimitForLabelledKeys,
-    secretUseCase,
-  ],
+  policies: [keyMaxTtl, renewableKeyMaxLifetime, keyLeastPrivilegeScope, keyNoAllDeployments, keyMustBeBound, bindingSameProject, usageLimitForLabelledKeys, secretUseCase],
 });

@@ -3,7 +3,7 @@ import https from "node:https";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
-import { schemas } from "../api";
+import { schemas } from "@keyplane/api";
 import type { ConnectionConfig } from "./config";
 import { KeyplaneApiError } from "./errors";
 

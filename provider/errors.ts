@@ -1,4 +1,4 @@
-import type { FieldIssue } from "../api";
+import type { FieldIssue } from "@keyplane/api";
 
 /** A refusal from the keyplane server; its message never carries a credential or a secret value. */
 export class KeyplaneApiError extends Error {

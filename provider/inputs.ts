@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { schemas as s } from "../api";
+import { schemas as s } from "@keyplane/api";
 
 // What each resource accepts in a Pulumi program: the api/ building blocks, plus the
 // Pulumi-only fields (project ids, renewBefore, rotationTrigger). One schema per kind,

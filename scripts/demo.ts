@@ -1,13 +1,13 @@
 // `npm run demo`: the quickstart, end to end, with the real Pulumi CLI and an embedded server.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import axios from "axios";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { startServer } from "../server";
+import { startServer } from "@keyplane/server";
+import { linkPackedKeyplane, REPO_ROOT as root } from "./packed-install";
 
-const root = resolve(__dirname, "../..");
 const step = (n: number, text: string) => console.log(`\n\x1b[1m[${n}] ${text}\x1b[0m`);
 
 async function main() {
@@ -17,14 +17,18 @@ async function main() {
   process.env.PATH = `${bin}:${process.env.PATH}`;
 
   const work = mkdtempSync(join(tmpdir(), "keyplane-demo-"));
-  step(2, "Starting the reference auth server (embedded SQLite) on a free loopback port");
+  step(2, "Installing keyplane into a copy of examples/quickstart from npm pack, as a user would");
+  const program = join(work, "quickstart");
+  cpSync(join(root, "examples/quickstart"), program, { recursive: true, filter: (src) => !src.includes("node_modules") });
+  linkPackedKeyplane(program);
+  step(3, "Starting the reference auth server (embedded SQLite) on a free loopback port");
   const server = await startServer({ port: 0, dataDir: join(work, "server"), logger: false });
   console.log(`server: ${server.url}  admin token: in ${server.adminTokenSource}`);
 
   mkdirSync(join(work, "state"));
   try {
     const stack = await LocalWorkspace.createOrSelectStack(
-      { stackName: "demo", workDir: join(root, "examples/quickstart") },
+      { stackName: "demo", workDir: program },
       {
         envVars: {
           PULUMI_BACKEND_URL: `file://${join(work, "state")}`,
@@ -37,24 +41,28 @@ async function main() {
       },
     );
 
-    step(3, "pulumi up: project, deployment, API key, binding, Hugging Face secret");
+    step(4, "pulumi up: project, deployment, API key, binding, Hugging Face secret");
     const up = await stack.up({ onOutput: (o) => process.stdout.write(o) });
     const outs = up.outputs;
     console.log(`key ${outs.keyTruncated.value} (id ${outs.keyId.value}) expires ${outs.keyExpiresAt.value}`);
 
-    step(4, `Calling the gateway with the new key: POST /v1/chat/completions model=${outs.model.value}`);
+    step(5, `Calling the gateway with the new key: POST /v1/chat/completions model=${outs.model.value}`);
     const call = (key: string) =>
-      axios.post(`${server.url}/v1/chat/completions`, { model: outs.model.value, messages: [{ role: "user", content: "Hello from the keyplane demo" }] }, { headers: { authorization: `Bearer ${key}` }, validateStatus: () => true });
+      axios.post(
+        `${server.url}/v1/chat/completions`,
+        { model: outs.model.value, messages: [{ role: "user", content: "Hello from the keyplane demo" }] },
+        { headers: { authorization: `Bearer ${key}` }, validateStatus: () => true },
+      );
     const answer = await call(outs.keySecret.value);
     console.log(`HTTP ${answer.status}: ${JSON.stringify(answer.data.choices?.[0]?.message ?? answer.data)}`);
 
-    step(5, "Rotation preview: pulumi config set rotation 2 && pulumi preview");
+    step(6, "Rotation preview: pulumi config set rotation 2 && pulumi preview");
     await stack.setConfig("rotation", { value: "2" });
     const preview = await stack.preview({ diff: true });
     console.log(`preview: ${JSON.stringify(preview.changeSummary)} (the key and its binding are replaced, create-before-delete)`);
     await stack.setConfig("rotation", { value: "1" });
 
-    step(6, "pulumi destroy: keys are revoked, secrets and the project deleted");
+    step(7, "pulumi destroy: keys are revoked, secrets and the project deleted");
     await stack.destroy({ onOutput: (o) => process.stdout.write(o) });
     const after = await call(outs.keySecret.value);
     console.log(`the old key now gets HTTP ${after.status} ${after.data.error?.code}`);

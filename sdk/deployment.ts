@@ -25,13 +25,6 @@ export class Deployment extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
 
   constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      providerShim("deployment"),
-      name,
-      { ...args, name: args.name ?? name, createdAt: undefined, __connection: connectionInput() },
-      opts,
-      "keyplane",
-      "Deployment",
-    );
+    super(providerShim("deployment"), name, { ...args, name: args.name ?? name, createdAt: undefined, __connection: connectionInput() }, opts, "keyplane", "Deployment");
   }
 }

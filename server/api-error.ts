@@ -1,4 +1,4 @@
-import { statusOfCode, type ErrorCode, type FieldIssue } from "../api";
+import { statusOfCode, type ErrorCode, type FieldIssue } from "@keyplane/api";
 
 /** An error the client caused or may act on: answered with its code, never logged as a fault. */
 export class ApiError extends Error {
@@ -7,10 +7,9 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: FieldIssue[],
-    status?: number,
   ) {
     super(message);
-    this.status = status ?? statusOfCode(code);
+    this.status = statusOfCode(code);
   }
 
   body() {

@@ -3,7 +3,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { sql } from "kysely";
 import type { z } from "zod";
-import { fieldIssues, ROUTES, type RouteSpec } from "../api";
+import { fieldIssues, ROUTES, type RouteSpec } from "@keyplane/api";
 import { ApiError } from "./api-error";
 import { authorize } from "./authorize";
 import { principalName, type Principal, type RequestContext, type Services } from "./context";
@@ -48,7 +48,11 @@ function parseOrThrow(schema: z.ZodType | undefined, value: unknown, where: "bod
   if (!schema) return value;
   const parsed = schema.safeParse(value ?? (where === "query" ? {} : undefined));
   if (!parsed.success) {
-    throw new ApiError("invalid_request", `invalid ${where}: ${parsed.error.issues.map((i) => [where === "query" ? "query" : "", ...i.path].filter(Boolean).join(".") || where).join(", ")}`, fieldIssues(parsed.error, where === "query" ? "query" : ""));
+    throw new ApiError(
+      "invalid_request",
+      `invalid ${where}: ${parsed.error.issues.map((i) => [where === "query" ? "query" : "", ...i.path].filter(Boolean).join(".") || where).join(", ")}`,
+      fieldIssues(parsed.error, where === "query" ? "query" : ""),
+    );
   }
   return parsed.data;
 }
@@ -82,7 +86,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (status === 415) return reply.code(415).send(new ApiError("unsupported_media_type", "send the body as application/json").body());
     if (status >= 400 && status < 500) {
       request.log.debug({ code: error.code }, "client error");
-      const code = error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error instanceof SyntaxError || error.code === "FST_ERR_CTP_EMPTY_JSON_BODY" ? "invalid_json" : "invalid_request";
+      const code =
+        error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error instanceof SyntaxError || error.code === "FST_ERR_CTP_EMPTY_JSON_BODY" ? "invalid_json" : "invalid_request";
       return reply.code(400).send(new ApiError(code, code === "invalid_json" ? "the body is not valid JSON" : "the request is not valid").body());
     }
     request.log.error({ err: { type: error.name, message: error.message, stack: error.stack } }, "request failed");

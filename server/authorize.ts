@@ -1,4 +1,4 @@
-import type { RouteSpec } from "../api";
+import type { RouteSpec } from "@keyplane/api";
 import { ApiError } from "./api-error";
 import type { Principal, Services } from "./context";
 import { constantTimeEqual } from "./crypto/keyring";

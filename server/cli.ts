@@ -17,17 +17,16 @@ environment: KEYPLANE_ADMIN_TOKEN (else one is generated into the data dir),
              KEYPLANE_MASTER_KEY (else one is generated into the data dir)`;
 
 async function main() {
-  let values;
+  const options = {
+    port: { type: "string" },
+    host: { type: "string" },
+    "data-dir": { type: "string" },
+    "database-url": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  } as const;
+  let values: ReturnType<typeof parseArgs<{ options: typeof options }>>["values"];
   try {
-    ({ values } = parseArgs({
-      options: {
-        port: { type: "string" },
-        host: { type: "string" },
-        "data-dir": { type: "string" },
-        "database-url": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
+    ({ values } = parseArgs({ options }));
   } catch (e) {
     console.error(`keyplane-server: ${(e as Error).message}\n\n${USAGE}`);
     process.exit(2);

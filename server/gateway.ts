@@ -81,7 +81,12 @@ const lookupCall = reusableQuery(
 export type GatewayLookup = Awaited<ReturnType<typeof lookupCall>>["rows"][number];
 
 /** Gate an inference call: key, deployment, binding, status, then spend one use atomically. */
-export async function handleGateway(services: Services, cache: GatewayLookupCache<GatewayLookup>, headers: Record<string, string | string[] | undefined>, body: any): Promise<GatewayResult> {
+export async function handleGateway(
+  services: Services,
+  cache: GatewayLookupCache<GatewayLookup>,
+  headers: Record<string, string | string[] | undefined>,
+  body: any,
+): Promise<GatewayResult> {
   const credential = presentedCredential(headers, true);
   if (!credential) throw new ApiError("missing_key", "send an API key as Authorization: Bearer <key> or x-api-key");
   const keyHash = services.keyring.hashApiKey(credential);

@@ -15,7 +15,13 @@ export interface IdempotencyClaim {
 
 export function idempotencyClaim(principal: string, method: string, url: string, key: string, body: unknown): IdempotencyClaim {
   if (key.length > 255) throw new ApiError("invalid_request", "Idempotency-Key is too long", [{ path: "Idempotency-Key", message: "at most 255 characters" }]);
-  return { scope: `${principal} ${method} ${url}`, key, requestHash: createHash("sha256").update(JSON.stringify(body ?? null)).digest("hex") };
+  return {
+    scope: `${principal} ${method} ${url}`,
+    key,
+    requestHash: createHash("sha256")
+      .update(JSON.stringify(body ?? null))
+      .digest("hex"),
+  };
 }
 
 /** The stored answer to an earlier request with this key, if any. */
@@ -56,5 +62,8 @@ export async function storeAnswer(db: Kysely<Database>, keyring: Keyring, claim:
 }
 
 export async function forgetExpiredAnswers(db: Kysely<Database>, now: number) {
-  await db.deleteFrom("idempotency").where("created_at", "<=", now - IDEMPOTENCY_WINDOW_MS).execute();
+  await db
+    .deleteFrom("idempotency")
+    .where("created_at", "<=", now - IDEMPOTENCY_WINDOW_MS)
+    .execute();
 }

@@ -39,7 +39,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     adminToken: admin.token,
     now: options.now,
     logger: options.logger,
-    version: require("../../package.json").version,
+    version: require("../package.json").version,
   });
   log = (err) => app.log.warn({ err: { message: err.message } }, "database connection dropped; the pool will reconnect");
   const address = await app.listen({ port: options.port ?? 8420, host: options.host ?? "127.0.0.1" });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ERROR_CODES, ROUTES, schemas } from "../api";
+import { ERROR_CODES, ROUTES, schemas } from "@keyplane/api";
 
 const toSchema = (schema: z.ZodType, io: "input" | "output") => z.toJSONSchema(schema, { io, unrepresentable: "any" });
 
@@ -16,9 +16,8 @@ export function openApiDocument(version: string) {
       parameters: [...params, ...query, ...(r.idempotent ? [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", maxLength: 255 } }] : [])],
       security: r.auth === "public" ? [] : [{ bearer: [] }, ...(r.auth === "gateway" ? [{ apiKeyHeader: [] }] : [])],
       responses: {
-        [String(r.status)]: "response" in r && r.response
-          ? { description: "OK", content: { "application/json": { schema: toSchema(r.response, "output") } } }
-          : { description: "Done" },
+        [String(r.status)]:
+          "response" in r && r.response ? { description: "OK", content: { "application/json": { schema: toSchema(r.response, "output") } } } : { description: "Done" },
         default: { description: "Error", content: { "application/json": { schema: toSchema(schemas.ErrorBody, "output") } } },
       },
     };
@@ -30,7 +29,9 @@ export function openApiDocument(version: string) {
     info: {
       title: "keyplane reference auth server",
       version,
-      description: `Error codes by status: ${Object.entries(ERROR_CODES).map(([s, c]) => `${s}: ${c.join(", ")}`).join("; ")}.`,
+      description: `Error codes by status: ${Object.entries(ERROR_CODES)
+        .map(([s, c]) => `${s}: ${c.join(", ")}`)
+        .join("; ")}.`,
     },
     components: {
       securitySchemes: {

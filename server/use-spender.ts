@@ -56,7 +56,7 @@ export class UseSpender {
         for (const p of batch) out.push(Number((await spendUse(trx, p)).numAffectedRows ?? 0) > 0);
         return out;
       });
-      batch.forEach((p, i) => p.resolve(spent[i]));
+      for (const [i, p] of batch.entries()) p.resolve(spent[i]);
     } catch (e) {
       for (const p of batch) p.reject(e);
     }

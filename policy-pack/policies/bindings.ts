@@ -12,7 +12,7 @@ function source(r: PolicyResource, prop: string, all: PolicyResource[], type: st
   if (dep) return dep;
   const value = str(r.props, prop);
   if (value === undefined) return undefined;
-  return all.find((x) => x.type === type && idProps.some((p) => (p === "id" ? (x.props as any).id ?? x.props.keyId : x.props[p]) === value));
+  return all.find((x) => x.type === type && idProps.some((p) => (p === "id" ? ((x.props as any).id ?? x.props.keyId) : x.props[p]) === value));
 }
 
 /** Stable identity of the project a resource belongs to: the Project resource's URN, else the literal id. */
@@ -34,8 +34,10 @@ export function checkKeysBound(resources: PolicyResource[], config: BindingConfi
     if (str(key.props, "scope") === "project" || str(key.props, "deploymentAccess") === "all") continue;
     const count = bindings.filter((b) => source(b, "apiKey", resources, TYPE.ApiKey, ["keyId", "id"])?.urn === key.urn).length;
     const name = keyName(key.props, key.name);
-    if (count === 0) out.push({ urn: key.urn, message: `ApiKey ${name} has no DeploymentBinding in this stack, so it can call nothing. Bind it to the deployments it needs, or remove it.` });
-    else if (count > config.maxBindingsPerKey) out.push({ urn: key.urn, message: `ApiKey ${name} is bound to ${count} deployments; at most ${config.maxBindingsPerKey} are allowed. Split it into narrower keys.` });
+    if (count === 0)
+      out.push({ urn: key.urn, message: `ApiKey ${name} has no DeploymentBinding in this stack, so it can call nothing. Bind it to the deployments it needs, or remove it.` });
+    else if (count > config.maxBindingsPerKey)
+      out.push({ urn: key.urn, message: `ApiKey ${name} is bound to ${count} deployments; at most ${config.maxBindingsPerKey} are allowed. Split it into narrower keys.` });
   }
   return out;
 }

@@ -1,4 +1,4 @@
-import { parseDuration } from "keyplane/api";
+import { parseDuration } from "@keyplane/api";
 
 // Dynamic resources all run through one provider, so policies match on the type token
 // and read the properties defensively: during preview some are not known yet.
@@ -17,10 +17,6 @@ export function str(props: Record<string, unknown>, key: string): string | undef
   return typeof v === "string" ? v : undefined;
 }
 
-/** True when the property is set but its value is not known at preview. */
-export function isPending(props: Record<string, unknown>, key: string): boolean {
-  return key in props && props[key] !== undefined && props[key] !== null && typeof props[key] !== "string" && typeof props[key] !== "number" && typeof props[key] !== "boolean" && typeof props[key] !== "object";
-}
 
 /** Seconds of a duration setting, failing loudly on a bad one (a config error, not a violation). */
 export function configSeconds(value: string, setting: string): number {

@@ -16,7 +16,8 @@ export function checkSecretUseCase(props: Record<string, unknown>, name: string)
   const out: string[] = [];
   for (const [useCase, re] of HINTS) {
     const keys = Object.keys(data).filter((k) => re.test(k));
-    if (keys.length) out.push(`Secret ${name} is generic but holds ${keys.join(", ")}: use useCase "${useCase}" so its shape is checked and it maps to the conventional Kubernetes secret.`);
+    if (keys.length)
+      out.push(`Secret ${name} is generic but holds ${keys.join(", ")}: use useCase "${useCase}" so its shape is checked and it maps to the conventional Kubernetes secret.`);
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { parseDuration, schemas, type ApiKey, type ApiKeyCreated } from "../../api";
+import { parseDuration, schemas, type ApiKey, type ApiKeyCreated } from "@keyplane/api";
 import { changedFields, checkInputs, compact } from "../check";
 import { clientFor } from "../connect";
 import { ApiKeyInputs } from "../inputs";
@@ -50,7 +50,13 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     if (need === "renew") changed.push("expiresAt");
     if (need === "replace") replaces.push("expiresAt");
     const changes = [...new Set([...replaces, ...changed])];
-    return { changes: changes.length > 0, replaces, detailedDiff: undefined, deleteBeforeReplace: false, stables: ["keyId", "secret", "truncated", "createdAt", "project", "scope", "deploymentAccess"] };
+    return {
+      changes: changes.length > 0,
+      replaces,
+      detailedDiff: undefined,
+      deleteBeforeReplace: false,
+      stables: ["keyId", "secret", "truncated", "createdAt", "project", "scope", "deploymentAccess"],
+    };
   },
 
   async create(inputs) {
@@ -74,7 +80,12 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const key = await clientFor(props).find<ApiKey>({ method: "GET", path: path(props.project, id), response: schemas.ApiKey });
     if (!key) return {};
     // The secret is never served again: it survives from state.
-    const outs = compact({ ...outputs({ ...props, expiresAt: props.requestedExpiresAt }, key, props.secret), name: key.name, description: key.description || undefined, labels: Object.keys(key.labels).length ? key.labels : props.labels });
+    const outs = compact({
+      ...outputs({ ...props, expiresAt: props.requestedExpiresAt }, key, props.secret),
+      name: key.name,
+      description: key.description || undefined,
+      labels: Object.keys(key.labels).length ? key.labels : props.labels,
+    });
     return { id, props: outs };
   },
 

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { schemas, type Binding } from "../../api";
+import { schemas, type Binding } from "@keyplane/api";
 import { changedFields, checkInputs, compact } from "../check";
 import { clientFor } from "../connect";
 import { BindingInputs } from "../inputs";

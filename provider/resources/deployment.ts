@@ -1,18 +1,19 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { schemas, type Deployment } from "../../api";
+import { schemas, type Deployment } from "@keyplane/api";
 import { changedFields, checkInputs, compact } from "../check";
 import { clientFor } from "../connect";
 import { DeploymentInputs } from "../inputs";
 
 const path = (project: string, id = "") => `/v1/projects/${project}/deployments${id ? `/${id}` : ""}`;
-const outputs = (inputs: any, d: Deployment) => compact({
-  ...inputs,
-  name: d.name,
-  model: d.model,
-  status: d.status,
-  upstreamUrl: d.upstreamUrl ?? undefined,
-  createdAt: d.createdAt,
-});
+const outputs = (inputs: any, d: Deployment) =>
+  compact({
+    ...inputs,
+    name: d.name,
+    model: d.model,
+    status: d.status,
+    upstreamUrl: d.upstreamUrl ?? undefined,
+    createdAt: d.createdAt,
+  });
 
 export const provider: pulumi.dynamic.ResourceProvider = {
   async check(_olds, news) {
@@ -23,7 +24,11 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     return { changes: changes.length > 0, replaces: changedFields(olds, news, ["project", "name"]), deleteBeforeReplace: true, stables: ["project", "name", "createdAt"] };
   },
   async create(inputs) {
-    const d = await clientFor(inputs).create<Deployment>(path(inputs.project), { name: inputs.name, model: inputs.model, status: inputs.status, upstreamUrl: inputs.upstreamUrl }, schemas.Deployment);
+    const d = await clientFor(inputs).create<Deployment>(
+      path(inputs.project),
+      { name: inputs.name, model: inputs.model, status: inputs.status, upstreamUrl: inputs.upstreamUrl },
+      schemas.Deployment,
+    );
     return { id: d.id, outs: outputs(inputs, d) };
   },
   async read(id, props) {

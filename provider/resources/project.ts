@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { schemas, type Project } from "../../api";
+import { schemas, type Project } from "@keyplane/api";
 import { changedFields, checkInputs, compact } from "../check";
 import { clientFor } from "../connect";
 import { ProjectInputs } from "../inputs";

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { schemas, type Secret } from "../../api";
+import { schemas, type Secret } from "@keyplane/api";
 import { changedFields, checkInputs, compact } from "../check";
 import { clientFor, withoutConnection } from "../connect";
 import { SecretInputs } from "../inputs";
@@ -14,7 +14,12 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   async diff(_id, olds, news) {
     const changes = changedFields(olds, news, ["project", "name", "useCase", "description", "value"]);
     // A name can exist once per project, so a replacement deletes the old secret first.
-    return { changes: changes.length > 0, replaces: changedFields(olds, news, ["project", "name", "useCase", "description"]), deleteBeforeReplace: true, stables: ["project", "name", "useCase", "createdAt"] };
+    return {
+      changes: changes.length > 0,
+      replaces: changedFields(olds, news, ["project", "name", "useCase", "description"]),
+      deleteBeforeReplace: true,
+      stables: ["project", "name", "useCase", "createdAt"],
+    };
   },
   async create(inputs) {
     const body = withoutConnection({ name: inputs.name, description: inputs.description, useCase: inputs.useCase, value: inputs.value });

@@ -40,10 +40,6 @@ export function isWellFormedApiKey(text: string): boolean {
   return checksum(body) === text.slice(PREFIX.length + BODY_LENGTH);
 }
 
-export function truncateApiKey(key: string): string {
-  return `${PREFIX}••••••••${key.slice(-4)}`;
-}
-
 /** Random token for the generated admin credential (not an API key: no checksum). */
 export function generateAdminToken(): string {
   return "kpadmin_" + base62(randomBytes(32), 43);

@@ -1,4 +1,4 @@
-import { formatDuration, type ApiKey } from "../../api";
+import { formatDuration, type ApiKey } from "@keyplane/api";
 import type { ApiKeyRow } from "../store/schema";
 import { notFound } from "../api-error";
 import { recordAudit } from "../audit";
@@ -115,7 +115,13 @@ export const apiKeyHandlers = {
       .set({ name: next.name, description: next.description, labels: next.labels, expires_at: next.expires_at, ttl_seconds: next.ttl_seconds })
       .where("id", "=", row.id)
       .execute();
-    await recordAudit(ctx.db, ctx.principal, now, { projectId: row.project_id, action: "api_key.update", targetType: "api_key", targetId: row.id, details: { fields: Object.keys(b) } });
+    await recordAudit(ctx.db, ctx.principal, now, {
+      projectId: row.project_id,
+      action: "api_key.update",
+      targetType: "api_key",
+      targetId: row.id,
+      details: { fields: Object.keys(b) },
+    });
     return toApiKey(next, now);
   },
 
@@ -124,7 +130,13 @@ export const apiKeyHandlers = {
     const now = ctx.now();
     const { expiresAt, warnings } = renewedExpiry(row, now, ctx.body?.increment);
     await ctx.db.updateTable("api_keys").set({ expires_at: expiresAt }).where("id", "=", row.id).execute();
-    await recordAudit(ctx.db, ctx.principal, now, { projectId: row.project_id, action: "api_key.renew", targetType: "api_key", targetId: row.id, details: { expiresAt: iso(expiresAt) } });
+    await recordAudit(ctx.db, ctx.principal, now, {
+      projectId: row.project_id,
+      action: "api_key.renew",
+      targetType: "api_key",
+      targetId: row.id,
+      details: { expiresAt: iso(expiresAt) },
+    });
     return { ...toApiKey({ ...row, expires_at: expiresAt }, now), warnings };
   },
 

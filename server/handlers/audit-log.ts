@@ -6,7 +6,10 @@ export const auditHandlers = {
     await findProject(ctx, ctx.params.projectId);
     let q = ctx.db.selectFrom("audit").selectAll().where("project_id", "=", ctx.params.projectId);
     if (ctx.query.before) q = q.where("id", "<", ctx.query.before);
-    const rows = await q.orderBy("id", "desc").limit(ctx.query.limit ?? 100).execute();
+    const rows = await q
+      .orderBy("id", "desc")
+      .limit(ctx.query.limit ?? 100)
+      .execute();
     return {
       items: rows.map((r) => ({
         id: Number(r.id),

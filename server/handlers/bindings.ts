@@ -1,4 +1,4 @@
-import type { Binding } from "../../api";
+import type { Binding } from "@keyplane/api";
 import type { BindingRow } from "../store/schema";
 import { recordAudit } from "../audit";
 import { iso, type RequestContext } from "../context";
@@ -30,26 +30,29 @@ export const bindingHandlers = {
       .onConflict((oc) => oc.columns(["api_key_id", "deployment_id"]).doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
-      await recordAudit(ctx.db, ctx.principal, now, { projectId: key.project_id, action: "binding.create", targetType: "api_key", targetId: key.id, details: { deploymentId: deployment.id } });
+      await recordAudit(ctx.db, ctx.principal, now, {
+        projectId: key.project_id,
+        action: "binding.create",
+        targetType: "api_key",
+        targetId: key.id,
+        details: { deploymentId: deployment.id },
+      });
     }
-    const row = await ctx.db
-      .selectFrom("bindings")
-      .selectAll()
-      .where("api_key_id", "=", key.id)
-      .where("deployment_id", "=", deployment.id)
-      .executeTakeFirstOrThrow();
+    const row = await ctx.db.selectFrom("bindings").selectAll().where("api_key_id", "=", key.id).where("deployment_id", "=", deployment.id).executeTakeFirstOrThrow();
     return toBinding(row);
   },
 
   async unbindDeployment(ctx: RequestContext) {
     const key = await findLiveKey(ctx, ctx.params.id);
-    const deleted = await ctx.db
-      .deleteFrom("bindings")
-      .where("api_key_id", "=", key.id)
-      .where("deployment_id", "=", ctx.params.deploymentId)
-      .executeTakeFirst();
+    const deleted = await ctx.db.deleteFrom("bindings").where("api_key_id", "=", key.id).where("deployment_id", "=", ctx.params.deploymentId).executeTakeFirst();
     if (Number(deleted.numDeletedRows) > 0) {
-      await recordAudit(ctx.db, ctx.principal, ctx.now(), { projectId: key.project_id, action: "binding.delete", targetType: "api_key", targetId: key.id, details: { deploymentId: ctx.params.deploymentId } });
+      await recordAudit(ctx.db, ctx.principal, ctx.now(), {
+        projectId: key.project_id,
+        action: "binding.delete",
+        targetType: "api_key",
+        targetId: key.id,
+        details: { deploymentId: ctx.params.deploymentId },
+      });
     }
     return undefined;
   },

@@ -1,4 +1,4 @@
-import type { Deployment } from "../../api";
+import type { Deployment } from "@keyplane/api";
 import type { DeploymentRow } from "../store/schema";
 import { ApiError, notFound } from "../api-error";
 import { recordAudit } from "../audit";
@@ -19,12 +19,7 @@ export const toDeployment = (r: DeploymentRow): Deployment => ({
 });
 
 export async function findDeployment(ctx: RequestContext, id: string): Promise<DeploymentRow> {
-  const row = await ctx.db
-    .selectFrom("deployments")
-    .selectAll()
-    .where("id", "=", id)
-    .where("project_id", "=", ctx.params.projectId)
-    .executeTakeFirst();
+  const row = await ctx.db.selectFrom("deployments").selectAll().where("id", "=", id).where("project_id", "=", ctx.params.projectId).executeTakeFirst();
   if (!row) throw notFound(`deployment ${id}`);
   return row;
 }
@@ -49,7 +44,13 @@ export const deploymentHandlers = {
       if (isUniqueViolation(e)) throw new ApiError("name_taken", `a deployment named ${row.name} already exists in this project`, [{ path: "name", message: "is taken" }]);
       throw e;
     }
-    await recordAudit(ctx.db, ctx.principal, now, { projectId: row.project_id, action: "deployment.create", targetType: "deployment", targetId: row.id, details: { name: row.name, model: row.model } });
+    await recordAudit(ctx.db, ctx.principal, now, {
+      projectId: row.project_id,
+      action: "deployment.create",
+      targetType: "deployment",
+      targetId: row.id,
+      details: { name: row.name, model: row.model },
+    });
     return toDeployment(row);
   },
 
@@ -73,12 +74,14 @@ export const deploymentHandlers = {
       upstream_url: ctx.body.upstreamUrl === undefined ? row.upstream_url : ctx.body.upstreamUrl,
       updated_at: now,
     };
-    await ctx.db
-      .updateTable("deployments")
-      .set({ model: next.model, status: next.status, upstream_url: next.upstream_url, updated_at: now })
-      .where("id", "=", row.id)
-      .execute();
-    await recordAudit(ctx.db, ctx.principal, now, { projectId: row.project_id, action: "deployment.update", targetType: "deployment", targetId: row.id, details: { fields: Object.keys(ctx.body) } });
+    await ctx.db.updateTable("deployments").set({ model: next.model, status: next.status, upstream_url: next.upstream_url, updated_at: now }).where("id", "=", row.id).execute();
+    await recordAudit(ctx.db, ctx.principal, now, {
+      projectId: row.project_id,
+      action: "deployment.update",
+      targetType: "deployment",
+      targetId: row.id,
+      details: { fields: Object.keys(ctx.body) },
+    });
     return toDeployment(next);
   },
 
@@ -86,7 +89,13 @@ export const deploymentHandlers = {
     const row = await findDeployment(ctx, ctx.params.id);
     await ctx.db.deleteFrom("bindings").where("deployment_id", "=", row.id).execute();
     await ctx.db.deleteFrom("deployments").where("id", "=", row.id).execute();
-    await recordAudit(ctx.db, ctx.principal, ctx.now(), { projectId: row.project_id, action: "deployment.delete", targetType: "deployment", targetId: row.id, details: { name: row.name } });
+    await recordAudit(ctx.db, ctx.principal, ctx.now(), {
+      projectId: row.project_id,
+      action: "deployment.delete",
+      targetType: "deployment",
+      targetId: row.id,
+      details: { name: row.name },
+    });
     return undefined;
   },
 };

@@ -1,4 +1,4 @@
-import { parseDuration } from "../../api";
+import { parseDuration } from "@keyplane/api";
 import { ApiError } from "../api-error";
 import type { ApiKeyRow } from "../store/schema";
 
@@ -65,7 +65,7 @@ export function changedLifetime(row: ApiKeyRow, now: number, input: { ttl?: stri
 export function renewedExpiry(row: ApiKeyRow, now: number, increment: string | undefined): { expiresAt: number; warnings: string[] } {
   if (row.renewable !== 1) throw new ApiError("not_renewable", "this key was created with renewable: false");
   if (row.expires_at === null) throw new ApiError("conflict", "this key never expires; there is nothing to renew");
-  if (row.expires_at <= now) throw new ApiError("expired_key", "this key has expired and can no longer be renewed", undefined, 409);
+  if (row.expires_at <= now) throw new ApiError("conflict", "this key has expired and can no longer be renewed; replace it");
   const period = seconds(increment) ?? row.ttl_seconds ?? Math.ceil((row.expires_at - row.created_at) / 1000);
   const warnings: string[] = [];
   let expiresAt = Math.max(row.expires_at, now + period * 1000);

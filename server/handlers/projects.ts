@@ -1,4 +1,4 @@
-import type { Project } from "../../api";
+import type { Project } from "@keyplane/api";
 import type { ProjectRow } from "../store/schema";
 import { ApiError, notFound } from "../api-error";
 import { recordAudit } from "../audit";
@@ -48,7 +48,13 @@ export const projectHandlers = {
     const now = ctx.now();
     const next = { ...row, description: ctx.body.description ?? row.description, updated_at: now };
     await ctx.db.updateTable("projects").set({ description: next.description, updated_at: now }).where("id", "=", row.id).execute();
-    await recordAudit(ctx.db, ctx.principal, now, { projectId: row.id, action: "project.update", targetType: "project", targetId: row.id, details: { fields: Object.keys(ctx.body) } });
+    await recordAudit(ctx.db, ctx.principal, now, {
+      projectId: row.id,
+      action: "project.update",
+      targetType: "project",
+      targetId: row.id,
+      details: { fields: Object.keys(ctx.body) },
+    });
     return toProject(next);
   },
 

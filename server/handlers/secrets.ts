@@ -1,4 +1,4 @@
-import { fieldIssues, schemas, type Secret } from "../../api";
+import { fieldIssues, schemas, type Secret } from "@keyplane/api";
 import type { SecretRow } from "../store/schema";
 import { ApiError, notFound } from "../api-error";
 import { recordAudit } from "../audit";
@@ -56,7 +56,13 @@ export const secretHandlers = {
       throw e;
     }
     await storeValue(ctx, row.id, 1, ctx.body.value, now);
-    await recordAudit(ctx.db, ctx.principal, now, { projectId: row.project_id, action: "secret.create", targetType: "secret", targetId: row.id, details: { name: row.name, useCase: row.use_case } });
+    await recordAudit(ctx.db, ctx.principal, now, {
+      projectId: row.project_id,
+      action: "secret.create",
+      targetType: "secret",
+      targetId: row.id,
+      details: { name: row.name, useCase: row.use_case },
+    });
     return toSecret(row);
   },
 
@@ -92,7 +98,13 @@ export const secretHandlers = {
     const row = await findSecret(ctx, ctx.params.id);
     await ctx.db.deleteFrom("secret_versions").where("secret_id", "=", row.id).execute();
     await ctx.db.deleteFrom("secrets").where("id", "=", row.id).execute();
-    await recordAudit(ctx.db, ctx.principal, ctx.now(), { projectId: row.project_id, action: "secret.delete", targetType: "secret", targetId: row.id, details: { name: row.name } });
+    await recordAudit(ctx.db, ctx.principal, ctx.now(), {
+      projectId: row.project_id,
+      action: "secret.delete",
+      targetType: "secret",
+      targetId: row.id,
+      details: { name: row.name },
+    });
     return undefined;
   },
 };

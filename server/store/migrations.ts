@@ -1,4 +1,4 @@
-import { Kysely, Migrator, sql, type Migration } from "kysely";
+import { type Kysely, Migrator, type Migration } from "kysely";
 import type { Dialect } from "./database";
 
 // Migrations live in code so the server binary carries them; they run on start.
@@ -84,9 +84,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         await db.schema
           .createTable("audit")
-          .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) =>
-            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
-          )
+          .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) => (dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement()))
           .addColumn("project_id", "text")
           .addColumn("at", bigint, (c) => c.notNull())
           .addColumn("principal", "text", (c) => c.notNull())
@@ -119,5 +117,4 @@ export async function migrate(db: Kysely<any>, dialect: Dialect): Promise<void> 
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
     throw new Error(`database migration ${failed ?? ""} failed: ${(error as Error).message ?? error}`);
   }
-  void sql;
 }

@@ -84,11 +84,14 @@ describe("policy pack with the real Pulumi CLI", function () {
   });
 
   it("remediation clamps a ttl and the created key has the clamped expiry", async () => {
-    const stack = await stackFor("policy-fix", program(`
+    const stack = await stackFor(
+      "policy-fix",
+      program(`
 const k = new keyplane.ApiKey("long", { project: p.id, ttl: "400d" });
 new keyplane.DeploymentBinding("long-dep", { project: p.id, apiKey: k.keyId, deployment: d.id });
 var extra = { keyId: k.keyId };
-`));
+`),
+    );
     const config = join(REPO_ROOT, "dist", "policy-remediate.e2e.json");
     writeFileSync(config, JSON.stringify({ "keyplane-key-max-ttl": { enforcementLevel: "remediate", maxTtl: "30d" } }));
     const up = await stack.up({ policyPacks: [PACK], policyPackConfigs: [config] });

@@ -179,7 +179,10 @@ describe("end to end with the real Pulumi CLI", function () {
     const revealed = await stack.exportStack();
     noneIn(JSON.stringify(outsideSecretEnvelopes(revealed.deployment)), "exportStack() outside a secret envelope");
     const current = [outs.k1Secret, outs.k2Secret, outs.k3Secret];
-    assert.ok(current.every((k) => JSON.stringify(revealed.deployment).includes(k)), "exportStack() does reveal the current keys, as secrets");
+    assert.ok(
+      current.every((k) => JSON.stringify(revealed.deployment).includes(k)),
+      "exportStack() does reveal the current keys, as secrets",
+    );
   });
 
   it("7. destroy revokes every key and removes every secret and the project", async () => {
@@ -192,11 +195,14 @@ describe("end to end with the real Pulumi CLI", function () {
   });
 
   it("9. bad input fails preview naming the field, and creates nothing", async function () {
-    const dir = writeProgram("keyplane-bad", `
+    const dir = writeProgram(
+      "keyplane-bad",
+      `
 const keyplane = require("keyplane");
 const p = new keyplane.Project("bad-proj", { name: "bad-input-project" });
 new keyplane.Secret("s", { project: p.id, name: "Bad_Name", useCase: "generic", value: { data: { a: "b" } } });
-`);
+`,
+    );
     const bin = requirePulumi(this);
     const bad = await newStack(bin, dir, { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
     let output = "";

@@ -1,10 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 
-export const REPO_ROOT = resolve(__dirname, "../../..");
+import { linkPackedKeyplane, REPO_ROOT } from "../../scripts/packed-install";
+
+export { REPO_ROOT };
 
 /** The Pulumi CLI's directory, or why there is none. */
 export function findPulumiCli(): { dir?: string; why?: string } {
@@ -25,13 +27,13 @@ export function requirePulumi(ctx: Mocha.Context): string {
   ctx.skip();
 }
 
-/** A program directory (Pulumi.yaml + index.js) that resolves keyplane and @pulumi/pulumi from this checkout. */
+/** A program directory (Pulumi.yaml + index.js) with keyplane installed from `npm pack`, as users install it. */
 export function writeProgram(name: string, source: string): string {
   const dir = mkdtempSync(join(tmpdir(), `keyplane-e2e-${name}-`));
   writeFileSync(join(dir, "Pulumi.yaml"), `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n`);
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name, main: "index.js" }));
   writeFileSync(join(dir, "index.js"), source);
-  symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+  linkPackedKeyplane(dir);
   return dir;
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import axios, { type AxiosInstance } from "axios";
-import { startServer, type RunningServer } from "../../server";
+import { startServer, type RunningServer } from "@keyplane/server";
 import { freshPostgresDatabase } from "./postgres";
 
 export type DialectName = "sqlite" | "postgres";
@@ -23,7 +23,12 @@ export const ADMIN_TOKEN = "test-admin-token-0123456789";
 export async function startTestServer(dialect: DialectName, opts: { logger?: boolean | Record<string, unknown> } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "keyplane-test-"));
   const pgdb = dialect === "postgres" ? await freshPostgresDatabase() : undefined;
-  const clock = { now: Date.now(), advance(ms: number) { this.now += ms; } };
+  const clock = {
+    now: Date.now(),
+    advance(ms: number) {
+      this.now += ms;
+    },
+  };
   const server = await startServer({
     port: 0,
     dataDir,

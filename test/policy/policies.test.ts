@@ -88,9 +88,15 @@ describe("policies as pure functions", () => {
     const ok = res(TYPE.DeploymentBinding, "ok", {}, { project: [p1], apiKey: [bound], deployment: [d1] });
     const cross = res(TYPE.DeploymentBinding, "cross", {}, { project: [p1], apiKey: [bound], deployment: [d2] });
     const all = [p1, p2, bound, lonely, admin, d1, d2, ok, cross];
-    assert.deepEqual(checkKeysBound(all, { maxBindingsPerKey: 10 }).map((v) => v.urn), [lonely.urn]);
+    assert.deepEqual(
+      checkKeysBound(all, { maxBindingsPerKey: 10 }).map((v) => v.urn),
+      [lonely.urn],
+    );
     assert.match(checkKeysBound(all, { maxBindingsPerKey: 1 }).find((v) => v.urn === bound.urn)!.message, /bound to 2 deployments; at most 1/);
-    assert.deepEqual(checkBindingsSameProject(all).map((v) => v.urn), [cross.urn]);
+    assert.deepEqual(
+      checkBindingsSameProject(all).map((v) => v.urn),
+      [cross.urn],
+    );
     // Matching by literal ids when there are no dependencies (imported or known values).
     const k = res(TYPE.ApiKey, "k", { keyId: "key_1", project: "prj_1" });
     const b = res(TYPE.DeploymentBinding, "b", { apiKey: "key_1", project: "prj_1", deployment: "dep_9" });

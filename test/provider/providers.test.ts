@@ -7,10 +7,10 @@ import { provider as binding } from "../../provider/resources/binding";
 import { provider as secret } from "../../provider/resources/secret";
 import { KeyplaneClient } from "../../provider/client";
 import { resolveConnection } from "../../provider/config";
-import { schemas } from "../../api";
+import { schemas } from "@keyplane/api";
 import { startTestServer, type TestServer } from "../helpers/server";
 
-describe("providers called directly against a real server", function () {
+describe("providers called directly against a real server", () => {
   let s: TestServer;
   let projectId: string;
   let depId: string;
@@ -43,7 +43,10 @@ describe("providers called directly against a real server", function () {
     void calls;
     for (const [p, inputs, field] of table) {
       const r = await p.check({}, inputs);
-      assert.ok(r.failures?.some((f: any) => f.property === field), `${JSON.stringify(inputs)} -> ${JSON.stringify(r.failures)}`);
+      assert.ok(
+        r.failures?.some((f: any) => f.property === field),
+        `${JSON.stringify(inputs)} -> ${JSON.stringify(r.failures)}`,
+      );
     }
     const unknown = await apiKey.check!({}, { project: "04da6b54-80e4-46f7-96ec-b56ff0331ba9", name: "k" });
     assert.equal(unknown.failures, undefined, "values unknown at preview are not judged");

@@ -5,7 +5,7 @@ import { kubernetesSecretData } from "../../sdk/kubernetes";
 const TOKEN = "sdk-test-token-do-not-serialize";
 const registered: { type: string; name: string; inputs: any }[] = [];
 
-describe("SDK classes under Pulumi mocks", function () {
+describe("SDK classes under Pulumi mocks", () => {
   let sdk: typeof import("../../sdk");
   before(async () => {
     process.env.KEYPLANE_TOKEN = TOKEN;
@@ -61,7 +61,11 @@ describe("SDK classes under Pulumi mocks", function () {
 
   it("maps secret values to Kubernetes secret types and conventional keys", () => {
     assert.deepEqual(kubernetesSecretData("huggingface", { token: "t" }), { type: "Opaque", stringData: { HF_TOKEN: "t" } });
-    assert.deepEqual(kubernetesSecretData("s3", { accessKeyId: "a", secretAccessKey: "b", region: "r" }).stringData, { AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b", AWS_DEFAULT_REGION: "r" });
+    assert.deepEqual(kubernetesSecretData("s3", { accessKeyId: "a", secretAccessKey: "b", region: "r" }).stringData, {
+      AWS_ACCESS_KEY_ID: "a",
+      AWS_SECRET_ACCESS_KEY: "b",
+      AWS_DEFAULT_REGION: "r",
+    });
     const pull = kubernetesSecretData("image-pull", { registry: "ghcr.io", username: "u", password: "p" });
     assert.equal(pull.type, "kubernetes.io/dockerconfigjson");
     assert.equal(JSON.parse(pull.stringData[".dockerconfigjson"]).auths["ghcr.io"].auth, Buffer.from("u:p").toString("base64"));

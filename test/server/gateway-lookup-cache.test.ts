@@ -1,10 +1,16 @@
 import { strict as assert } from "node:assert";
-import { GatewayLookupCache } from "../../server/gateway-lookup-cache";
+import { GatewayLookupCache } from "@keyplane/server/dist/gateway-lookup-cache";
 
 describe("gateway lookup cache", () => {
   const loader = (value: string | undefined) => {
     const calls = { n: 0 };
-    return { calls, load: async () => (calls.n++, value) };
+    return {
+      calls,
+      load: async () => {
+        calls.n++;
+        return value;
+      },
+    };
   };
 
   it("remembers a found row per key and model, and loads each once", async () => {
@@ -35,7 +41,10 @@ describe("gateway lookup cache", () => {
 
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const inFlight = cache.lookup("h2", "m", async () => (await gate, "read-before-the-write"));
+    const inFlight = cache.lookup("h2", "m", async () => {
+      await gate;
+      return "read-before-the-write";
+    });
     cache.forgetAll(); // a write commits while the read is in flight
     release();
     assert.equal(await inFlight, "read-before-the-write", "the caller still gets its answer");

@@ -4,7 +4,7 @@ import { DIALECTS, startTestServer, type TestServer } from "../helpers/server";
 const chat = (model: string, text = "hello") => ({ model, messages: [{ role: "user", content: text }] });
 
 for (const dialect of DIALECTS) {
-  describe(`server over HTTP (${dialect})`, function () {
+  describe(`server over HTTP (${dialect})`, () => {
     let s: TestServer;
     let projectId: string;
     let depA: string;
@@ -27,8 +27,7 @@ for (const dialect of DIALECTS) {
       keysSeen.push(r.data.secret);
       return r.data;
     };
-    const gateway = (key: string, model = "llama-a", path = "/v1/chat/completions") =>
-      s.http.post(path, chat(model), { headers: { authorization: `Bearer ${key}` } });
+    const gateway = (key: string, model = "llama-a", path = "/v1/chat/completions") => s.http.post(path, chat(model), { headers: { authorization: `Bearer ${key}` } });
 
     it("walks the key lifecycle: shown once, bound, used, revoked", async () => {
       const key = await createKey({ labels: { team: "ml" } });
@@ -62,7 +61,10 @@ for (const dialect of DIALECTS) {
       assert.equal(r.data.error.code, "model_not_found");
 
       const bindings = await s.admin.get(`/v1/projects/${projectId}/api-keys/${key.id}/deployments`);
-      assert.deepEqual(bindings.data.items.map((b: any) => b.deploymentId), [depA]);
+      assert.deepEqual(
+        bindings.data.items.map((b: any) => b.deploymentId),
+        [depA],
+      );
       assert.equal((await s.admin.delete(`/v1/projects/${projectId}/api-keys/${key.id}/deployments/${depA}`)).status, 204);
       assert.equal((await gateway(key.secret)).data.error.code, "deployment_not_bound", "unbinding takes effect at once");
       await s.admin.put(`/v1/projects/${projectId}/api-keys/${key.id}/deployments/${depA}`);
@@ -191,12 +193,18 @@ for (const dialect of DIALECTS) {
         const r = await s.admin.post(`/v1/projects/${projectId}/api-keys`, body);
         assert.equal(r.status, 400, JSON.stringify(body));
         assert.equal(r.data.error.code, "invalid_request");
-        assert.ok(r.data.error.details.some((d: any) => d.path === path), `${JSON.stringify(r.data.error.details)} names ${path}`);
+        assert.ok(
+          r.data.error.details.some((d: any) => d.path === path),
+          `${JSON.stringify(r.data.error.details)} names ${path}`,
+        );
       }
       const before = (await s.admin.get(`/v1/projects/${projectId}/api-keys`)).data.items.length;
       assert.equal((await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "k", ttl: "bogus" })).status, 400);
       assert.equal((await s.admin.get(`/v1/projects/${projectId}/api-keys`)).data.items.length, before, "nothing half-written");
-      const r = await s.http.post("/v1/projects", "{not json", { headers: { authorization: `Bearer test-admin-token-0123456789`, "content-type": "application/json" }, transformRequest: [(d: unknown) => d] });
+      const r = await s.http.post("/v1/projects", "{not json", {
+        headers: { authorization: `Bearer test-admin-token-0123456789`, "content-type": "application/json" },
+        transformRequest: [(d: unknown) => d],
+      });
       assert.equal(r.status, 400);
       assert.equal(r.data.error.code, "invalid_json");
       const big = await s.admin.post("/v1/projects", { name: "big", description: "x".repeat(2 * 1024 * 1024) });
@@ -225,17 +233,26 @@ for (const dialect of DIALECTS) {
       const all = await s.admin.get(base);
       assert.ok(!JSON.stringify(all.data).includes("SECRETVALUE"));
       assert.equal(all.data.items.length, 4);
-      assert.deepEqual((await s.admin.get(base, { params: { useCase: "s3" } })).data.items.map((x: any) => x.name), ["sec-s3"]);
-      assert.deepEqual((await s.admin.get(base, { params: { search: "hugging" } })).data.items.map((x: any) => x.name), ["sec-huggingface"]);
+      assert.deepEqual(
+        (await s.admin.get(base, { params: { useCase: "s3" } })).data.items.map((x: any) => x.name),
+        ["sec-s3"],
+      );
+      assert.deepEqual(
+        (await s.admin.get(base, { params: { search: "hugging" } })).data.items.map((x: any) => x.name),
+        ["sec-huggingface"],
+      );
       const put = await s.admin.put(`${base}/${ids.huggingface}/value`, { value: { token: "hf_SECRETVALUE_v2" } });
       assert.equal(put.status, 200);
       assert.equal(put.data.version, 2);
       const bad = await s.admin.put(`${base}/${ids.huggingface}/value`, { value: { accessKeyId: "x" } });
       assert.equal(bad.status, 400);
       assert.ok(bad.data.error.details.some((d: any) => d.path.startsWith("value")));
-      const badPull = await s.admin.post(base, { name: "pull-bad", useCase: "image-pull", value: { dockerConfigJson: "{\"x\":1}" } });
+      const badPull = await s.admin.post(base, { name: "pull-bad", useCase: "image-pull", value: { dockerConfigJson: '{"x":1}' } });
       assert.equal(badPull.status, 400);
-      assert.ok(badPull.data.error.details.some((d: any) => d.path.startsWith("value")), JSON.stringify(badPull.data));
+      assert.ok(
+        badPull.data.error.details.some((d: any) => d.path.startsWith("value")),
+        JSON.stringify(badPull.data),
+      );
       const badName = await s.admin.post(base, { name: "Bad_Name", useCase: "generic", value: { data: { a: "b" } } });
       assert.equal(badName.status, 400);
       assert.equal(badName.data.error.details[0].path, "name");
@@ -297,7 +314,10 @@ for (const dialect of DIALECTS) {
       // Concurrent retries still make one object.
       const same = { "idempotency-key": "race-1" };
       const burst = await Promise.all(Array.from({ length: 10 }, () => s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "raced", model: "m" }, { headers: same })));
-      assert.ok(burst.every((r) => r.status === 201), JSON.stringify(burst.map((r) => r.status)));
+      assert.ok(
+        burst.every((r) => r.status === 201),
+        JSON.stringify(burst.map((r) => r.status)),
+      );
       assert.equal(new Set(burst.map((r) => r.data.id)).size, 1);
     });
 

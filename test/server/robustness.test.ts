@@ -2,15 +2,15 @@ import { strict as assert } from "node:assert";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import axios from "axios";
 import fc from "fast-check";
-import { ROUTES } from "../../api";
+import { ROUTES } from "@keyplane/api";
 import { freePort } from "../helpers/net";
 import { freshPostgresDatabase } from "../helpers/postgres";
 import { ADMIN_TOKEN, DIALECTS, startTestServer } from "../helpers/server";
 
-const CLI = resolve(__dirname, "../../server/cli.js");
+const CLI = require.resolve("@keyplane/server/dist/cli.js");
 const MASTER_KEY = "11".repeat(32);
 
 /** A real `keyplane-server` process on a free loopback port. */
@@ -48,7 +48,11 @@ async function setupKey(url: string, numUses: number) {
 async function burst(urls: string[], key: string, n: number) {
   const results = await Promise.all(
     Array.from({ length: n }, (_, i) =>
-      axios.post(`${urls[i % urls.length]}/v1/chat/completions`, { model: "dep", messages: [{ role: "user", content: "x" }] }, { headers: { "x-api-key": key }, validateStatus: () => true }),
+      axios.post(
+        `${urls[i % urls.length]}/v1/chat/completions`,
+        { model: "dep", messages: [{ role: "user", content: "x" }] },
+        { headers: { "x-api-key": key }, validateStatus: () => true },
+      ),
     ),
   );
   if (!results.some((r) => r.status === 200)) console.error("burst sample:", results[0].status, JSON.stringify(results[0].data));
@@ -122,7 +126,11 @@ describe("server under load, crashes and random input", function () {
       const p = await a.post("/v1/projects", { name: "logs" });
       const k = await a.post(`/v1/projects/${p.data.id}/api-keys`, { name: "k", deploymentAccess: "all" });
       await a.post(`/v1/projects/${p.data.id}/secrets`, { name: "s", useCase: "huggingface", value: { token: "hf_LOGSECRETVALUE" } });
-      await axios.post(`${s.url}/v1/chat/completions`, { model: "none", messages: [{ role: "user", content: "x" }] }, { headers: { authorization: `Bearer ${k.data.secret}` }, validateStatus: () => true });
+      await axios.post(
+        `${s.url}/v1/chat/completions`,
+        { model: "none", messages: [{ role: "user", content: "x" }] },
+        { headers: { authorization: `Bearer ${k.data.secret}` }, validateStatus: () => true },
+      );
       await new Promise((r) => setTimeout(r, 200));
       const logs = s.logs();
       assert.ok(logs.includes("request completed"), "the server logged requests");
@@ -145,12 +153,20 @@ describe("server under load, crashes and random input", function () {
         const params: Record<string, string> = { projectId: p.data.id, id: k.data.id, deploymentId: d.data.id };
         const body = fc.oneof(
           fc.anything(),
-          fc.dictionary(fc.constantFrom("name", "model", "ttl", "expiresAt", "numUses", "labels", "useCase", "value", "scope", "increment", "messages", "status", "upstreamUrl"), fc.anything()),
+          fc.dictionary(
+            fc.constantFrom("name", "model", "ttl", "expiresAt", "numUses", "labels", "useCase", "value", "scope", "increment", "messages", "status", "upstreamUrl"),
+            fc.anything(),
+          ),
         );
         await fc.assert(
           fc.asyncProperty(fc.constantFrom(...ROUTES), body, fc.boolean(), async (route, payload, asAdmin) => {
             const url = route.url.replace(/:([A-Za-z]+)/g, (_m, name) => (name === "id" && route.url.includes("/secrets/") ? sec.data.id : params[name]));
-            const r = await (asAdmin ? s.admin : s.http).request({ method: route.method, url, data: payload === undefined ? undefined : JSON.stringify(payload), headers: { "content-type": "application/json" } });
+            const r = await (asAdmin ? s.admin : s.http).request({
+              method: route.method,
+              url,
+              data: payload === undefined ? undefined : JSON.stringify(payload),
+              headers: { "content-type": "application/json" },
+            });
             assert.ok(r.status < 500, `${route.method} ${url} ${JSON.stringify(payload)} -> ${r.status} ${JSON.stringify(r.data)}`);
           }),
           { numRuns: 400 },
