@@ -75,7 +75,16 @@ export const ROUTES = [
     status: 201,
     idempotent: true,
   }),
-  route({ operationId: "listApiKeys", method: "GET", url: `${P}/api-keys`, summary: "List live API keys", auth: "management", response: s.listOf(s.ApiKey), status: 200 }),
+  route({
+    operationId: "listApiKeys",
+    method: "GET",
+    url: `${P}/api-keys`,
+    summary: "List live API keys (managedBy: only those a Pulumi stack's resource manages)",
+    auth: "management",
+    query: s.ManagedListQuery,
+    response: s.listOf(s.ApiKey),
+    status: 200,
+  }),
   route({ operationId: "getApiKey", method: "GET", url: `${P}/api-keys/:id`, summary: "Get an API key", auth: "management", response: s.ApiKey, status: 200 }),
   route({
     operationId: "updateApiKey",
@@ -148,6 +157,16 @@ export const ROUTES = [
   }),
   route({ operationId: "getSecret", method: "GET", url: `${P}/secrets/:id`, summary: "Get a secret's metadata", auth: "management", response: s.Secret, status: 200 }),
   route({
+    operationId: "updateSecret",
+    method: "PATCH",
+    url: `${P}/secrets/:id`,
+    summary: "Update a secret's description or managedBy (the value: PUT …/value)",
+    auth: "management",
+    body: s.SecretPatch,
+    response: s.Secret,
+    status: 200,
+  }),
+  route({
     operationId: "putSecretValue",
     method: "PUT",
     url: `${P}/secrets/:id/value`,
@@ -194,4 +213,3 @@ export const ROUTES = [
   route({ operationId: "healthz", method: "GET", url: "/healthz", summary: "Liveness", auth: "public", response: s.Health, status: 200 }),
   route({ operationId: "readyz", method: "GET", url: "/readyz", summary: "Readiness (database reachable)", auth: "public", response: s.Health, status: 200 }),
 ] as const satisfies readonly RouteSpec[];
-

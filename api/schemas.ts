@@ -68,6 +68,9 @@ export const Deployment = z.object({
 // ---- api keys --------------------------------------------------------------
 
 const NumUses = z.number().int().min(0).max(1_000_000_000);
+/** Who manages the object, e.g. `pulumi:<stack>:<urn>`: metadata for operators, not access control. */
+const ManagedBy = z.string().min(1).max(2048);
+export const ManagedListQuery = z.strictObject({ managedBy: ManagedBy.optional() });
 
 export const ApiKeyCreate = z
   .strictObject({
@@ -81,6 +84,7 @@ export const ApiKeyCreate = z
     renewable: z.boolean().optional(),
     explicitMaxTtl: Duration.optional(),
     numUses: NumUses.optional(),
+    managedBy: ManagedBy.optional(),
   })
   .refine((k) => !(k.ttl !== undefined && k.expiresAt !== undefined), {
     path: ["expiresAt"],
@@ -94,6 +98,7 @@ export const ApiKeyPatch = z
     labels: Labels.optional(),
     ttl: Duration.optional(),
     expiresAt: Timestamp.optional(),
+    managedBy: ManagedBy.nullable().optional(),
   })
   .refine((k) => !(k.ttl !== undefined && k.expiresAt !== undefined), {
     path: ["expiresAt"],
@@ -128,6 +133,7 @@ export const ApiKey = z.object({
   /** null: unlimited. */
   usesRemaining: z.number().int().nullable(),
   lastUsedAt: Timestamp.nullable(),
+  managedBy: z.string().nullable(),
 });
 
 /** The create response: the only place the key's secret is ever shown. */
@@ -195,11 +201,13 @@ const secretCreateOf = <U extends z.infer<typeof UseCase>>(useCase: U) =>
     description: Description.optional(),
     useCase: z.literal(useCase),
     value: SECRET_VALUE_SCHEMAS[useCase],
+    managedBy: ManagedBy.optional(),
   });
 
 export const SecretCreate = z.discriminatedUnion("useCase", [secretCreateOf("huggingface"), secretCreateOf("s3"), secretCreateOf("image-pull"), secretCreateOf("generic")]);
+export const SecretPatch = z.strictObject({ description: Description.optional(), managedBy: ManagedBy.nullable().optional() });
 export const SecretValuePut = z.strictObject({ value: z.record(z.string(), z.unknown()) });
-export const SecretListQuery = z.strictObject({ useCase: UseCase.optional(), search: z.string().max(253).optional() });
+export const SecretListQuery = ManagedListQuery.extend({ useCase: UseCase.optional(), search: z.string().max(253).optional() });
 
 export const Secret = z.object({
   id: Id,
@@ -212,6 +220,7 @@ export const Secret = z.object({
   createdBy: z.string(),
   updatedAt: Timestamp,
   updatedBy: z.string(),
+  managedBy: z.string().nullable(),
 });
 
 // ---- audit -----------------------------------------------------------------

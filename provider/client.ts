@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
-import { randomUUID } from "node:crypto";
+import { createHmac } from "node:crypto";
 import type { z } from "zod";
 import { schemas } from "@keyplane/api";
 import type { ConnectionConfig } from "./config";
@@ -33,8 +33,12 @@ export class KeyplaneClient {
   readonly http: AxiosInstance;
   private readonly retries: number;
   private readonly backoffMs: number;
+  private readonly tokenSource: string;
+  private readonly deriveWith: Buffer;
 
   constructor(connection: ConnectionConfig, options: ClientOptions = {}) {
+    this.tokenSource = connection.tokenSource;
+    this.deriveWith = createHmac("sha256", "keyplane idempotency").update(connection.token).digest();
     this.http = axios.create({
       baseURL: connection.endpoint,
       timeout: options.timeoutMs ?? 30_000,
@@ -47,7 +51,20 @@ export class KeyplaneClient {
     this.backoffMs = options.backoffMs ?? 250;
   }
 
+  /**
+   * An Idempotency-Key that is the same whenever the same caller sends the same request for the
+   * same owner, so a create repeated after a killed run replays the first answer. Keyed by the
+   * credential: the key reveals nothing of the body (which may hold a secret value).
+   */
+  derivedIdempotencyKey(...parts: unknown[]): string {
+    return `kp-derived-${createHmac("sha256", this.deriveWith).update(JSON.stringify(parts)).digest("hex")}`;
+  }
+
   async call<T>(c: Call): Promise<T> {
+    return (await this.send<T>(c)).data;
+  }
+
+  private async send<T>(c: Call): Promise<{ data: T; replayed: boolean }> {
     // A request is safe to repeat if the method is idempotent or it carries an Idempotency-Key.
     const repeatable = c.method !== "POST" || c.idempotencyKey !== undefined;
     for (let attempt = 0; ; attempt++) {
@@ -76,13 +93,16 @@ export class KeyplaneClient {
       }
       if (res.status >= 400) {
         const body = schemas.ErrorBody.safeParse(res.data);
-        if (body.success) throw new KeyplaneApiError(res.status, body.data.error.code, body.data.error.message, body.data.error.details);
-        throw new KeyplaneApiError(res.status, "unexpected", `unexpected answer from ${c.method} ${c.path}`);
+        // Which credential was refused (never its value), so an operator knows what to rotate.
+        const who = res.status === 401 ? ` (the token from ${this.tokenSource})` : "";
+        if (body.success) throw new KeyplaneApiError(res.status, body.data.error.code, body.data.error.message + who, body.data.error.details);
+        throw new KeyplaneApiError(res.status, "unexpected", `unexpected answer from ${c.method} ${c.path}${who}`);
       }
-      if (!c.response) return undefined as T;
+      const replayed = res.headers["idempotent-replayed"] === "true";
+      if (!c.response) return { data: undefined as T, replayed };
       const parsed = c.response.safeParse(res.data);
       if (!parsed.success) throw new Error(`keyplane: the server's answer to ${c.method} ${c.path} does not match the v1 contract: ${parsed.error.issues[0]?.message}`);
-      return parsed.data as T;
+      return { data: parsed.data as T, replayed };
     }
   }
 
@@ -96,7 +116,8 @@ export class KeyplaneClient {
     }
   }
 
-  create<T>(path: string, body: unknown, response: z.ZodType, idempotencyKey = randomUUID()): Promise<T> {
-    return this.call<T>({ method: "POST", path, body, response, idempotencyKey });
+  /** A create; `replayed` when the server answered an earlier request with the same Idempotency-Key. */
+  create<T>(path: string, body: unknown, response: z.ZodType, idempotencyKey: string): Promise<{ data: T; replayed: boolean }> {
+    return this.send<T>({ method: "POST", path, body, response, idempotencyKey });
   }
 }

@@ -6,10 +6,10 @@ import { schemas as s } from "@keyplane/api";
 // used by `check` to name bad fields before any API call.
 
 const ProjectRef = z.string().min(1, "is required: pass a keyplane.Project's id");
-/** Stack-config connection the SDK forwards as a secret input; never from the serialized provider. */
-const Connection = z.object({ endpoint: z.string().optional(), token: z.string().optional() }).optional();
+/** The owning resource, `pulumi:<stack>:<urn>`, set by the SDK (not by the program). */
+const ManagedBy = z.string().min(1).max(2048).optional();
 
-export const ProjectInputs = z.strictObject({ name: s.Slug, description: s.Description.optional(), __connection: Connection });
+export const ProjectInputs = z.strictObject({ name: s.Slug, description: s.Description.optional(), managedBy: ManagedBy });
 
 export const DeploymentInputs = z.strictObject({
   project: ProjectRef,
@@ -17,7 +17,7 @@ export const DeploymentInputs = z.strictObject({
   model: z.string().min(1).max(256),
   status: s.DeploymentStatus.optional(),
   upstreamUrl: z.url({ protocol: /^https?$/ }).optional(),
-  __connection: Connection,
+  managedBy: ManagedBy,
 });
 
 export const ApiKeyInputs = z
@@ -35,7 +35,8 @@ export const ApiKeyInputs = z
     numUses: z.number().int().min(0, "must be 0 (unlimited) or more").max(1_000_000_000).optional(),
     renewBefore: s.Duration.optional(),
     rotationTrigger: z.string().max(1024).optional(),
-    __connection: Connection,
+    adoptKeyId: s.Id.optional(),
+    managedBy: ManagedBy,
   })
   .refine((k) => !(k.ttl !== undefined && k.expiresAt !== undefined), { path: ["expiresAt"], message: "set ttl or expiresAt, not both" })
   .refine((k) => k.renewBefore === undefined || k.renewable === true, { path: ["renewBefore"], message: "needs renewable: true" });
@@ -44,7 +45,7 @@ export const BindingInputs = z.strictObject({
   project: ProjectRef,
   apiKey: z.string().min(1, "is required: pass a keyplane.ApiKey's keyId"),
   deployment: z.string().min(1, "is required: pass a keyplane.Deployment's id"),
-  __connection: Connection,
+  managedBy: ManagedBy,
 });
 
 export const SecretInputs = z
@@ -54,7 +55,7 @@ export const SecretInputs = z
     description: s.Description.optional(),
     useCase: s.UseCase,
     value: z.record(z.string(), z.unknown()),
-    __connection: Connection,
+    managedBy: ManagedBy,
   })
   .superRefine((secret, ctx) => {
     const shape = s.SECRET_VALUE_SCHEMAS[secret.useCase]?.safeParse(secret.value);

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { connectionInput } from "./connection";
-import { providerShim } from "./shim";
+import { dynamicArgs } from "./shim";
 
 export interface ApiKeyArgs {
   /** The project's id (`project.id`). Changing it replaces the key. */
@@ -29,6 +28,14 @@ export interface ApiKeyArgs {
   renewBefore?: pulumi.Input<string>;
   /** Any string; changing it rotates the key: a new key is created before the old one is revoked. */
   rotationTrigger?: pulumi.Input<string>;
+  /**
+   * Take over an existing key (made in the console or by the API) instead of creating one:
+   * the resource then manages its name, labels, lifetime and bindings, and destroy revokes it.
+   * The key's secret was shown once to whoever made it, so this resource's `secret` is empty.
+   * (Pulumi's `import` option cannot work for dynamic resources.) Its scope, deploymentAccess,
+   * numUses, renewable and explicitMaxTtl must match the program's.
+   */
+  adoptKeyId?: pulumi.Input<string>;
 }
 
 /** An API key for the gateway. Its `secret` is a Pulumi secret output, shown by the server only once. */
@@ -36,7 +43,7 @@ export class ApiKey extends pulumi.dynamic.Resource {
   static readonly __pulumiType = "pulumi-nodejs:dynamic/keyplane:ApiKey";
   /** The key's id on the server. */
   declare readonly keyId: pulumi.Output<string>;
-  /** The key itself (`kp_…`): a secret output. */
+  /** The key itself (`kp_…`): a secret output; empty for an adopted key (adoptKeyId). */
   declare readonly secret: pulumi.Output<string>;
   /** Display form, `kp_••••••••` and the last 4 characters. */
   declare readonly truncated: pulumi.Output<string>;
@@ -48,19 +55,21 @@ export class ApiKey extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      providerShim("api-key"),
-      name,
-      {
-        ...args,
-        name: args.name ?? name,
-        keyId: undefined,
-        secret: undefined,
-        truncated: undefined,
-        createdAt: undefined,
-        expiresAt: args.expiresAt,
-        __connection: connectionInput(),
-      },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "secret"] },
+      ...dynamicArgs(
+        "api-key",
+        ApiKey.__pulumiType,
+        name,
+        {
+          ...args,
+          name: args.name ?? name,
+          keyId: undefined,
+          secret: undefined,
+          truncated: undefined,
+          createdAt: undefined,
+          expiresAt: args.expiresAt,
+        },
+        { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "secret"] },
+      ),
       "keyplane",
       "ApiKey",
     );

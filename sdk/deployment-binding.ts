@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { connectionInput } from "./connection";
-import { providerShim } from "./shim";
+import { dynamicArgs } from "./shim";
 
 export interface DeploymentBindingArgs {
   /** The project's id; key and deployment must both belong to it. */
@@ -19,6 +18,6 @@ export class DeploymentBinding extends pulumi.dynamic.Resource {
   declare readonly deployment: pulumi.Output<string>;
 
   constructor(name: string, args: DeploymentBindingArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("binding"), name, { ...args, createdAt: undefined, __connection: connectionInput() }, opts, "keyplane", "DeploymentBinding");
+    super(...dynamicArgs("binding", DeploymentBinding.__pulumiType, name, { ...args, createdAt: undefined }, opts), "keyplane", "DeploymentBinding");
   }
 }

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { connectionInput } from "./connection";
-import { providerShim } from "./shim";
+import { dynamicArgs } from "./shim";
 
 export interface DeploymentArgs {
   /** The project's id (`project.id`). Changing it replaces the deployment. */
@@ -25,6 +24,6 @@ export class Deployment extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
 
   constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("deployment"), name, { ...args, name: args.name ?? name, createdAt: undefined, __connection: connectionInput() }, opts, "keyplane", "Deployment");
+    super(...dynamicArgs("deployment", Deployment.__pulumiType, name, { ...args, name: args.name ?? name, createdAt: undefined }, opts), "keyplane", "Deployment");
   }
 }

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { connectionInput } from "./connection";
-import { providerShim } from "./shim";
+import { dynamicArgs } from "./shim";
 
 export interface ProjectArgs {
   /** Project slug: 2-63 characters of a-z, 0-9 and '-'. Defaults to the resource name. Changing it replaces the project. */
@@ -17,13 +16,6 @@ export class Project extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
 
   constructor(name: string, args: ProjectArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(
-      providerShim("project"),
-      name,
-      { name: args.name ?? name, description: args.description, createdAt: undefined, __connection: connectionInput() },
-      opts,
-      "keyplane",
-      "Project",
-    );
+    super(...dynamicArgs("project", Project.__pulumiType, name, { name: args.name ?? name, description: args.description, createdAt: undefined }, opts), "keyplane", "Project");
   }
 }

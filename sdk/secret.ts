@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { connectionInput } from "./connection";
-import { providerShim } from "./shim";
+import { dynamicArgs } from "./shim";
 
 export type SecretUseCase = "huggingface" | "s3" | "image-pull" | "generic";
 
@@ -49,10 +48,13 @@ export class Secret extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: SecretArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      providerShim("secret"),
-      name,
-      { ...args, name: args.name ?? name, value: pulumi.secret(args.value), version: undefined, createdAt: undefined, __connection: connectionInput() },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "value"] },
+      ...dynamicArgs(
+        "secret",
+        Secret.__pulumiType,
+        name,
+        { ...args, name: args.name ?? name, value: pulumi.secret(args.value), version: undefined, createdAt: undefined },
+        { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "value"] },
+      ),
       "keyplane",
       "Secret",
     );

@@ -123,7 +123,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const body = parseOrThrow(spec.body, spec.operationId === "renewApiKey" ? (request.body ?? {}) : request.body, "body");
     const query = parseOrThrow(spec.query, request.query, "query");
     const handler = HANDLERS[spec.operationId];
-    const send = (status: number, payload: unknown) => (payload === undefined ? reply.code(204).send() : reply.code(status).send(payload));
+    // A replayed answer says so (as Stripe's Idempotent-Replayed), so a client can tell it from a new object.
+    const send = (status: number, payload: unknown, replayed = false) => {
+      if (replayed) reply.header("idempotent-replayed", "true");
+      return payload === undefined ? reply.code(204).send() : reply.code(status).send(payload);
+    };
 
     if (spec.method === "GET") {
       return send(spec.status, await handler({ ...services, principal, params, body, query }));
@@ -132,7 +136,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const claim = spec.idempotent && typeof idemHeader === "string" ? idempotencyClaim(principalName(principal), spec.method, request.url, idemHeader, body) : undefined;
     if (claim) {
       const earlier = await storedAnswer(services.db, services.keyring, claim, services.now());
-      if (earlier) return send(earlier.status, earlier.body);
+      if (earlier) return send(earlier.status, earlier.body, true);
     }
     try {
       // Each write and its audit record (and idempotency record) commit together or not at all.
@@ -150,7 +154,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       // fail, on the idempotency record or on a name): answer what it answered.
       if (claim && (isUniqueViolation(e) || e instanceof ApiError)) {
         const earlier = await storedAnswer(services.db, services.keyring, claim, services.now());
-        if (earlier) return send(earlier.status, earlier.body);
+        if (earlier) return send(earlier.status, earlier.body, true);
       }
       throw e;
     }

@@ -57,8 +57,14 @@ export async function storeAnswer(db: Kysely<Database>, keyring: Keyring, claim:
       status,
       response: keyring.encrypt(JSON.stringify(body), `${claim.scope}\n${claim.key}`),
       created_at: now,
+      object_id: typeof (body as { id?: unknown })?.id === "string" ? (body as { id: string }).id : null,
     })
     .execute();
+}
+
+/** A deleted object's creates are not replayed: the same request makes a new object. */
+export async function endReplaysOf(db: Kysely<Database>, objectId: string) {
+  await db.deleteFrom("idempotency").where("object_id", "=", objectId).execute();
 }
 
 export async function forgetExpiredAnswers(db: Kysely<Database>, now: number) {

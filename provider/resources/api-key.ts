@@ -1,19 +1,26 @@
-import type * as pulumi from "@pulumi/pulumi";
-import { parseDuration, schemas, type ApiKey, type ApiKeyCreated } from "@keyplane/api";
-import { changedFields, checkInputs, compact } from "../check";
-import { clientFor } from "../connect";
+import { type ApiKey, type ApiKeyCreated, parseDuration, schemas } from "@keyplane/api";
+import { compact } from "../check";
+import type { KeyplaneClient } from "../client";
 import { ApiKeyInputs } from "../inputs";
+import { type Props, resourceKind } from "../resource-kind";
 
-const path = (project: string, id = "") => `/v1/projects/${project}/api-keys${id ? `/${id}` : ""}`;
+const path = (project: string, id?: string) => `/v1/projects/${project}/api-keys${id ? `/${id}` : ""}`;
 
-const REPLACE_ON = ["project", "scope", "deploymentAccess", "numUses", "explicitMaxTtl", "renewable", "rotationTrigger"] as const;
-const UPDATE_ON = ["name", "description", "labels", "ttl", "requestedExpiresAt"] as const;
+/** What the server assumes for unset inputs: an adopted key must match them, or the program must say otherwise. */
+const DEFAULTS = { scope: "inference", deploymentAccess: "bound", numUses: 0, renewable: false } as const;
+const REPLACE_ON = ["project", "scope", "deploymentAccess", "numUses", "explicitMaxTtl", "renewable", "rotationTrigger", "adoptKeyId"] as const;
+// expiresAt is compared with the expiry the program asked for (requestedExpiresAt), not the current one.
+const UPDATE_ON = ["name", "description", "labels", "ttl", "renewBefore", "managedBy"] as const;
 
-/** State keeps the program's inputs (for diffs) beside what the server says. */
-function outputs(inputs: any, key: ApiKey, secret: string) {
+/** State keeps the program's inputs (for diffs) beside what the server says; the secret only from the create. */
+function outputs(inputs: Props, key: ApiKey, secret: string) {
   const { expiresAt: requestedExpiresAt, ...rest } = inputs;
   return compact({
     ...rest,
+    // Name, description and labels as the server has them, so a change made elsewhere shows as drift.
+    name: key.name,
+    description: key.description || undefined,
+    labels: Object.keys(key.labels).length ? key.labels : rest.labels,
     requestedExpiresAt,
     keyId: key.id,
     secret,
@@ -37,82 +44,87 @@ export function renewalNeed(state: { renewBefore?: string; renewable?: boolean; 
   return "renew";
 }
 
-export const provider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds, news) {
-    return checkInputs(ApiKeyInputs, news);
-  },
+/** A key whose lifetime has run out, or that renewal can no longer extend, never stands for a new one. */
+const spent = (key: ApiKey, inputs: Props) => key.status !== "active" || renewalNeed({ ...inputs, expiresAt: key.expiresAt, maxExpiresAt: key.maxExpiresAt }) === "replace";
 
-  async diff(_id, olds, news) {
-    const next = { ...news, requestedExpiresAt: news.expiresAt };
-    const replaces: string[] = changedFields(olds, next, REPLACE_ON);
-    const changed = changedFields(olds, next, [...UPDATE_ON, "renewBefore"]).map((f) => (f === "requestedExpiresAt" ? "expiresAt" : f));
+/** Takes over a key made elsewhere: same secret (not known here), this stack's metadata, then managed as any other. */
+async function adopt(client: KeyplaneClient, inputs: Props) {
+  const id = inputs.adoptKeyId as string;
+  const key = await client.find<ApiKey>({ method: "GET", path: path(inputs.project, id), response: schemas.ApiKey });
+  if (!key || key.status !== "active") throw new Error(`keyplane: adoptKeyId: there is no active key ${id} in project ${inputs.project}`);
+  const differs = (["scope", "deploymentAccess", "numUses", "renewable", "explicitMaxTtl"] as const).filter(
+    (f) => JSON.stringify(inputs[f] ?? (DEFAULTS as Props)[f] ?? null) !== JSON.stringify(key[f] ?? null),
+  );
+  if (differs.length) {
+    const say = differs.map((f) => `${f} is ${JSON.stringify(key[f])} on the server`).join(", ");
+    throw new Error(`keyplane: adoptKeyId: key ${id} cannot be changed in place to match the program: ${say}; set the same values in the program`);
+  }
+  const patch = compact({ name: inputs.name, description: inputs.description, labels: inputs.labels, ttl: inputs.ttl, expiresAt: inputs.expiresAt, managedBy: inputs.managedBy });
+  const adopted = await client.call<ApiKey>({ method: "PATCH", path: path(inputs.project, id), body: patch, response: schemas.ApiKey });
+  // The secret was shown once, to whoever made the key: it is not in state.
+  return { id, outs: outputs(inputs, adopted, "") };
+}
+
+export const provider = resourceKind<ApiKey>({
+  inputs: ApiKeyInputs,
+  path: (props, id) => path(props.project, id),
+  response: schemas.ApiKey,
+  createResponse: schemas.ApiKeyCreated,
+  replaceOn: REPLACE_ON,
+  updateOn: UPDATE_ON,
+  defaults: DEFAULTS,
+  stables: ["keyId", "secret", "truncated", "createdAt", "project", "scope", "deploymentAccess"],
+  diff(olds, news) {
+    const changes = JSON.stringify(olds.requestedExpiresAt ?? null) !== JSON.stringify(news.expiresAt ?? null) ? ["expiresAt"] : [];
     const need = renewalNeed({ ...olds, renewBefore: news.renewBefore, renewable: news.renewable });
-    if (need === "renew") changed.push("expiresAt");
-    if (need === "replace") replaces.push("expiresAt");
-    const changes = [...new Set([...replaces, ...changed])];
-    return {
-      changes: changes.length > 0,
-      replaces,
-      detailedDiff: undefined,
-      deleteBeforeReplace: false,
-      stables: ["keyId", "secret", "truncated", "createdAt", "project", "scope", "deploymentAccess"],
-    };
-  },
-
-  async create(inputs) {
-    const body = {
-      name: inputs.name,
-      description: inputs.description,
-      labels: inputs.labels,
-      scope: inputs.scope,
-      deploymentAccess: inputs.deploymentAccess,
-      ttl: inputs.ttl,
-      expiresAt: inputs.expiresAt,
-      renewable: inputs.renewable,
-      explicitMaxTtl: inputs.explicitMaxTtl,
-      numUses: inputs.numUses,
-    };
-    const key = await clientFor(inputs).create<ApiKeyCreated>(path(inputs.project), body, schemas.ApiKeyCreated);
-    return { id: key.id, outs: outputs(inputs, key, key.secret) };
-  },
-
-  async read(id, props) {
-    const key = await clientFor(props).find<ApiKey>({ method: "GET", path: path(props.project, id), response: schemas.ApiKey });
-    if (!key) return {};
-    // The secret is never served again: it survives from state.
-    const outs = compact({
-      ...outputs({ ...props, expiresAt: props.requestedExpiresAt }, key, props.secret),
-      name: key.name,
-      description: key.description || undefined,
-      labels: Object.keys(key.labels).length ? key.labels : props.labels,
-    });
-    return { id, props: outs };
-  },
-
-  async update(id, olds, news) {
-    const client = clientFor(news);
-    const next = { ...news, requestedExpiresAt: news.expiresAt };
-    const patch: Record<string, unknown> = {};
-    for (const f of changedFields(olds, next, UPDATE_ON)) {
-      if (f === "requestedExpiresAt") {
-        if (news.expiresAt !== undefined) patch.expiresAt = news.expiresAt;
-      } else if (f === "ttl") {
-        patch.ttl = news.ttl ?? "0";
-      } else {
-        patch[f] = news[f] ?? (f === "labels" ? {} : "");
-      }
+    if (need === "renew") changes.push("expiresAt");
+    const replaces = need === "replace" ? ["expiresAt"] : [];
+    if (
+      news.adoptKeyId &&
+      news.adoptKeyId === olds.adoptKeyId &&
+      (need === "replace" || REPLACE_ON.some((f) => JSON.stringify(olds[f] ?? (DEFAULTS as Props)[f] ?? null) !== JSON.stringify(news[f] ?? (DEFAULTS as Props)[f] ?? null)))
+    ) {
+      // A replacement would adopt the same key again, then revoke it.
+      throw new Error(
+        `keyplane: key ${news.adoptKeyId} was adopted (adoptKeyId) and this change replaces it; remove adoptKeyId so keyplane creates the new key (the adopted one is revoked after)`,
+      );
     }
+    return { replaces, changes };
+  },
+  createBody: (inputs) => ({
+    name: inputs.name,
+    description: inputs.description,
+    labels: inputs.labels,
+    scope: inputs.scope,
+    deploymentAccess: inputs.deploymentAccess,
+    ttl: inputs.ttl,
+    expiresAt: inputs.expiresAt,
+    renewable: inputs.renewable,
+    explicitMaxTtl: inputs.explicitMaxTtl,
+    numUses: inputs.numUses,
+    managedBy: inputs.managedBy,
+  }),
+  create: (client, inputs, post) => (inputs.adoptKeyId ? adopt(client, inputs) : post()),
+  staleReplay: spent,
+  // The secret is in the create's answer only; after that it survives from state.
+  outputs: (inputs, key, olds) => outputs(inputs, key, olds ? olds.secret : (key as ApiKeyCreated).secret),
+  inputsInState: ({ requestedExpiresAt, keyId: _k, secret: _s, truncated: _t, createdAt: _c, expiresAt: _e, maxExpiresAt: _m, status: _st, ...inputs }) => ({
+    ...inputs,
+    expiresAt: requestedExpiresAt,
+  }),
+  async update(client, id, olds, news, changed) {
+    const patch: Props = {};
+    for (const f of changed) {
+      if (f === "ttl") patch.ttl = news.ttl ?? "0";
+      else if (f === "managedBy") patch.managedBy = news.managedBy ?? null;
+      else if (f !== "renewBefore") patch[f] = news[f] ?? (f === "labels" ? {} : "");
+    }
+    if (JSON.stringify(olds.requestedExpiresAt ?? null) !== JSON.stringify(news.expiresAt ?? null) && news.expiresAt !== undefined) patch.expiresAt = news.expiresAt;
     let key: ApiKey | undefined;
     if (Object.keys(patch).length) key = await client.call<ApiKey>({ method: "PATCH", path: path(news.project, id), body: patch, response: schemas.ApiKey });
     if (renewalNeed({ ...olds, ...(key ?? {}), renewBefore: news.renewBefore, renewable: news.renewable }) === "renew") {
       key = await client.call<ApiKey>({ method: "POST", path: `${path(news.project, id)}/renew`, body: {}, response: schemas.ApiKeyRenewed });
     }
-    key ??= await client.call<ApiKey>({ method: "GET", path: path(news.project, id), response: schemas.ApiKey });
-    return { outs: outputs(news, key, olds.secret) };
+    return key ?? client.call<ApiKey>({ method: "GET", path: path(news.project, id), response: schemas.ApiKey });
   },
-
-  async delete(id, props) {
-    // Destroy revokes: the key stops working at once.
-    await clientFor(props).find({ method: "DELETE", path: path(props.project, id) });
-  },
-};
+});

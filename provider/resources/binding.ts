@@ -1,34 +1,34 @@
-import type * as pulumi from "@pulumi/pulumi";
-import { schemas, type Binding } from "@keyplane/api";
-import { changedFields, checkInputs, compact } from "../check";
-import { clientFor } from "../connect";
+import { type Binding, schemas } from "@keyplane/api";
+import { compact } from "../check";
 import { BindingInputs } from "../inputs";
+import { type Props, resourceKind } from "../resource-kind";
 
-const path = (p: { project: string; apiKey: string; deployment: string }) => `/v1/projects/${p.project}/api-keys/${p.apiKey}/deployments/${p.deployment}`;
+// A binding has no id of its own: it is the pair, made and removed by idempotent PUT/DELETE.
+type BindingObject = Binding & { id: string };
+const keyPath = (p: Props) => `/v1/projects/${p.project}/api-keys/${p.apiKey}/deployments`;
+const withId = (b: Binding): BindingObject => ({ ...b, id: `${b.apiKeyId}/${b.deploymentId}` });
 
-export const provider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds, news) {
-    return checkInputs(BindingInputs, news);
+export const provider = resourceKind<BindingObject>({
+  inputs: BindingInputs,
+  path: (props) => `${keyPath(props)}/${props.deployment}`,
+  response: schemas.Binding,
+  replaceOn: ["project", "apiKey", "deployment"],
+  updateOn: ["managedBy"],
+  createBody: () => ({}),
+  outputs: (inputs, b) => compact({ ...inputs, createdAt: b.createdAt }),
+  async create(client, inputs, _post) {
+    const b = withId(await client.call<Binding>({ method: "PUT", path: `${keyPath(inputs)}/${inputs.deployment}`, response: schemas.Binding }));
+    return { id: b.id, outs: compact({ ...inputs, createdAt: b.createdAt }) };
   },
-  async diff(_id, olds, news) {
-    const replaces = changedFields(olds, news, ["project", "apiKey", "deployment"]);
-    return { changes: replaces.length > 0, replaces };
-  },
-  async create(inputs) {
-    const b = await clientFor(inputs).call<Binding>({ method: "PUT", path: path(inputs as any), response: schemas.Binding });
-    return { id: `${b.apiKeyId}/${b.deploymentId}`, outs: compact({ ...inputs, createdAt: b.createdAt }) };
-  },
-  async read(id, props) {
-    const list = await clientFor(props).find<{ items: Binding[] }>({
-      method: "GET",
-      path: `/v1/projects/${props.project}/api-keys/${props.apiKey}/deployments`,
-      response: schemas.listOf(schemas.Binding),
-    });
+  async find(client, _id, props) {
+    const list = await client.find<{ items: Binding[] }>({ method: "GET", path: keyPath(props), response: schemas.listOf(schemas.Binding) });
     const found = list?.items.find((b) => b.deploymentId === props.deployment);
-    if (!found) return {};
-    return { id, props: compact({ ...props, createdAt: found.createdAt }) };
+    return found && withId(found);
   },
-  async delete(_id, props) {
-    await clientFor(props).find({ method: "DELETE", path: path(props) });
+  // Only managedBy updates in place, and the server keeps nothing of it for a binding.
+  async update(client, id, _olds, news) {
+    const found = await this.find!(client, id, news);
+    if (!found) throw new Error(`keyplane: binding ${id} is gone; run pulumi refresh`);
+    return found;
   },
-};
+});

@@ -7,6 +7,7 @@ import { generateApiKey } from "../crypto/api-key-format";
 import { newId } from "../ids";
 import { findProject } from "./projects";
 import { changedLifetime, initialLifetime, keyStatus, renewedExpiry } from "./key-lifetime";
+import { endReplaysOf } from "../idempotency";
 
 export function toApiKey(r: ApiKeyRow, now: number): ApiKey {
   return {
@@ -29,6 +30,7 @@ export function toApiKey(r: ApiKeyRow, now: number): ApiKey {
     numUses: r.num_uses,
     usesRemaining: r.num_uses === 0 ? null : Math.max(0, r.num_uses - r.uses),
     lastUsedAt: isoOrNull(r.last_used_at),
+    managedBy: r.managed_by,
   };
 }
 
@@ -69,6 +71,7 @@ export const apiKeyHandlers = {
       uses: 0,
       last_used_at: null,
       revoked_at: null,
+      managed_by: b.managedBy ?? null,
     };
     await ctx.db.insertInto("api_keys").values(row).execute();
     await recordAudit(ctx.db, ctx.principal, now, {
@@ -89,6 +92,7 @@ export const apiKeyHandlers = {
       .selectAll()
       .where("project_id", "=", ctx.params.projectId)
       .where("revoked_at", "is", null)
+      .$if(ctx.query.managedBy !== undefined, (q) => q.where("managed_by", "=", ctx.query.managedBy))
       .orderBy("created_at")
       .orderBy("id")
       .execute();
@@ -108,11 +112,12 @@ export const apiKeyHandlers = {
       name: b.name ?? row.name,
       description: b.description ?? row.description,
       labels: b.labels === undefined ? row.labels : JSON.stringify(b.labels),
+      managed_by: b.managedBy === undefined ? row.managed_by : b.managedBy,
       ...changedLifetime(row, now, b),
     };
     await ctx.db
       .updateTable("api_keys")
-      .set({ name: next.name, description: next.description, labels: next.labels, expires_at: next.expires_at, ttl_seconds: next.ttl_seconds })
+      .set({ name: next.name, description: next.description, labels: next.labels, expires_at: next.expires_at, ttl_seconds: next.ttl_seconds, managed_by: next.managed_by })
       .where("id", "=", row.id)
       .execute();
     await recordAudit(ctx.db, ctx.principal, now, {
@@ -146,6 +151,7 @@ export const apiKeyHandlers = {
     // The row stays (hash only) so the gateway can answer revoked_key rather than invalid_key.
     await ctx.db.updateTable("api_keys").set({ revoked_at: now }).where("id", "=", row.id).execute();
     await ctx.db.deleteFrom("bindings").where("api_key_id", "=", row.id).execute();
+    await endReplaysOf(ctx.db, row.id);
     await recordAudit(ctx.db, ctx.principal, now, { projectId: row.project_id, action: "api_key.revoke", targetType: "api_key", targetId: row.id, details: { name: row.name } });
     return undefined;
   },

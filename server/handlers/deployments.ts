@@ -6,6 +6,7 @@ import { iso, type RequestContext } from "../context";
 import { newId } from "../ids";
 import { isUniqueViolation } from "../store/database";
 import { findProject } from "./projects";
+import { endReplaysOf } from "../idempotency";
 
 export const toDeployment = (r: DeploymentRow): Deployment => ({
   id: r.id,
@@ -89,6 +90,7 @@ export const deploymentHandlers = {
     const row = await findDeployment(ctx, ctx.params.id);
     await ctx.db.deleteFrom("bindings").where("deployment_id", "=", row.id).execute();
     await ctx.db.deleteFrom("deployments").where("id", "=", row.id).execute();
+    await endReplaysOf(ctx.db, row.id);
     await recordAudit(ctx.db, ctx.principal, ctx.now(), {
       projectId: row.project_id,
       action: "deployment.delete",

@@ -5,6 +5,7 @@ import { recordAudit } from "../audit";
 import { iso, type RequestContext } from "../context";
 import { newId } from "../ids";
 import { isUniqueViolation } from "../store/database";
+import { endReplaysOf } from "../idempotency";
 
 export const toProject = (r: ProjectRow): Project => ({
   id: r.id,
@@ -69,6 +70,7 @@ export const projectHandlers = {
       throw new ApiError("project_not_empty", `project ${row.name} still has deployments, live keys or secrets; delete them first`);
     }
     await ctx.db.deleteFrom("projects").where("id", "=", row.id).execute();
+    await endReplaysOf(ctx.db, row.id);
     await recordAudit(ctx.db, ctx.principal, ctx.now(), { projectId: row.id, action: "project.delete", targetType: "project", targetId: row.id, details: { name: row.name } });
     return undefined;
   },

@@ -6,6 +6,7 @@ import { iso, principalName, type RequestContext } from "../context";
 import { newId } from "../ids";
 import { isUniqueViolation } from "../store/database";
 import { findProject } from "./projects";
+import { endReplaysOf } from "../idempotency";
 
 const toSecret = (r: SecretRow): Secret => ({
   id: r.id,
@@ -18,6 +19,7 @@ const toSecret = (r: SecretRow): Secret => ({
   createdBy: r.created_by,
   updatedAt: iso(r.updated_at),
   updatedBy: r.updated_by,
+  managedBy: r.managed_by,
 });
 
 async function findSecret(ctx: RequestContext, id: string): Promise<SecretRow> {
@@ -48,6 +50,7 @@ export const secretHandlers = {
       created_by: who,
       updated_at: now,
       updated_by: who,
+      managed_by: ctx.body.managedBy ?? null,
     };
     try {
       await ctx.db.insertInto("secrets").values(row).execute();
@@ -70,6 +73,7 @@ export const secretHandlers = {
     await findProject(ctx, ctx.params.projectId);
     let q = ctx.db.selectFrom("secrets").selectAll().where("project_id", "=", ctx.params.projectId);
     if (ctx.query.useCase) q = q.where("use_case", "=", ctx.query.useCase);
+    if (ctx.query.managedBy) q = q.where("managed_by", "=", ctx.query.managedBy);
     if (ctx.query.search) q = q.where("name", "like", `%${ctx.query.search.replace(/[%_\\]/g, "")}%`);
     const rows = await q.orderBy("name").execute();
     return { items: rows.map(toSecret) };
@@ -77,6 +81,28 @@ export const secretHandlers = {
 
   async getSecret(ctx: RequestContext) {
     return toSecret(await findSecret(ctx, ctx.params.id));
+  },
+
+  async updateSecret(ctx: RequestContext) {
+    const row = await findSecret(ctx, ctx.params.id);
+    const now = ctx.now();
+    const who = principalName(ctx.principal);
+    const next: SecretRow = {
+      ...row,
+      description: ctx.body.description ?? row.description,
+      managed_by: ctx.body.managedBy === undefined ? row.managed_by : ctx.body.managedBy,
+      updated_at: now,
+      updated_by: who,
+    };
+    await ctx.db.updateTable("secrets").set({ description: next.description, managed_by: next.managed_by, updated_at: now, updated_by: who }).where("id", "=", row.id).execute();
+    await recordAudit(ctx.db, ctx.principal, now, {
+      projectId: row.project_id,
+      action: "secret.update",
+      targetType: "secret",
+      targetId: row.id,
+      details: { fields: Object.keys(ctx.body) },
+    });
+    return toSecret(next);
   },
 
   async putSecretValue(ctx: RequestContext) {
@@ -98,6 +124,7 @@ export const secretHandlers = {
     const row = await findSecret(ctx, ctx.params.id);
     await ctx.db.deleteFrom("secret_versions").where("secret_id", "=", row.id).execute();
     await ctx.db.deleteFrom("secrets").where("id", "=", row.id).execute();
+    await endReplaysOf(ctx.db, row.id);
     await recordAudit(ctx.db, ctx.principal, ctx.now(), {
       projectId: row.project_id,
       action: "secret.delete",

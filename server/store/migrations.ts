@@ -106,6 +106,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    // Who manages a key or secret (pulumi:<stack>:<urn>), and which object a create's
+    // replay answers for, so deleting the object ends its replay.
+    "0003_managed_by": {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable("api_keys").addColumn("managed_by", "text").execute();
+        await db.schema.alterTable("secrets").addColumn("managed_by", "text").execute();
+        await db.schema.alterTable("idempotency").addColumn("object_id", "text").execute();
+        await db.schema.createIndex("idempotency_object").on("idempotency").column("object_id").execute();
+      },
+    },
   };
 }
 

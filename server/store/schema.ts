@@ -41,6 +41,8 @@ export interface ApiKeyRow {
   uses: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** pulumi:<stack>:<urn> when a Pulumi stack manages the key. */
+  managed_by: string | null;
 }
 
 export interface BindingRow {
@@ -61,6 +63,7 @@ export interface SecretRow {
   created_by: string;
   updated_at: number;
   updated_by: string;
+  managed_by: string | null;
 }
 
 export interface SecretVersionRow {
@@ -88,6 +91,8 @@ export interface IdempotencyRow {
   status: number;
   response: string;
   created_at: number;
+  /** The object the create made; deleting it ends the replay. */
+  object_id: string | null;
 }
 
 export interface Database {

@@ -128,9 +128,9 @@ describe("providers called directly against a real server", () => {
     });
     await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
     const port = (proxy.address() as any).port;
-    const client = new KeyplaneClient({ endpoint: `http://127.0.0.1:${port}`, token: s.adminToken }, { backoffMs: 10 });
+    const client = new KeyplaneClient({ endpoint: `http://127.0.0.1:${port}`, token: s.adminToken, tokenSource: "test" }, { backoffMs: 10 });
     const before = (await s.admin.get(`/v1/projects/${projectId}/api-keys`)).data.items.length;
-    const key: any = await client.create(`/v1/projects/${projectId}/api-keys`, { name: "retried" }, schemas.ApiKeyCreated);
+    const { data: key } = await client.create<any>(`/v1/projects/${projectId}/api-keys`, { name: "retried" }, schemas.ApiKeyCreated, "retry-test-1");
     proxy.close();
     const after = (await s.admin.get(`/v1/projects/${projectId}/api-keys`)).data.items;
     assert.equal(after.length, before + 1);
@@ -139,6 +139,16 @@ describe("providers called directly against a real server", () => {
   });
 
   it("says which settings are missing when there is no connection", () => {
-    assert.throws(() => resolveConnection(undefined, {}), /keyplane:endpoint.*KEYPLANE_ENDPOINT.*keyplane:token.*KEYPLANE_TOKEN/);
+    assert.throws(() => resolveConnection({}, undefined, {}), /KEYPLANE_ENDPOINT.*keyplane:endpoint.*KEYPLANE_TOKEN.*keyplane:token/);
+  });
+
+  it("takes the environment first, then stack config, then a connection older state still holds", () => {
+    const env = { KEYPLANE_ENDPOINT: "http://env:1/", KEYPLANE_TOKEN: "env-token" };
+    const stack = { endpoint: "http://stack:2", token: "stack-token" };
+    const legacy = { endpoint: "http://legacy:3", token: "legacy-token" };
+    assert.deepEqual(resolveConnection(stack, legacy, env), { endpoint: "http://env:1", token: "env-token", tokenSource: "env KEYPLANE_TOKEN" });
+    assert.deepEqual(resolveConnection(stack, legacy, {}), { endpoint: "http://stack:2", token: "stack-token", tokenSource: "stack config keyplane:token" });
+    assert.equal(resolveConnection({}, legacy, {}).token, "legacy-token");
+    assert.equal(resolveConnection({ endpoint: "http://stack:2" }, undefined, { KEYPLANE_TOKEN: "t" }).endpoint, "http://stack:2", "each setting on its own");
   });
 });

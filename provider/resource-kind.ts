@@ -1,0 +1,117 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+import { changedFields, checkInputs } from "./check";
+import type { KeyplaneClient } from "./client";
+import { clientFor, configureFromStack } from "./connect";
+
+export type Props = Record<string, any>;
+
+/** What differs between the five kinds; everything else about a provider is the same. */
+export interface KindSpec<T extends { id: string }> {
+  /** check's schema: bad fields are named at preview, before any API call. */
+  inputs: z.ZodType;
+  /** The object's URL; without an id, the collection it is created in. */
+  path(props: Props, id?: string): string;
+  response: z.ZodType;
+  /** The create's answer, when it says more than a GET (a key's secret). */
+  createResponse?: z.ZodType;
+  /** Inputs whose change replaces the object, and those updated in place. */
+  replaceOn: readonly string[];
+  updateOn: readonly string[];
+  /** What the server assumes for an unset input, so unset and default compare equal. */
+  defaults?: Props;
+  /** Names are unique per project: a replacement deletes the old object first. */
+  deleteBeforeReplace?: boolean;
+  stables?: string[];
+  createBody(inputs: Props): Record<string, unknown>;
+  /** State: the inputs (for later diffs) beside what the server says; `olds` is the state before. */
+  outputs(inputs: Props, obj: T, olds?: Props): Props;
+  /** The program's inputs as state keeps them, for a read (where they differ from the outputs). */
+  inputsInState?(state: Props): Props;
+  update(client: KeyplaneClient, id: string, olds: Props, news: Props, changed: string[]): Promise<T>;
+  /** Decisions beyond field changes (a key's renewal or replacement as it nears expiry). */
+  diff?(olds: Props, news: Props): { replaces: string[]; changes: string[] };
+  /** Instead of the crash-safe POST, which it may still call (a binding's PUT, an adopted key). */
+  create?(client: KeyplaneClient, inputs: Props, post: () => Promise<{ id: string; outs: Props }>): Promise<{ id: string; outs: Props }>;
+  /** A replayed create whose object must not stand for this resource (a key itself due for replacement). */
+  staleReplay?(obj: T, inputs: Props): boolean;
+  /** Instead of a GET of path(props, id). */
+  find?(client: KeyplaneClient, id: string, props: Props): Promise<T | undefined>;
+  deletePath?(props: Props, id: string): string;
+}
+
+/** Earlier releases stored the provider's connection in every resource; it is never kept again. */
+const LEGACY_CONNECTION = "__connection";
+
+function withoutLegacy(props: Props): Props {
+  const { [LEGACY_CONNECTION]: _legacy, ...rest } = props;
+  return rest;
+}
+
+/**
+ * A dynamic provider for one kind. Creates are crash-safe: each sends an Idempotency-Key
+ * derived from the caller, the owning resource (managedBy: stack and URN) and the request, so
+ * the create a killed `pulumi up` made is replayed by the next run instead of made twice (and
+ * a unique name is not "taken" by our own earlier attempt). The server ends a replay when
+ * the object is deleted, so a recreate after an out-of-band delete makes a new object.
+ */
+export function resourceKind<T extends { id: string }>(spec: KindSpec<T>): pulumi.dynamic.ResourceProvider {
+  return {
+    async configure(req) {
+      configureFromStack(req);
+    },
+
+    async check(_olds, news) {
+      return checkInputs(spec.inputs, withoutLegacy(news));
+    },
+
+    async diff(_id, olds, news) {
+      const o = { ...spec.defaults, ...olds };
+      const n = { ...spec.defaults, ...news };
+      const extra = spec.diff?.(olds, news) ?? { replaces: [], changes: [] };
+      const replaces = [...new Set([...changedFields(o, n, spec.replaceOn), ...extra.replaces])];
+      const changes = [...new Set([...replaces, ...changedFields(o, n, spec.updateOn), ...extra.changes])];
+      // A no-change step keeps outputs as they are, so state that still holds a connection is
+      // rewritten by an update.
+      const legacy = LEGACY_CONNECTION in olds;
+      return { changes: changes.length > 0 || legacy, replaces, deleteBeforeReplace: spec.deleteBeforeReplace ?? false, stables: spec.stables };
+    },
+
+    async create(inputs) {
+      const client = clientFor();
+      const post = async () => {
+        const path = spec.path(inputs);
+        const body = spec.createBody(inputs);
+        let idempotencyKey = client.derivedIdempotencyKey(path, inputs.managedBy, body);
+        for (;;) {
+          const { data, replayed } = await client.create<T>(path, body, spec.createResponse ?? spec.response, idempotencyKey);
+          if (!replayed || !spec.staleReplay?.(data, inputs)) return { id: data.id, outs: spec.outputs(inputs, data) };
+          // The next generation of the same request: a rerun after a crash derives it again.
+          idempotencyKey = client.derivedIdempotencyKey(idempotencyKey, data.id);
+        }
+      };
+      return spec.create ? spec.create(client, inputs, post) : post();
+    },
+
+    async read(id, props) {
+      const client = clientFor(props);
+      const obj = spec.find ? await spec.find(client, id, props) : await client.find<T>({ method: "GET", path: spec.path(props, id), response: spec.response });
+      // Gone on the server: refresh drops it from state, and the next up creates it again.
+      if (!obj) return {};
+      // A stored connection stays until the next up rewrites the resource: until then, it
+      // is what delete falls back on.
+      return { id, props: spec.outputs(spec.inputsInState?.(props) ?? props, obj, props) };
+    },
+
+    async update(id, olds, news) {
+      const changed = changedFields({ ...spec.defaults, ...olds }, { ...spec.defaults, ...news }, spec.updateOn);
+      const obj = await spec.update(clientFor(), id, olds, news, changed);
+      return { outs: spec.outputs(news, obj, olds) };
+    },
+
+    async delete(id, props) {
+      // Already gone is fine: the goal is that it does not exist.
+      await clientFor(props).find({ method: "DELETE", path: spec.deletePath?.(props, id) ?? spec.path(props, id) });
+    },
+  };
+}
