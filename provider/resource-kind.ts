@@ -43,6 +43,9 @@ export interface KindSpec<T extends { id: string }> {
 /** Earlier releases stored the provider's connection in every resource; it is never kept again. */
 const LEGACY_CONNECTION = "__connection";
 
+/** What a create's Idempotency-Key is derived from: every input the program set (not the engine's `__` fields). */
+const requestIdentity = (inputs: Props) => Object.fromEntries(Object.entries(inputs).filter(([k]) => !k.startsWith("__")).sort(([a], [b]) => a.localeCompare(b)));
+
 function withoutLegacy(props: Props): Props {
   const { [LEGACY_CONNECTION]: _legacy, ...rest } = props;
   return rest;
@@ -56,6 +59,15 @@ function withoutLegacy(props: Props): Props {
  * the object is deleted, so a recreate after an out-of-band delete makes a new object.
  */
 export function resourceKind<T extends { id: string }>(spec: KindSpec<T>): pulumi.dynamic.ResourceProvider {
+  // Objects this process has diffed are in state. A create that replays one of them is a
+  // replacement with unchanged inputs (`up --replace`, a renewal at its cap), never a rerun
+  // after a crash (whose first object state never got), and must make a new object.
+  const inState = new Set<string>();
+  // Objects a create here got back by replay. `up --replace` of a resource whose inputs did not
+  // change looks, to a provider, like a rerun (the engine calls neither diff nor anything else
+  // with the old id first), so its create gets the same object back; the delete of "the old
+  // one" that follows must then leave it alone, or state would hold a revoked key.
+  const replayedHere = new Set<string>();
   return {
     async configure(req) {
       configureFromStack(req);
@@ -65,7 +77,7 @@ export function resourceKind<T extends { id: string }>(spec: KindSpec<T>): pulum
       return checkInputs(spec.inputs, withoutLegacy(news));
     },
 
-    async diff(_id, olds, news) {
+    async diff(id, olds, news) {
       const o = { ...spec.defaults, ...olds };
       const n = { ...spec.defaults, ...news };
       const extra = spec.diff?.(olds, news) ?? { replaces: [], changes: [] };
@@ -74,6 +86,7 @@ export function resourceKind<T extends { id: string }>(spec: KindSpec<T>): pulum
       // A no-change step keeps outputs as they are, so state that still holds a connection is
       // rewritten by an update.
       const legacy = LEGACY_CONNECTION in olds;
+      inState.add(id);
       return { changes: changes.length > 0 || legacy, replaces, deleteBeforeReplace: spec.deleteBeforeReplace ?? false, stables: spec.stables };
     },
 
@@ -82,10 +95,13 @@ export function resourceKind<T extends { id: string }>(spec: KindSpec<T>): pulum
       const post = async () => {
         const path = spec.path(inputs);
         const body = spec.createBody(inputs);
-        let idempotencyKey = client.derivedIdempotencyKey(path, inputs.managedBy, body);
+        let idempotencyKey = client.derivedIdempotencyKey(path, requestIdentity(inputs));
         for (;;) {
           const { data, replayed } = await client.create<T>(path, body, spec.createResponse ?? spec.response, idempotencyKey);
-          if (!replayed || !spec.staleReplay?.(data, inputs)) return { id: data.id, outs: spec.outputs(inputs, data) };
+          if (!replayed || !(inState.has(data.id) || spec.staleReplay?.(data, inputs))) {
+            if (replayed) replayedHere.add(data.id);
+            return { id: data.id, outs: spec.outputs(inputs, data) };
+          }
           // The next generation of the same request: a rerun after a crash derives it again.
           idempotencyKey = client.derivedIdempotencyKey(idempotencyKey, data.id);
         }
@@ -110,6 +126,10 @@ export function resourceKind<T extends { id: string }>(spec: KindSpec<T>): pulum
     },
 
     async delete(id, props) {
+      if (replayedHere.has(id)) {
+        console.warn(`keyplane: ${id} replaced by itself (its inputs did not change); it is kept. To rotate a key, change rotationTrigger.`);
+        return;
+      }
       // Already gone is fine: the goal is that it does not exist.
       await clientFor(props).find({ method: "DELETE", path: spec.deletePath?.(props, id) ?? spec.path(props, id) });
     },

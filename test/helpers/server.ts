@@ -20,8 +20,17 @@ export interface TestServer extends RunningServer {
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 
-export async function startTestServer(dialect: DialectName, opts: { logger?: boolean | Record<string, unknown> } = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), "keyplane-test-"));
+export interface TestServerOptions {
+  logger?: boolean | Record<string, unknown>;
+  /** Defaults to ADMIN_TOKEN. */
+  adminToken?: string;
+  /** A restart: the same data (and port) as an earlier server's. */
+  dataDir?: string;
+  port?: number;
+}
+
+export async function startTestServer(dialect: DialectName, opts: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "keyplane-test-"));
   const pgdb = dialect === "postgres" ? await freshPostgresDatabase() : undefined;
   const clock = {
     now: Date.now(),
@@ -30,15 +39,15 @@ export async function startTestServer(dialect: DialectName, opts: { logger?: boo
     },
   };
   const server = await startServer({
-    port: 0,
+    port: opts.port ?? 0,
     dataDir,
     databaseUrl: pgdb?.url,
-    env: { KEYPLANE_ADMIN_TOKEN: ADMIN_TOKEN },
+    env: { KEYPLANE_ADMIN_TOKEN: opts.adminToken ?? ADMIN_TOKEN },
     now: () => clock.now,
     logger: opts.logger ?? false,
   });
   const http = axios.create({ baseURL: server.url, validateStatus: () => true });
-  const admin = axios.create({ baseURL: server.url, validateStatus: () => true, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const admin = axios.create({ baseURL: server.url, validateStatus: () => true, headers: { authorization: `Bearer ${server.adminToken}` } });
   const { readFileSync } = await import("node:fs");
   return {
     ...server,

@@ -1,0 +1,279 @@
+import { strict as assert } from "node:assert";
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { newStack, requirePulumi, writeProgram } from "../helpers/pulumi";
+import { startTestServer, type TestServer } from "../helpers/server";
+
+/** Every file the file:// backend wrote (stack, history, backups, locks), as one text. */
+function stateFiles(dir: string): string {
+  let out = "";
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    out += statSync(p).isDirectory() ? stateFiles(p) : readFileSync(p, "latin1");
+  }
+  return out;
+}
+
+const SMALL = `
+const keyplane = require("keyplane");
+const p = new keyplane.Project("proj", { name: require("@pulumi/pulumi").getStack() });
+const d = new keyplane.Deployment("dep", { project: p.id, model: "m" });
+const k = new keyplane.ApiKey("key", { project: p.id, ttl: "30d" });
+new keyplane.DeploymentBinding("key-dep", { project: p.id, apiKey: k.keyId, deployment: d.id });
+new keyplane.Secret("hf", { project: p.id, useCase: "huggingface", value: { token: "hf_OPSE2EVALUE" } });
+module.exports = { projectId: p.id, keyId: k.keyId, keySecret: k.secret };
+`;
+
+const outputsOf = async (stack: Stack) => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value])) as Record<string, any>;
+const gateway = (server: TestServer, key: string, model = "dep") =>
+  server.http.post("/v1/chat/completions", { model, messages: [{ role: "user", content: "hi" }] }, { headers: { authorization: `Bearer ${key}` } });
+const changesOf = (summary: Record<string, number> | undefined) => Object.fromEntries(Object.entries(summary ?? {}).filter(([op, n]) => op !== "same" && n > 0));
+
+describe("the provider under real operations, with the real Pulumi CLI", function () {
+  this.timeout(900_000);
+  let bin: string;
+  const servers: TestServer[] = [];
+  const track = (s: TestServer) => (servers.push(s), s);
+  before(function () {
+    bin = requirePulumi(this);
+  });
+  after(async () => {
+    for (const s of servers) await s.close();
+  });
+
+  /** The same data dir and port, a new admin token: what an operator's token rotation looks like. */
+  const restartWithToken = async (server: TestServer, adminToken: string) => {
+    await server.close();
+    return track(await startTestServer("sqlite", { dataDir: server.dataDir, port: Number(new URL(server.url).port), adminToken }));
+  };
+
+  it("rotating keyplane:token in stack config: up, then refresh, preview and destroy all succeed; no token in state", async () => {
+    let server = track(await startTestServer("sqlite", { adminToken: "kpadmin_first-token-STACKCFG" }));
+    const dir = writeProgram("ops-stackcfg", SMALL);
+    const stack = await newStack(bin, dir, {});
+    await stack.setConfig("keyplane:endpoint", { value: server.url });
+    await stack.setConfig("keyplane:token", { value: server.adminToken, secret: true });
+    assert.equal((await stack.up()).summary.result, "succeeded");
+    const outs = await outputsOf(stack);
+    assert.equal((await gateway(server, outs.keySecret)).status, 200);
+
+    server = await restartWithToken(server, "kpadmin_second-token-STACKCFG");
+    await stack.setConfig("keyplane:token", { value: server.adminToken, secret: true });
+    const up = await stack.up();
+    assert.equal(up.summary.result, "succeeded");
+    assert.deepEqual(changesOf(up.summary.resourceChanges), {}, "a new token changes no resource");
+    assert.equal((await stack.refresh()).summary.result, "succeeded");
+    const pre = await stack.preview();
+    assert.deepEqual(changesOf(pre.changeSummary), {});
+
+    const state = stateFiles(join(dir, ".state"));
+    for (const t of ["kpadmin_first-token-STACKCFG", "kpadmin_second-token-STACKCFG", "hf_OPSE2EVALUE"]) assert.ok(!state.includes(t), `${t} is in state`);
+    assert.ok(!state.includes("__connection"), "no connection object in any resource");
+
+    assert.equal((await stack.destroy()).summary.result, "succeeded");
+    assert.equal((await gateway(server, outs.keySecret)).data.error.code, "revoked_key");
+    assert.equal((await server.admin.get(`/v1/projects/${outs.projectId}`)).status, 404);
+  });
+
+  it("rotating KEYPLANE_TOKEN: even a plain refresh and destroy pick up the new one", async () => {
+    let server = track(await startTestServer("sqlite", { adminToken: "kpadmin_first-token-ENV" }));
+    const dir = writeProgram("ops-env", SMALL);
+    const env = { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken };
+    let stack = await newStack(bin, dir, env);
+    assert.equal((await stack.up()).summary.result, "succeeded");
+    const outs = await outputsOf(stack);
+
+    server = await restartWithToken(server, "kpadmin_second-token-ENV");
+    stack = await newStack(bin, dir, { ...env, KEYPLANE_TOKEN: server.adminToken });
+    assert.equal((await stack.refresh()).summary.result, "succeeded");
+    assert.equal((await stack.destroy()).summary.result, "succeeded");
+    assert.equal((await gateway(server, outs.keySecret)).data.error.code, "revoked_key");
+    const state = stateFiles(join(dir, ".state"));
+    assert.ok(!state.includes("kpadmin_first-token-ENV") && !state.includes("kpadmin_second-token-ENV"));
+  });
+
+  it("a stack written by the previous release (a connection in every resource) upgrades on up with no replacement, then survives a rotation", async () => {
+    let server = track(await startTestServer("sqlite", { adminToken: "kpadmin_legacy-token-OLD" }));
+    const dir = writeProgram("ops-legacy", SMALL);
+    const stack = await newStack(bin, dir, {});
+    await stack.setConfig("keyplane:endpoint", { value: server.url });
+    await stack.setConfig("keyplane:token", { value: server.adminToken, secret: true });
+    assert.equal((await stack.up()).summary.result, "succeeded");
+    const outs = await outputsOf(stack);
+
+    // What the previous release stored: the stack config's connection as a secret input and
+    // output of every keyplane resource (encrypted by the stack's secrets provider on import).
+    const exported = await stack.exportStack();
+    const connection = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: JSON.stringify({ endpoint: server.url, token: server.adminToken }) };
+    let legacy = 0;
+    for (const r of exported.deployment.resources) {
+      if (!String(r.type).startsWith("pulumi-nodejs:dynamic/keyplane:")) continue;
+      r.inputs.__connection = connection;
+      r.outputs.__connection = connection;
+      delete r.inputs.managedBy;
+      delete r.outputs.managedBy;
+      legacy++;
+    }
+    assert.equal(legacy, 5);
+    await stack.importStack(exported);
+    assert.ok(stateFiles(join(dir, ".state")).includes("__connection"), "the old shape is in state");
+
+    const up = await stack.up();
+    assert.equal(up.summary.result, "succeeded");
+    assert.ok(!up.summary.resourceChanges?.replace && !up.summary.resourceChanges?.create && !up.summary.resourceChanges?.delete, JSON.stringify(up.summary.resourceChanges));
+    assert.equal(up.summary.resourceChanges?.update, 5, "every resource is rewritten in place");
+    const after = await outputsOf(stack);
+    assert.equal(after.keyId, outs.keyId);
+    assert.equal(after.keySecret, outs.keySecret);
+    const current = (await stack.exportStack()).deployment.resources.filter((r: any) => String(r.type).startsWith("pulumi-nodejs:dynamic/keyplane:"));
+    assert.ok(!JSON.stringify(current).includes("__connection"), "no resource holds a connection after the upgrade");
+    const owned = await server.admin.get(`/v1/projects/${outs.projectId}/api-keys`, { params: { managedBy: current.find((r: any) => r.type.endsWith(":ApiKey")).outputs.managedBy } });
+    assert.deepEqual(
+      owned.data.items.map((k: any) => k.id),
+      [outs.keyId],
+      "the upgrade records which stack manages the key",
+    );
+
+    server = await restartWithToken(server, "kpadmin_legacy-token-NEW");
+    await stack.setConfig("keyplane:token", { value: server.adminToken, secret: true });
+    assert.equal((await stack.refresh()).summary.result, "succeeded");
+    assert.equal((await stack.destroy()).summary.result, "succeeded");
+    assert.equal((await gateway(server, outs.keySecret)).data.error.code, "revoked_key");
+  });
+
+  describe("a pulumi up killed part-way", () => {
+    const MANY = `
+const keyplane = require("keyplane");
+const p = new keyplane.Project("proj", { name: "killed-" + require("@pulumi/pulumi").getStack() });
+const deps = [0, 1, 2].map((i) => new keyplane.Deployment("dep" + i, { project: p.id, model: "m" + i }));
+const keys = [];
+for (let i = 0; i < 54; i++) {
+  const k = new keyplane.ApiKey("key" + i, { project: p.id, ttl: "30d" });
+  new keyplane.DeploymentBinding("bind" + i, { project: p.id, apiKey: k.keyId, deployment: deps[i % 3].id });
+  keys.push(k.keyId);
+}
+for (let i = 0; i < 6; i++) new keyplane.Secret("sec" + i, { project: p.id, useCase: "generic", value: { data: { N: String(i) } } });
+module.exports = { projectId: p.id, keys };
+`;
+
+    /** Runs `pulumi <args>` in its own process group and SIGKILLs the group once `until` says so. */
+    const runAndKill = (stack: Stack, args: string[], until: () => Promise<boolean>) =>
+      new Promise<void>((resolve, reject) => {
+        const { envVars } = stack.workspace as LocalWorkspace;
+        const child = spawn("pulumi", [...args, "--stack", stack.name, "--non-interactive"], {
+          cwd: stack.workspace.workDir,
+          env: { ...process.env, ...envVars },
+          detached: true,
+          stdio: "ignore",
+        });
+        let done = false;
+        child.on("exit", () => {
+          done = true;
+          resolve();
+        });
+        child.on("error", reject);
+        const poll = async () => {
+          if (done) return;
+          if (await until()) {
+            process.kill(-child.pid!, "SIGKILL"); // a cancelled CI job: the CLI and every plugin it started
+            return;
+          }
+          setTimeout(() => void poll().catch(reject), 25);
+        };
+        void poll().catch(reject);
+      });
+
+    for (const killAt of [4, 30]) {
+      it(`killed after ${killAt} keys exist: refresh and up leave exactly the keys in state; destroy leaves none`, async () => {
+        const server = track(await startTestServer("sqlite"));
+        const stack = await newStack(bin, writeProgram(`ops-kill-${killAt}`, MANY), { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+        const projectId = async () => (await server.admin.get("/v1/projects")).data.items.find((p: any) => p.name === `killed-${stack.name}`)?.id as string | undefined;
+        const liveKeys = async () => {
+          const id = await projectId();
+          return id ? ((await server.admin.get(`/v1/projects/${id}/api-keys`)).data.items as any[]).map((k) => k.id as string) : [];
+        };
+        await runAndKill(stack, ["up", "--yes", "--skip-preview"], async () => (await liveKeys()).length >= killAt);
+        const atKill = (await liveKeys()).length;
+        assert.ok(atKill >= killAt && atKill < 54, `killed part-way (${atKill} keys)`);
+
+        // What Pulumi asks for after an interrupted update, then the same up again.
+        const refreshed = await stack.refresh({ clearPendingCreates: true } as any).catch(async () => stack.refresh());
+        assert.equal(refreshed.summary.result, "succeeded");
+        const up = await stack.up();
+        assert.equal(up.summary.result, "succeeded");
+
+        const inState = ((await outputsOf(stack)).keys as string[]).slice().sort();
+        assert.equal(inState.length, 54);
+        assert.deepEqual((await liveKeys()).sort(), inState, "the server's active keys are exactly the keys in state");
+        const pid = (await projectId())!;
+        assert.equal((await server.admin.get(`/v1/projects/${pid}/secrets`)).data.items.length, 6);
+        assert.equal((await server.admin.get(`/v1/projects/${pid}/deployments`)).data.items.length, 3);
+
+        assert.equal((await stack.destroy()).summary.result, "succeeded");
+        assert.deepEqual(await liveKeys(), [], "destroy leaves no active key");
+        assert.equal(await projectId(), undefined);
+      });
+    }
+  });
+
+  it("a key at its explicitMaxTtl is replaced by a different key; a key deleted out of band is recreated as a different key", async () => {
+    const server = track(await startTestServer("sqlite"));
+    const program = `
+const keyplane = require("keyplane");
+const p = new keyplane.Project("proj", { name: "renew-max" });
+const d = new keyplane.Deployment("dep", { project: p.id, model: "m" });
+// Its first expiry is already its explicit max, so renewal can go no further: every up replaces it.
+const k = new keyplane.ApiKey("capped", { project: p.id, ttl: "1h", renewable: true, explicitMaxTtl: "1h", renewBefore: "2h" });
+new keyplane.DeploymentBinding("capped-dep", { project: p.id, apiKey: k.keyId, deployment: d.id });
+const plain = new keyplane.ApiKey("plain", { project: p.id, ttl: "1h", deploymentAccess: "all" });
+module.exports = { projectId: p.id, capped: k.keyId, cappedSecret: k.secret, plain: plain.keyId, plainSecret: plain.secret };
+`;
+    const stack = await newStack(bin, writeProgram("ops-renew-max", program), { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+    await stack.up();
+    const first = await outputsOf(stack);
+    const pre = await stack.preview();
+    assert.equal(pre.changeSummary.replace, 2, `the capped key and its binding: ${JSON.stringify(pre.changeSummary)}`);
+    await stack.up();
+    const second = await outputsOf(stack);
+    assert.notEqual(second.capped, first.capped, "a new key, not the old one replayed");
+    assert.notEqual(second.cappedSecret, first.cappedSecret);
+    assert.equal((await gateway(server, second.cappedSecret, "dep")).status, 200);
+    assert.equal((await gateway(server, first.cappedSecret, "dep")).data.error.code, "revoked_key");
+
+    assert.equal((await server.admin.delete(`/v1/projects/${first.projectId}/api-keys/${second.plain}`)).status, 204);
+    await stack.refresh();
+    await stack.up();
+    const third = await outputsOf(stack);
+    assert.notEqual(third.plain, second.plain, "recreated as a different key");
+    assert.equal((await gateway(server, third.plainSecret, "dep")).status, 200);
+    await stack.destroy();
+  });
+
+  it("adoptKeyId takes over a key made by the API, keeps its secret working, and destroy revokes it", async () => {
+    const server = track(await startTestServer("sqlite"));
+    const project = (await server.admin.post("/v1/projects", { name: "adopt-e2e" })).data;
+    await server.admin.post(`/v1/projects/${project.id}/deployments`, { name: "dep", model: "m" });
+    const made = (await server.admin.post(`/v1/projects/${project.id}/api-keys`, { name: "made-in-console", ttl: "30d" })).data;
+    const program = `
+const keyplane = require("keyplane");
+const k = new keyplane.ApiKey("adopted", { project: "${project.id}", adoptKeyId: "${made.id}", ttl: "30d", labels: { team: "ops" } });
+const dep = "${(await server.admin.get(`/v1/projects/${project.id}/deployments`)).data.items[0].id}";
+new keyplane.DeploymentBinding("adopted-dep", { project: "${project.id}", apiKey: k.keyId, deployment: dep });
+module.exports = { keyId: k.keyId, secret: k.secret };
+`;
+    const stack = await newStack(bin, writeProgram("ops-adopt", program), { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+    assert.equal((await gateway(server, made.secret)).data.error.code, "deployment_not_bound");
+    await stack.up();
+    const outs = await outputsOf(stack);
+    assert.equal(outs.keyId, made.id);
+    assert.equal(outs.secret, "");
+    assert.equal((await gateway(server, made.secret)).status, 200, "the program's binding applies to the adopted key");
+    const onServer = (await server.admin.get(`/v1/projects/${project.id}/api-keys/${made.id}`)).data;
+    assert.deepEqual(onServer.labels, { team: "ops" });
+    assert.match(onServer.managedBy, /^pulumi:e2e:urn:pulumi:e2e::ops-adopt::pulumi-nodejs:dynamic\/keyplane:ApiKey::adopted$/);
+    await stack.destroy();
+    assert.equal((await gateway(server, made.secret)).data.error.code, "revoked_key");
+  });
+});
