@@ -44,7 +44,12 @@ export interface KindSpec<T extends { id: string }> {
 const LEGACY_CONNECTION = "__connection";
 
 /** What a create's Idempotency-Key is derived from: every input the program set (not the engine's `__` fields). */
-const requestIdentity = (inputs: Props) => Object.fromEntries(Object.entries(inputs).filter(([k]) => !k.startsWith("__")).sort(([a], [b]) => a.localeCompare(b)));
+const requestIdentity = (inputs: Props) =>
+  Object.fromEntries(
+    Object.entries(inputs)
+      .filter(([k]) => !k.startsWith("__"))
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 
 function withoutLegacy(props: Props): Props {
   const { [LEGACY_CONNECTION]: _legacy, ...rest } = props;

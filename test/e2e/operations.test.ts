@@ -129,7 +129,9 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
     assert.equal(after.keySecret, outs.keySecret);
     const current = (await stack.exportStack()).deployment.resources.filter((r: any) => String(r.type).startsWith("pulumi-nodejs:dynamic/keyplane:"));
     assert.ok(!JSON.stringify(current).includes("__connection"), "no resource holds a connection after the upgrade");
-    const owned = await server.admin.get(`/v1/projects/${outs.projectId}/api-keys`, { params: { managedBy: current.find((r: any) => r.type.endsWith(":ApiKey")).outputs.managedBy } });
+    const owned = await server.admin.get(`/v1/projects/${outs.projectId}/api-keys`, {
+      params: { managedBy: current.find((r: any) => r.type.endsWith(":ApiKey")).outputs.managedBy },
+    });
     assert.deepEqual(
       owned.data.items.map((k: any) => k.id),
       [outs.keyId],

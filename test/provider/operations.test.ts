@@ -5,6 +5,12 @@ import { provider as project } from "../../provider/resources/project";
 import { provider as secret } from "../../provider/resources/secret";
 import { startTestServer, type TestServer } from "../helpers/server";
 
+/** The api-key provider as a new provider process (a later `pulumi` run) would load it. */
+function nextRun(): typeof apiKey {
+  for (const m of ["../../provider/resources/api-key", "../../provider/resource-kind"]) delete require.cache[require.resolve(m)];
+  return require("../../provider/resources/api-key").provider;
+}
+
 const configOf = (values: Record<string, string>) => ({ config: { get: (k: string) => values[k], require: (k: string) => values[k] } });
 const owner = (name: string) => `pulumi:test:urn:pulumi:test::ops::pulumi-nodejs:dynamic/keyplane:ApiKey::${name}`;
 
@@ -49,14 +55,18 @@ describe("provider under real operations: credentials, reruns, adoption", () => 
   it("replays a create repeated after a killed run, and makes a new object once the first is deleted", async () => {
     const inputs = { project: projectId, name: "rerun", ttl: "1h", managedBy: owner("rerun") };
     const first = await apiKey.create!(inputs);
-    const again = await apiKey.create!(inputs);
+    const rerun = nextRun();
+    const again = await rerun.create!(inputs);
     assert.equal(again.id, first.id, "the rerun's create is the first one");
     assert.equal(again.outs.secret, first.outs.secret);
     assert.equal((await liveKeys()).filter((k) => k.name === "rerun").length, 1);
-    const other = await apiKey.create!({ ...inputs, managedBy: owner("rerun-2") });
+    const other = await rerun.create!({ ...inputs, managedBy: owner("rerun-2") });
     assert.notEqual(other.id, first.id, "another resource with the same inputs is another key");
-    await apiKey.delete!(first.id, first.outs);
-    const recreated = await apiKey.create!(inputs);
+    const changed = await rerun.create!({ ...inputs, rotationTrigger: "2" });
+    assert.notEqual(changed.id, first.id, "a rotation is a new key, though the request body is the same");
+    const later = nextRun();
+    await later.delete!(first.id, first.outs);
+    const recreated = await later.create!(inputs);
     assert.notEqual(recreated.id, first.id, "after a delete, the same create makes a new key");
     assert.notEqual(recreated.outs.secret, first.outs.secret);
   });
@@ -71,6 +81,25 @@ describe("provider under real operations: credentials, reruns, adoption", () => 
     // The replacement is at its max too, so a rerun moves on again; it never returns the first key.
     const ids = new Set([first.id, replacement.id, rerun.id]);
     assert.equal(ids.size, 3);
+  });
+
+  it("a replacement with unchanged inputs never gets the replaced object back, and never revokes what it kept", async () => {
+    const inputs = { project: projectId, name: "forced", ttl: "1h", managedBy: owner("forced") };
+    const first = await apiKey.create!(inputs);
+    const run = nextRun();
+    // A diff saw it: the object is in state, so a replay of it is a replacement.
+    await run.diff!(first.id, first.outs, inputs);
+    const replacement = await run.create!(inputs);
+    assert.notEqual(replacement.id, first.id);
+    // `up --replace` (no diff first): the create gets the same key back, and the delete keeps it.
+    const forced = nextRun();
+    const same = await forced.create!(inputs);
+    assert.equal(same.id, first.id);
+    await forced.delete!(first.id, first.outs);
+    assert.ok(
+      (await liveKeys()).some((k) => k.id === first.id),
+      "the key state holds is not revoked",
+    );
   });
 
   it("does not fail on a unique name its own killed run already took", async () => {
