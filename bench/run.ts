@@ -1,5 +1,6 @@
-// `npm run bench [-- --quick] [-- --only gateway|pulumi]`: every figure beside its baseline.
+// `npm run bench [-- --quick] [-- --only gateway|pulumi|footprint]`: every figure beside its baseline.
 import { gatewayBenchmark } from "./gateway";
+import { installFootprintBenchmark } from "./install-footprint";
 import { pulumiBenchmark } from "./pulumi-scaling";
 
 async function main() {
@@ -10,6 +11,8 @@ async function main() {
   const files: string[] = [];
   if (!only || only === "gateway") files.push((await gatewayBenchmark(quick)).file);
   if (!only || only === "pulumi") files.push((await pulumiBenchmark(quick)).file);
+  // Two fresh npm installs: a full run and `--only footprint` measure it; the test suite checks it (test/e2e/packaging).
+  if ((!only && !quick) || only === "footprint") files.push((await installFootprintBenchmark(quick)).file);
   console.log(`\nwrote ${files.join(", ")} in ${Math.round((Date.now() - started) / 1000)}s`);
 }
 

@@ -51,7 +51,9 @@ export function installPacked(tarballs: string[], dependencies: Record<string, s
   const work = mkdtempSync(`${dir}.tmp-`);
   const deps: Record<string, string> = { ...dependencies };
   for (const t of tarballs) deps[packageNameOf(t)] = `file:${t}`;
-  writeFileSync(join(work, "package.json"), JSON.stringify({ name: "keyplane-packed-install", private: true, dependencies: deps }, null, 2));
+  // The server's SQLite driver builds a native addon: its install script must be approved.
+  const manifest = { name: "keyplane-packed-install", private: true, dependencies: deps, allowScripts: { "better-sqlite3": true } };
+  writeFileSync(join(work, "package.json"), JSON.stringify(manifest, null, 2));
   execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: work, stdio: ["ignore", "ignore", "inherit"] });
   writeFileSync(join(work, "node_modules", ".keyplane-complete"), "");
   rmSync(dir, { recursive: true, force: true });

@@ -106,7 +106,7 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
     // What the previous release stored: the stack config's connection as a secret input and
     // output of every keyplane resource (encrypted by the stack's secrets provider on import).
     const exported = await stack.exportStack();
-    const connection = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: JSON.stringify({ endpoint: server.url, token: server.adminToken }) };
+    const connection = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify({ endpoint: server.url, token: server.adminToken }) };
     let legacy = 0;
     for (const r of exported.deployment.resources) {
       if (!String(r.type).startsWith("pulumi-nodejs:dynamic/keyplane:")) continue;
@@ -140,7 +140,9 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
 
     server = await restartWithToken(server, "kpadmin_legacy-token-NEW");
     await stack.setConfig("keyplane:token", { value: server.adminToken, secret: true });
-    assert.equal((await stack.refresh()).summary.result, "succeeded");
+    // As with any provider, a plain refresh uses the provider configuration state recorded;
+    // with the program run, it takes the new stack config.
+    assert.equal((await stack.refresh({ runProgram: true })).summary.result, "succeeded");
     assert.equal((await stack.destroy()).summary.result, "succeeded");
     assert.equal((await gateway(server, outs.keySecret)).data.error.code, "revoked_key");
   });
@@ -200,8 +202,10 @@ module.exports = { projectId: p.id, keys };
         const atKill = (await liveKeys()).length;
         assert.ok(atKill >= killAt && atKill < 54, `killed part-way (${atKill} keys)`);
 
-        // What Pulumi asks for after an interrupted update, then the same up again.
-        const refreshed = await stack.refresh({ clearPendingCreates: true } as any).catch(async () => stack.refresh());
+        // What Pulumi asks for after an interrupted update: remove the dead run's lock, refresh
+        // (forgetting the creates it never heard back from), then the same up again.
+        await stack.cancel();
+        const refreshed = await stack.refresh({ clearPendingCreates: true });
         assert.equal(refreshed.summary.result, "succeeded");
         const up = await stack.up();
         assert.equal(up.summary.result, "succeeded");

@@ -1,0 +1,56 @@
+import { strict as assert } from "node:assert";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { installFootprint } from "../../bench/install-footprint";
+import { installPacked, packWorkspaces } from "../../scripts/packed-install";
+
+const tarballFiles = (tarball: string) => execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n");
+const tarballManifest = (tarball: string) => JSON.parse(execFileSync("tar", ["-xOzf", tarball, "package/package.json"], { encoding: "utf8" }));
+
+describe("keyplane as users install it (npm pack)", function () {
+  this.timeout(600_000);
+
+  it("packs keyplane with the SDK and provider only, depending on @pulumi/pulumi, axios, zod and @keyplane/api", () => {
+    const { keyplane } = packWorkspaces();
+    const files = tarballFiles(keyplane);
+    assert.ok(files.includes("package/dist/sdk/index.js") && files.includes("package/dist/provider/resources/api-key.js"), files.join("\n"));
+    const stray = files.filter((f) => !/^package\/(dist\/(sdk|provider)\/.+\.(js|d\.ts)|README\.md|package\.json|LICENSE)$/.test(f));
+    assert.deepEqual(stray, [], "nothing of the server, tests or sources");
+    const manifest = tarballManifest(keyplane);
+    assert.deepEqual(Object.keys(manifest.dependencies).sort(), ["@keyplane/api", "@pulumi/pulumi", "axios", "zod"]);
+    assert.equal(manifest.peerDependenciesMeta["@pulumi/kubernetes"].optional, true);
+  });
+
+  it("adds at most 15 MB and 25 top-level packages to a Pulumi TypeScript program, and no native addon", () => {
+    const { bare, withKeyplane } = installFootprint();
+    console.log(`      bare ${bare.megabytes} MB / ${bare.topLevelPackages} packages; with keyplane ${withKeyplane.megabytes} MB / ${withKeyplane.topLevelPackages} packages`);
+    assert.ok(withKeyplane.megabytes - bare.megabytes <= 15, `${withKeyplane.megabytes - bare.megabytes} MB more`);
+    assert.ok(withKeyplane.topLevelPackages - bare.topLevelPackages <= 25, `${withKeyplane.topLevelPackages - bare.topLevelPackages} packages more`);
+    assert.deepEqual(withKeyplane.nativeAddons, bare.nativeAddons);
+  });
+
+  it("installs @keyplane/server (with @keyplane/api) without Pulumi, and keyplane-server starts on SQLite", async () => {
+    const { server, api } = packWorkspaces();
+    const dir = installPacked([api, server], {});
+    assert.ok(!existsSync(join(dir, "node_modules/@pulumi")), "no Pulumi in a server install");
+    assert.ok(!existsSync(join(dir, "node_modules/keyplane")));
+    const child = spawn(join(dir, "node_modules/.bin/keyplane-server"), ["--port", "0", "--data-dir", join(dir, "data")], { stdio: ["ignore", "ignore", "pipe"] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let err = "";
+        child.stderr.on("data", (b: Buffer) => {
+          err += b;
+          const m = /listening on (\S+)/.exec(err);
+          if (m) resolve(m[1]);
+        });
+        child.on("exit", (code) => reject(new Error(`keyplane-server exited ${code}: ${err}`)));
+      });
+      const health = await fetch(`${url}/readyz`);
+      assert.equal(health.status, 200);
+      assert.deepEqual(await health.json(), { status: "ready" });
+    } finally {
+      child.kill("SIGTERM");
+    }
+  });
+});
