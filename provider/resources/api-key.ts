@@ -51,7 +51,7 @@ const spent = (key: ApiKey, inputs: Props) => key.status !== "active" || renewal
 async function adopt(client: KeyplaneClient, inputs: Props) {
   const id = inputs.adoptKeyId as string;
   const key = await client.find<ApiKey>({ method: "GET", path: path(inputs.project, id), response: schemas.ApiKey });
-  if (!key || key.status !== "active") throw new Error(`keyplane: adoptKeyId: there is no active key ${id} in project ${inputs.project}`);
+  if (key?.status !== "active") throw new Error(`keyplane: adoptKeyId: there is no active key ${id} in project ${inputs.project}`);
   const differs = (["scope", "deploymentAccess", "numUses", "renewable", "explicitMaxTtl"] as const).filter(
     (f) => JSON.stringify(inputs[f] ?? (DEFAULTS as Props)[f] ?? null) !== JSON.stringify(key[f] ?? null),
   );

@@ -35,7 +35,10 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
   this.timeout(900_000);
   let bin: string;
   const servers: TestServer[] = [];
-  const track = (s: TestServer) => (servers.push(s), s);
+  const track = (s: TestServer) => {
+    servers.push(s);
+    return s;
+  };
   before(function () {
     bin = requirePulumi(this);
   });
