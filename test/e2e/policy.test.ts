@@ -168,7 +168,7 @@ new keyplane.DeploymentBinding("cross-binding", { project: p.id, apiKey: k.keyId
     assert.ok(!failed, output);
     assert.deepEqual(
       events.map((v) => [v.policyName, v.enforcementLevel, v.resourceUrn?.split("::").pop()]),
-      [["keyplane-key-least-privilege-scope", "warning", "sneaky-admin"]],
+      [["keyplane-key-least-privilege-scope", "advisory", "sneaky-admin"]],
     );
   });
 
