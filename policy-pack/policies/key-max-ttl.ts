@@ -83,7 +83,12 @@ const firstExcess = (first: Excess): Excess => ({ field: first.field, says: firs
 export function checkKeyMaxTtl(key: KeyProps, name: string, config: KeyMaxTtlConfig, now = Date.now()): string[] {
   const main = decidingExcess(key, config, now);
   if (!main) return [];
-  const set = main.field === "explicitMaxTtl" ? `Set explicitMaxTtl: "${config.maxTtl}" or shorter (or renewable: false)` : `Set ttl: "${config.maxTtl}" or shorter`;
+  const latest = () => new Date(now + configSeconds(config.maxTtl, "maxTtl") * 1000).toISOString();
+  const set = {
+    explicitMaxTtl: `Set explicitMaxTtl: "${config.maxTtl}" or shorter (or renewable: false)`,
+    expiresAt: `Set expiresAt no later than ${latest()}, or ttl: "${config.maxTtl}" or shorter`,
+    ttl: `Set ttl: "${config.maxTtl}" or shorter`,
+  }[main.field];
   return [`ApiKey ${name} can live longer than ${config.maxTtl} (${main.says}). ${set}.`];
 }
 

@@ -60,7 +60,7 @@ export const evasions: Evasion[] = [
     what: "expiresAt 400 days out",
     props: (now) => ({ expiresAt: iso(now + 400 * DAY) }),
     refusedBy: MAX_TTL,
-    lifetime: { message: /\(expiresAt \d{4}-.*\)\. Set ttl: "90d"/, clamp: { expiresAt: undefined, ttl: "90d" } },
+    lifetime: { message: /\(expiresAt \d{4}-.*\)\. Set expiresAt no later than \d{4}-.*, or ttl: "90d" or shorter/, clamp: { expiresAt: undefined, ttl: "90d" } },
   },
   {
     resource: "ttl-zero",

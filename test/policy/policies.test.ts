@@ -85,6 +85,7 @@ describe("policies as pure functions", () => {
 
     it("config lowers the limit; a bad limit is a config error; malformed values are left to the provider's check", () => {
       assert.equal(checkKeyMaxTtl({ ttl: "30d" }, "k", { maxTtl: "7d" }, now).length, 1);
+      assert.match(checkKeyMaxTtl({ expiresAt: "2027-01-01T00:00:00Z" }, "k", limit, now)[0], /no later than 2026-04-01T00:00:00\.000Z/, "now + 90d");
       assert.throws(() => checkKeyMaxTtl({ ttl: "1d" }, "k", { maxTtl: "ninety" }), /maxTtl/);
       assert.deepEqual(checkKeyMaxTtl({ ttl: "1y" }, "k", limit, now), []);
       assert.deepEqual(checkKeyMaxTtl({ renewable: true, explicitMaxTtl: "1y" }, "k", limit, now), []);
