@@ -1,17 +1,14 @@
 import { parseDuration } from "@keyplane/api";
+import type { Unwrap } from "@pulumi/pulumi";
+import type * as keyplane from "keyplane";
 
-// Dynamic resources all run through one provider, so policies match on the type token
-// and read the properties defensively: during preview some are not known yet.
+// Policies read a resource's properties lazily and in the order that decides the verdict:
+// during preview @pulumi/policy throws on a value that is not known yet, which the engine
+// reports as "can't run during preview", and `pulumi up` runs the policy again once it is.
+// Reading only what the verdict needs keeps a certain violation from hiding behind an
+// unknown that does not matter to it.
 
-export const TYPE = {
-  ApiKey: "pulumi-nodejs:dynamic/keyplane:ApiKey",
-  DeploymentBinding: "pulumi-nodejs:dynamic/keyplane:DeploymentBinding",
-  Deployment: "pulumi-nodejs:dynamic/keyplane:Deployment",
-  Secret: "pulumi-nodejs:dynamic/keyplane:Secret",
-  Project: "pulumi-nodejs:dynamic/keyplane:Project",
-} as const;
-
-/** A string property, or undefined when it is absent or not known yet. */
+/** A string property, or undefined when it is absent or not a string. */
 export function str(props: Record<string, unknown>, key: string): string | undefined {
   const v = props[key];
   return typeof v === "string" ? v : undefined;
@@ -24,6 +21,7 @@ export function configSeconds(value: string, setting: string): number {
   return s;
 }
 
-export const keyName = (props: Record<string, unknown>, resourceName: string) => str(props, "name") ?? resourceName;
+/** An ApiKey's inputs as policies see them (the typed helpers' view of keyplane.ApiKey). */
+export type KeyProps = Partial<Unwrap<keyplane.ApiKeyArgs>>;
 
 export { parseDuration };

@@ -1,5 +1,6 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { str, TYPE } from "./keyplane-resources";
+import { type ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import * as keyplane from "keyplane";
+import { str } from "./keyplane-resources";
 
 // Keys that give a generic secret away as a known use case, whose shape would be checked.
 const HINTS: [string, RegExp][] = [
@@ -26,8 +27,7 @@ export const secretUseCase: ResourceValidationPolicy = {
   name: "keyplane-secret-use-case",
   description: "A generic secret whose keys look like a known use case (AWS_ACCESS_KEY_ID, HF_TOKEN, .dockerconfigjson) should use that use case.",
   enforcementLevel: "advisory",
-  validateResource: (args, report) => {
-    if (args.type !== TYPE.Secret) return;
-    for (const m of checkSecretUseCase(args.props, str(args.props, "name") ?? args.name)) report(m);
-  },
+  validateResource: validateResourceOfType(keyplane.Secret, (secret, args, report) => {
+    for (const m of checkSecretUseCase(secret as Record<string, unknown>, args.name)) report(m);
+  }),
 };

@@ -1,17 +1,15 @@
-import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { keyName, TYPE } from "./keyplane-resources";
+import { type ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import * as keyplane from "keyplane";
+import type { KeyProps } from "./keyplane-resources";
 
 export interface UsageLimitConfig {
   labelKey: string;
   labelValue: string;
 }
-export const usageLimitDefaults: UsageLimitConfig = { labelKey: "purpose", labelValue: "ci" };
 
-export function checkUsageLimit(props: Record<string, unknown>, name: string, config: UsageLimitConfig): string[] {
-  const labels = props.labels;
-  if (!labels || typeof labels !== "object" || (labels as Record<string, unknown>)[config.labelKey] !== config.labelValue) return [];
-  if (typeof props.numUses === "number" && props.numUses > 0) return [];
-  if (props.numUses !== undefined && typeof props.numUses !== "number") return []; // not known yet
+export function checkUsageLimit(key: KeyProps, name: string, config: UsageLimitConfig): string[] {
+  if (key.labels?.[config.labelKey] !== config.labelValue) return [];
+  if (typeof key.numUses === "number" && key.numUses > 0) return [];
   return [`ApiKey ${name} is labelled ${config.labelKey}: ${config.labelValue} but has no usage limit. Set numUses to the calls it needs (> 0).`];
 }
 
@@ -20,8 +18,7 @@ export const usageLimitForLabelledKeys: ResourceValidationPolicy = {
   description: "Keys with the configured label (default purpose: ci) set numUses > 0.",
   enforcementLevel: "mandatory",
   configSchema: { properties: { labelKey: { type: "string", default: "purpose" }, labelValue: { type: "string", default: "ci" } } },
-  validateResource: (args, report) => {
-    if (args.type !== TYPE.ApiKey) return;
-    for (const m of checkUsageLimit(args.props, keyName(args.props, args.name), { ...usageLimitDefaults, ...args.getConfig<Partial<UsageLimitConfig>>() })) report(m);
-  },
+  validateResource: validateResourceOfType(keyplane.ApiKey, (key, args, report) => {
+    for (const m of checkUsageLimit(key, args.name, args.getConfig<UsageLimitConfig>())) report(m);
+  }),
 };

@@ -1,64 +1,150 @@
 import { strict as assert } from "node:assert";
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { checkKeyMaxTtl, clampKeyTtl, keyMaxTtl } from "../../policy-pack/policies/key-max-ttl";
-import { checkRenewableKey, renewableKeyMaxLifetime } from "../../policy-pack/policies/renewable-key-max-lifetime";
-import { checkAllDeployments, checkProjectScope, keyLeastPrivilegeScope } from "../../policy-pack/policies/key-scope";
-import { checkUsageLimit } from "../../policy-pack/policies/usage-limit";
-import { checkSecretUseCase, secretUseCase } from "../../policy-pack/policies/secret-use-case";
+import * as keyplane from "keyplane";
 import { bindingSameProject, checkBindingsSameProject, checkKeysBound, keyMustBeBound } from "../../policy-pack/policies/bindings";
-import { TYPE } from "../../policy-pack/policies/keyplane-resources";
+import { checkKeyMaxTtl, clampKeyLifetime, keyMaxTtl } from "../../policy-pack/policies/key-max-ttl";
+import { allowedResource, checkAllDeployments, checkProjectScope, keyLeastPrivilegeScope, keyNoAllDeployments } from "../../policy-pack/policies/key-scope";
+import type { KeyProps } from "../../policy-pack/policies/keyplane-resources";
+import { checkSecretUseCase, secretUseCase } from "../../policy-pack/policies/secret-use-case";
+import { checkUsageLimit, usageLimitForLabelledKeys } from "../../policy-pack/policies/usage-limit";
+import { evasions, type Evasion } from "./evasions";
 
-/** Runs a resource policy as the engine would, without the pack's gRPC server. */
-function runResource(policy: ResourceValidationPolicy, type: string, props: Record<string, unknown>, config: object = {}) {
+// @pulumi/policy's own proxy, as the engine hands props to policies: reading a value not
+// known at preview throws its UnknownValueError.
+const { unknownCheckingProxy, unknownStringValue } = require("@pulumi/policy/proxy") as {
+  unknownCheckingProxy: <T extends object>(o: T) => T;
+  unknownStringValue: string;
+};
+const UNKNOWN = () => unknownStringValue as any;
+
+type Kind = { __pulumiType: string };
+const isType = (type: string) => (c: Kind) => c.__pulumiType === type;
+
+/** The config the engine passes: the policy's configSchema defaults, overridden by the given settings. */
+function configOf(policy: ResourceValidationPolicy | StackValidationPolicy, config: object) {
+  const defaults = Object.fromEntries(Object.entries(policy.configSchema?.properties ?? {}).map(([k, v]) => [k, (v as { default?: unknown }).default]));
+  return { ...defaults, ...config };
+}
+
+/** Runs a resource policy as the engine would (typed helpers and all), without the pack's gRPC server. */
+function runResource(policy: ResourceValidationPolicy, kind: Kind, props: object, config: object = {}, name = "r") {
   const violations: string[] = [];
-  const args: any = { type, props, urn: `urn:${type}::r`, name: "r", getConfig: () => config };
+  const args: any = {
+    type: kind.__pulumiType,
+    props,
+    urn: `urn:pulumi:s::p::${kind.__pulumiType}::${name}`,
+    name,
+    getConfig: () => configOf(policy, config),
+    isType: isType(kind.__pulumiType),
+  };
+  args.notApplicable = (why: string) => {
+    throw new Error(`not applicable: ${why}`);
+  };
   const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
   for (const v of validations) v(args, (m: string) => violations.push(m));
   return violations;
 }
 function runStack(policy: StackValidationPolicy, resources: PolicyResource[], config: object = {}) {
   const violations: { message: string; urn?: string }[] = [];
-  policy.validateStack!({ resources, getConfig: () => config } as any, (message, urn) => violations.push({ message, urn }));
+  policy.validateStack!({ resources, getConfig: () => configOf(policy, config) } as any, (message, urn) => violations.push({ message, urn }));
   return violations;
 }
-const res = (type: string, name: string, props: Record<string, unknown>, propertyDependencies: Record<string, PolicyResource[]> = {}): PolicyResource =>
-  ({ type, name, urn: `urn:pulumi:s::p::${type}::${name}`, props, propertyDependencies, dependencies: Object.values(propertyDependencies).flat() }) as any;
+const res = (kind: Kind, name: string, props: Record<string, unknown>, propertyDependencies: Record<string, PolicyResource[]> = {}): PolicyResource =>
+  ({
+    type: kind.__pulumiType,
+    name,
+    urn: `urn:pulumi:s::p::${kind.__pulumiType}::${name}`,
+    props,
+    propertyDependencies,
+    dependencies: Object.values(propertyDependencies).flat(),
+    isType: isType(kind.__pulumiType),
+  }) as any;
 
 describe("policies as pure functions", () => {
   const now = Date.parse("2026-01-01T00:00:00Z");
+  const limit = { maxTtl: "90d" };
 
-  it("keyplane-key-max-ttl: ttl, expiresAt and never-expiring keys; config; remediation", () => {
-    assert.deepEqual(checkKeyMaxTtl({ ttl: "30d" }, "k", { maxTtl: "90d" }, now), []);
-    assert.match(checkKeyMaxTtl({ ttl: "120d" }, "k", { maxTtl: "90d" }, now)[0], /ApiKey k lives too long \(ttl 120d\).*at most 90d/);
-    assert.match(checkKeyMaxTtl({}, "k", { maxTtl: "90d" }, now)[0], /never expires/);
-    assert.match(checkKeyMaxTtl({ ttl: "0" }, "k", { maxTtl: "90d" }, now)[0], /never expires/);
-    assert.deepEqual(checkKeyMaxTtl({ ttl: "0", explicitMaxTtl: "30d" }, "k", { maxTtl: "90d" }, now), [], "explicitMaxTtl bounds it");
-    assert.equal(checkKeyMaxTtl({ expiresAt: "2026-06-01T00:00:00Z" }, "k", { maxTtl: "90d" }, now).length, 1);
-    assert.deepEqual(checkKeyMaxTtl({ ttl: "30d" }, "k", { maxTtl: "7d" }, now).length, 1, "config lowers the limit");
-    assert.deepEqual(checkKeyMaxTtl({ ttl: { unknown: true } as any }, "k", { maxTtl: "90d" }, now), [], "unknown at preview");
-    assert.deepEqual(clampKeyTtl({ name: "k", expiresAt: "2030-01-01T00:00:00Z" }, { maxTtl: "90d" }, now), { name: "k", ttl: "90d" });
-    assert.equal(clampKeyTtl({ ttl: "1d" }, { maxTtl: "90d" }, now), undefined, "compliant keys are left alone");
-    assert.throws(() => checkKeyMaxTtl({ ttl: "1d" }, "k", { maxTtl: "ninety" }), /maxTtl/);
-    assert.equal(runResource(keyMaxTtl, TYPE.ApiKey, { ttl: "100d" }).length, 1);
-    assert.equal(runResource(keyMaxTtl, TYPE.ApiKey, { ttl: "100d" }, { maxTtl: "365d" }).length, 0);
-    assert.equal(runResource(keyMaxTtl, TYPE.Secret, { ttl: "100d" }).length, 0, "other kinds are not judged");
-    assert.deepEqual(keyMaxTtl.remediateResource!({ type: TYPE.ApiKey, props: { ttl: "1y0d" }, getConfig: () => ({}) } as any), undefined, "malformed: left to check");
+  describe("keyplane-key-max-ttl judges the longest a key can live (the evasion table)", () => {
+    const lifetimeCases = evasions.filter((e): e is Evasion & { lifetime: NonNullable<Evasion["lifetime"]> } => e.lifetime !== undefined);
+    for (const e of lifetimeCases) {
+      it(`${e.resource}: ${e.what}`, () => {
+        const props = e.props(now);
+        const messages = checkKeyMaxTtl(props, e.resource, limit, now);
+        if (e.lifetime.message) {
+          assert.equal(messages.length, 1, JSON.stringify(messages));
+          assert.match(messages[0], e.lifetime.message);
+        } else assert.deepEqual(messages, []);
+        assert.deepEqual(clampKeyLifetime(props, limit, now), e.lifetime.clamp);
+        if (e.lifetime.clamp) {
+          const clamped: KeyProps = { ...props, ...e.lifetime.clamp };
+          if (e.lifetime.clamp.expiresAt === undefined) delete clamped.expiresAt;
+          assert.deepEqual(checkKeyMaxTtl(clamped, e.resource, limit, now), [], "the clamped key complies");
+        }
+      });
+    }
+
+    it("config lowers the limit; a bad limit is a config error; malformed values are left to the provider's check", () => {
+      assert.equal(checkKeyMaxTtl({ ttl: "30d" }, "k", { maxTtl: "7d" }, now).length, 1);
+      assert.match(checkKeyMaxTtl({ expiresAt: "2027-01-01T00:00:00Z" }, "k", limit, now)[0], /no later than 2026-04-01T00:00:00\.000Z/, "now + 90d");
+      assert.throws(() => checkKeyMaxTtl({ ttl: "1d" }, "k", { maxTtl: "ninety" }), /maxTtl/);
+      assert.deepEqual(checkKeyMaxTtl({ ttl: "1y" }, "k", limit, now), []);
+      assert.deepEqual(checkKeyMaxTtl({ renewable: true, explicitMaxTtl: "1y" }, "k", limit, now), []);
+    });
+
+    it("a value unknown at preview is not guessed: the engine's unknown error surfaces unless the known values decide", () => {
+      assert.throws(() => checkKeyMaxTtl(unknownCheckingProxy({ ttl: UNKNOWN() }), "k", limit, now), /ttl can't be known during preview/);
+      assert.throws(() => checkKeyMaxTtl(unknownCheckingProxy({ renewable: true, explicitMaxTtl: UNKNOWN() }), "k", limit, now), /explicitMaxTtl/);
+      // Known values that decide: an explicit cap within the limit, or a renewable key with no cap.
+      assert.deepEqual(checkKeyMaxTtl(unknownCheckingProxy({ ttl: UNKNOWN(), explicitMaxTtl: "30d" }), "k", limit, now), []);
+      assert.match(checkKeyMaxTtl(unknownCheckingProxy({ ttl: UNKNOWN(), renewable: true }), "k", limit, now)[0], /renewable without explicitMaxTtl/);
+    });
+
+    it("the policy matches ApiKeys only, reads defaults from its configSchema, and remediates in place", () => {
+      assert.equal(runResource(keyMaxTtl, keyplane.ApiKey, { ttl: "2161h" }).length, 1, "default maxTtl 90d");
+      assert.equal(runResource(keyMaxTtl, keyplane.ApiKey, { ttl: "100d" }, { maxTtl: "365d" }).length, 0);
+      assert.throws(
+        () => runResource(keyMaxTtl, keyplane.Secret, { ttl: "100d" }),
+        /not applicable: Policy only applies to resources of type 'pulumi-nodejs:dynamic\/keyplane:ApiKey'/,
+      );
+      assert.equal((keyMaxTtl.validateResource as any).__pulumiType, keyplane.ApiKey.__pulumiType, "the engine filters by the SDK class's type token");
+      // Remediation changes only the lifetime fields and leaves values it never read, unknown ones included.
+      const props = unknownCheckingProxy({ project: UNKNOWN(), name: "k", expiresAt: "2030-01-01T00:00:00Z", renewable: true });
+      const args: any = { type: keyplane.ApiKey.__pulumiType, props, getConfig: () => configOf(keyMaxTtl, {}), isType: isType(keyplane.ApiKey.__pulumiType) };
+      const out = keyMaxTtl.remediateResource!(args) as any;
+      const target = out.__getSpecialProxyTarget;
+      assert.deepEqual({ ...target }, { project: unknownStringValue, name: "k", renewable: true, ttl: "90d", explicitMaxTtl: "90d" });
+      assert.equal(keyMaxTtl.remediateResource!({ ...args, props: { ttl: "1d" } }), undefined, "compliant keys are left alone");
+    });
   });
 
-  it("keyplane-renewable-key-max-lifetime", () => {
-    assert.deepEqual(checkRenewableKey({ renewable: false }, "k", { maxExplicitTtl: "365d" }), []);
-    assert.match(checkRenewableKey({ renewable: true }, "k", { maxExplicitTtl: "365d" })[0], /without explicitMaxTtl/);
-    assert.match(checkRenewableKey({ renewable: true, explicitMaxTtl: "400d" }, "k", { maxExplicitTtl: "365d" })[0], /explicitMaxTtl 400d.*365d/);
-    assert.equal(runResource(renewableKeyMaxLifetime, TYPE.ApiKey, { renewable: true, explicitMaxTtl: "400d" }, { maxExplicitTtl: "500d" }).length, 0);
+  describe("keyplane-key-least-privilege-scope allows project scope by resource, not display name", () => {
+    const urn = (stack: string, name: string) => `urn:pulumi:${stack}::infra::${keyplane.ApiKey.__pulumiType}::${name}`;
+    for (const e of evasions.filter((x) => x.scope !== undefined)) {
+      it(`${e.resource}: ${e.what}`, () => {
+        const messages = checkProjectScope(e.props(now), { name: e.resource, urn: urn("e2e", e.resource) }, { allowedProjectScopeResources: e.scope!.allowed });
+        assert.equal(messages.length, e.scope!.refused ? 1 : 0, JSON.stringify(messages));
+        if (e.scope!.refused) assert.match(messages[0], /scope "project".*allowedProjectScopeResources.*display name does not count/);
+      });
+    }
+    it("patterns: a bare pattern matches the resource name, a urn: pattern the URN, with * and ? wildcards", () => {
+      const ops = { name: "ops-deploy", urn: urn("e2e", "ops-deploy") };
+      assert.ok(allowedResource(["ops-*"], ops));
+      assert.ok(allowedResource(["ops-deplo?"], ops));
+      assert.ok(allowedResource(["urn:pulumi:e2e::*::*keyplane:ApiKey::ops-*"], ops));
+      assert.ok(!allowedResource(["urn:pulumi:e2e::*::*keyplane:ApiKey::ops-*"], { name: "ops-deploy", urn: urn("dev", "ops-deploy") }), "another stack");
+      assert.ok(!allowedResource(["ops"], ops), "whole-name match");
+      assert.ok(!allowedResource(["ops.deploy"], ops), "dots are literal");
+      assert.ok(!allowedResource([], ops));
+      assert.equal(runResource(keyLeastPrivilegeScope, keyplane.ApiKey, { name: "ops", scope: "project" }, { allowedProjectScopeResources: ["ops"] }, "other").length, 1);
+      assert.equal(runResource(keyLeastPrivilegeScope, keyplane.ApiKey, { name: "x", scope: "project" }, { allowedProjectScopeResources: ["ops"] }, "ops").length, 0);
+      assert.equal(runResource(keyLeastPrivilegeScope, keyplane.ApiKey, { scope: "project" }).length, 1, "default: nothing allowed");
+    });
   });
 
-  it("keyplane-key-least-privilege-scope and keyplane-key-no-all-deployments", () => {
-    assert.match(checkProjectScope({ scope: "project" }, "admin-key", { allowedProjectScopeKeys: [] })[0], /scope "project".*allowedProjectScopeKeys/);
-    assert.deepEqual(checkProjectScope({ scope: "project" }, "admin-key", { allowedProjectScopeKeys: ["admin-key"] }), []);
-    assert.deepEqual(checkProjectScope({ scope: "inference" }, "k", { allowedProjectScopeKeys: [] }), []);
-    assert.equal(runResource(keyLeastPrivilegeScope, TYPE.ApiKey, { name: "ops", scope: "project" }, { allowedProjectScopeKeys: ["ops"] }).length, 0);
+  it("keyplane-key-no-all-deployments", () => {
+    for (const e of evasions.filter((x) => x.allDeployments !== undefined)) assert.equal(checkAllDeployments(e.props(now), e.resource).length, e.allDeployments ? 1 : 0, e.what);
     assert.match(checkAllDeployments({ deploymentAccess: "all" }, "k")[0], /deploymentAccess "all"/);
-    assert.deepEqual(checkAllDeployments({}, "k"), []);
+    assert.equal(runResource(keyNoAllDeployments, keyplane.ApiKey, { deploymentAccess: "all" }).length, 1);
   });
 
   it("keyplane-usage-limit-for-labelled-keys, with a configurable label", () => {
@@ -66,6 +152,7 @@ describe("policies as pure functions", () => {
     assert.deepEqual(checkUsageLimit({ labels: { purpose: "ci" }, numUses: 100 }, "k", { labelKey: "purpose", labelValue: "ci" }), []);
     assert.deepEqual(checkUsageLimit({ labels: { purpose: "ci" } }, "k", { labelKey: "kind", labelValue: "batch" }), []);
     assert.equal(checkUsageLimit({ labels: { kind: "batch" } }, "k", { labelKey: "kind", labelValue: "batch" }).length, 1);
+    assert.equal(runResource(usageLimitForLabelledKeys, keyplane.ApiKey, { labels: { purpose: "ci" } }).length, 1, "defaults from configSchema");
   });
 
   it("keyplane-secret-use-case is advisory and spots known shapes", () => {
@@ -74,19 +161,19 @@ describe("policies as pure functions", () => {
     assert.match(checkSecretUseCase({ useCase: "generic", value: { data: { HF_TOKEN: "x" } } }, "s")[0], /huggingface/);
     assert.deepEqual(checkSecretUseCase({ useCase: "generic", value: { data: { DB_URL: "x" } } }, "s"), []);
     assert.deepEqual(checkSecretUseCase({ useCase: "s3", value: {} }, "s"), []);
-    assert.equal(runResource(secretUseCase, TYPE.Secret, { useCase: "generic", value: { data: { ".dockerconfigjson": "{}" } } }).length, 1);
+    assert.equal(runResource(secretUseCase, keyplane.Secret, { useCase: "generic", value: { data: { ".dockerconfigjson": "{}" } } }).length, 1);
   });
 
   it("keyplane-key-must-be-bound and keyplane-binding-same-project (stack policies)", () => {
-    const p1 = res(TYPE.Project, "p1", { id: "prj_1" });
-    const p2 = res(TYPE.Project, "p2", { id: "prj_2" });
-    const bound = res(TYPE.ApiKey, "bound", { name: "bound" }, { project: [p1] });
-    const lonely = res(TYPE.ApiKey, "lonely", { name: "lonely" }, { project: [p1] });
-    const admin = res(TYPE.ApiKey, "admin", { scope: "project" }, { project: [p1] });
-    const d1 = res(TYPE.Deployment, "d1", {}, { project: [p1] });
-    const d2 = res(TYPE.Deployment, "d2", {}, { project: [p2] });
-    const ok = res(TYPE.DeploymentBinding, "ok", {}, { project: [p1], apiKey: [bound], deployment: [d1] });
-    const cross = res(TYPE.DeploymentBinding, "cross", {}, { project: [p1], apiKey: [bound], deployment: [d2] });
+    const p1 = res(keyplane.Project, "p1", { id: "prj_1" });
+    const p2 = res(keyplane.Project, "p2", { id: "prj_2" });
+    const bound = res(keyplane.ApiKey, "bound", { name: "bound" }, { project: [p1] });
+    const lonely = res(keyplane.ApiKey, "lonely", { name: "lonely" }, { project: [p1] });
+    const admin = res(keyplane.ApiKey, "admin", { scope: "project" }, { project: [p1] });
+    const d1 = res(keyplane.Deployment, "d1", {}, { project: [p1] });
+    const d2 = res(keyplane.Deployment, "d2", {}, { project: [p2] });
+    const ok = res(keyplane.DeploymentBinding, "ok", {}, { project: [p1], apiKey: [bound], deployment: [d1] });
+    const cross = res(keyplane.DeploymentBinding, "cross", {}, { project: [p1], apiKey: [bound], deployment: [d2] });
     const all = [p1, p2, bound, lonely, admin, d1, d2, ok, cross];
     assert.deepEqual(
       checkKeysBound(all, { maxBindingsPerKey: 10 }).map((v) => v.urn),
@@ -98,10 +185,11 @@ describe("policies as pure functions", () => {
       [cross.urn],
     );
     // Matching by literal ids when there are no dependencies (imported or known values).
-    const k = res(TYPE.ApiKey, "k", { keyId: "key_1", project: "prj_1" });
-    const b = res(TYPE.DeploymentBinding, "b", { apiKey: "key_1", project: "prj_1", deployment: "dep_9" });
+    const k = res(keyplane.ApiKey, "k", { keyId: "key_1", project: "prj_1" });
+    const b = res(keyplane.DeploymentBinding, "b", { apiKey: "key_1", project: "prj_1", deployment: "dep_9" });
     assert.deepEqual(checkKeysBound([k, b], { maxBindingsPerKey: 10 }), []);
-    assert.equal(runStack(keyMustBeBound, all, { maxBindingsPerKey: 10 }).length, 1);
+    assert.equal(runStack(keyMustBeBound, all).length, 1, "default maxBindingsPerKey from configSchema");
+    assert.equal(runStack(keyMustBeBound, all, { maxBindingsPerKey: 1 }).length, 2);
     assert.equal(runStack(bindingSameProject, all).length, 1);
   });
 });
