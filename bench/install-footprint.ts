@@ -2,7 +2,7 @@
 // typescript, ts-node, @types/node) and the same program with the packed keyplane, each
 // installed into a fresh directory, side by side.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { packWorkspaces, programDependencies } from "../scripts/packed-install";
@@ -10,8 +10,9 @@ import { printTable, round, writeResult } from "./report";
 
 export interface Footprint {
   megabytes: number;
-  /** Directories directly under node_modules (a scope's packages each count). */
+  /** Entries directly under node_modules, as `ls node_modules` shows them (a scope is one entry). */
   topLevelPackages: number;
+  entries: string[];
   seconds: number;
   /** Compiled addons (`*.node`) and `binding.gyp` files: native builds a user would need a toolchain for. */
   nativeAddons: string[];
@@ -41,9 +42,8 @@ function measure(dependencies: Record<string, string>): Footprint {
       bytes += size;
       if (p.endsWith(".node") || p.endsWith("binding.gyp")) nativeAddons.push(p.slice(modules.length + 1));
     });
-    const top = readdirSync(modules).filter((n) => !n.startsWith("."));
-    const topLevelPackages = top.reduce((n, name) => n + (name.startsWith("@") && existsSync(join(modules, name)) ? readdirSync(join(modules, name)).length : 1), 0);
-    return { megabytes: round(bytes / 1024 / 1024, 1), topLevelPackages, seconds: round(seconds, 1), nativeAddons };
+    const entries = readdirSync(modules).filter((n) => !n.startsWith("."));
+    return { megabytes: round(bytes / 1024 / 1024, 1), topLevelPackages: entries.length, entries, seconds: round(seconds, 1), nativeAddons };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
