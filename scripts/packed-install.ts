@@ -45,7 +45,8 @@ const digest = (files: string[], extra: string) => {
  * in the temp dir across runs), so every program of a run shares one install.
  */
 export function installPacked(tarballs: string[], dependencies: Record<string, string>): string {
-  const dir = join(tmpdir(), `keyplane-install-${digest(tarballs, JSON.stringify(dependencies))}`);
+  // Native addons are built for the Node.js that installs them: one install per ABI.
+  const dir = join(tmpdir(), `keyplane-install-${digest(tarballs, JSON.stringify(dependencies) + process.versions.modules)}`);
   if (existsSync(join(dir, "node_modules", ".keyplane-complete"))) return dir;
   // Install beside, then move into place: a killed install never looks complete.
   const work = mkdtempSync(`${dir}.tmp-`);
