@@ -1,20 +1,9 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { newStack, requirePulumi, writeProgram } from "../helpers/pulumi";
+import { newStack, requirePulumi, stateFiles, writeProgram } from "../helpers/pulumi";
 import { startTestServer, type TestServer } from "../helpers/server";
-
-/** Every file the file:// backend wrote (stack, history, backups, locks), as one text. */
-function stateFiles(dir: string): string {
-  let out = "";
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    out += statSync(p).isDirectory() ? stateFiles(p) : readFileSync(p, "latin1");
-  }
-  return out;
-}
 
 const SMALL = `
 const keyplane = require("keyplane");

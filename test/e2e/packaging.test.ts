@@ -25,10 +25,13 @@ describe("keyplane as users install it (npm pack)", function () {
   it("adds at most 15 MB to a Pulumi TypeScript program, nothing of the server and no native addon", () => {
     const { bare, withKeyplane } = installFootprint();
     const added = withKeyplane.entries.filter((e) => !bare.entries.includes(e));
-    console.log(`      bare ${bare.megabytes} MB / ${bare.topLevelPackages} packages; with keyplane ${withKeyplane.megabytes} MB / ${withKeyplane.topLevelPackages}; added: ${added.join(" ")}`);
+    console.log(
+      `      bare ${bare.megabytes} MB / ${bare.topLevelPackages} packages; with keyplane ${withKeyplane.megabytes} MB / ${withKeyplane.topLevelPackages}; added: ${added.join(" ")}`,
+    );
     assert.ok(withKeyplane.megabytes - bare.megabytes <= 15, `${withKeyplane.megabytes - bare.megabytes} MB more`);
     assert.deepEqual(withKeyplane.nativeAddons, bare.nativeAddons);
-    for (const serverOnly of ["fastify", "kysely", "pg", "better-sqlite3", "pino", "@fastify", "ioredis"]) assert.ok(!added.includes(serverOnly), `${serverOnly} reached a Pulumi program`);
+    for (const serverOnly of ["fastify", "kysely", "pg", "better-sqlite3", "pino", "@fastify", "ioredis"])
+      assert.ok(!added.includes(serverOnly), `${serverOnly} reached a Pulumi program`);
     // keyplane, @keyplane/api and zod, plus axios (the contract's HTTP client) and its own
     // dependency tree, which alone is 25 packages with axios 1.21 (form-data's es-* helpers).
     assert.ok(added.length <= 30, `${added.length} packages more: ${added.join(" ")}`);

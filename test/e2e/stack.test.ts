@@ -1,20 +1,9 @@
 import { strict as assert } from "node:assert";
 import { startTestServer, type TestServer } from "../helpers/server";
-import { newStack, requirePulumi, writeProgram } from "../helpers/pulumi";
+import { newStack, requirePulumi, stateFiles, writeProgram } from "../helpers/pulumi";
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-
-/** Every file the file:// backend wrote (the stack, its history and backups), as one text. */
-function stateFiles(dir: string): string {
-  let out = "";
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    out += statSync(p).isDirectory() ? stateFiles(p) : readFileSync(p, "latin1");
-  }
-  return out;
-}
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 

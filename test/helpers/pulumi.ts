@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
@@ -51,4 +51,14 @@ export async function newStack(binDir: string, workDir: string, env: Record<stri
   };
   process.env.PATH = envVars.PATH;
   return LocalWorkspace.createOrSelectStack({ stackName: "e2e", workDir }, { envVars });
+}
+
+/** Every file the file:// backend wrote (the stack, its history and backups), as one text. */
+export function stateFiles(dir: string): string {
+  let out = "";
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    out += statSync(p).isDirectory() ? stateFiles(p) : readFileSync(p, "latin1");
+  }
+  return out;
 }
