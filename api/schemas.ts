@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseCidr } from "./cidr";
 import { parseDuration } from "./duration";
 
 // ---- building blocks -------------------------------------------------------
@@ -69,6 +70,22 @@ export const Deployment = z.object({
 
 const NumUses = z.number().int().min(0).max(1_000_000_000);
 
+/** Fixed windows from 1s to 24h: long enough for daily quotas, short enough for one counter per key. */
+export const RateWindow = z.string().refine((w) => {
+  const seconds = parseDuration(w);
+  return seconds !== undefined && seconds >= 1 && seconds <= 86400;
+}, "must be a duration from 1s to 24h, such as 1s, 1m or 1h");
+export const RateLimit = z.strictObject({
+  limit: z.number().int().min(1, "must be at least 1").max(1_000_000_000),
+  window: RateWindow,
+});
+export const Cidr = z
+  .string()
+  .max(64)
+  .refine((c) => parseCidr(c) !== undefined, "must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or 2001:db8::/32");
+/** Empty: calls from anywhere. */
+export const AllowedCidrs = z.array(Cidr).max(256);
+
 export const ApiKeyCreate = z
   .strictObject({
     name: KeyName,
@@ -81,6 +98,9 @@ export const ApiKeyCreate = z
     renewable: z.boolean().optional(),
     explicitMaxTtl: Duration.optional(),
     numUses: NumUses.optional(),
+    enabled: z.boolean().optional(),
+    rateLimit: RateLimit.optional(),
+    allowedCidrs: AllowedCidrs.optional(),
   })
   .refine((k) => !(k.ttl !== undefined && k.expiresAt !== undefined), {
     path: ["expiresAt"],
@@ -94,11 +114,18 @@ export const ApiKeyPatch = z
     labels: Labels.optional(),
     ttl: Duration.optional(),
     expiresAt: Timestamp.optional(),
+    enabled: z.boolean().optional(),
+    /** null: no rate limit. */
+    rateLimit: RateLimit.nullable().optional(),
+    allowedCidrs: AllowedCidrs.optional(),
   })
   .refine((k) => !(k.ttl !== undefined && k.expiresAt !== undefined), {
     path: ["expiresAt"],
     message: "set ttl or expiresAt, not both",
   });
+
+/** gracePeriod: the key keeps working that long, then expires (default: revoked at once). */
+export const ApiKeyRevokeQuery = z.strictObject({ gracePeriod: Duration.optional() });
 
 export const ApiKeyRenew = z.strictObject({ increment: Duration.optional() });
 
@@ -128,6 +155,9 @@ export const ApiKey = z.object({
   /** null: unlimited. */
   usesRemaining: z.number().int().nullable(),
   lastUsedAt: Timestamp.nullable(),
+  enabled: z.boolean(),
+  rateLimit: RateLimit.nullable(),
+  allowedCidrs: z.array(z.string()),
 });
 
 /** The create response: the only place the key's secret is ever shown. */
@@ -139,6 +169,50 @@ export const Binding = z.object({
   deploymentId: Id,
   projectId: Id,
   createdAt: Timestamp,
+});
+
+// ---- usage and access log ---------------------------------------------------
+
+export const UsageCounts = z.object({
+  requests: z.number().int(),
+  promptTokens: z.number().int(),
+  completionTokens: z.number().int(),
+});
+/** One UTC day, YYYY-MM-DD. */
+export const UsageDay = UsageCounts.extend({ day: z.string() });
+export const DeploymentUsage = UsageCounts.extend({
+  deploymentId: z.string(),
+  /** null once the deployment is deleted. */
+  deployment: z.string().nullable(),
+  days: z.array(UsageDay),
+});
+export const ApiKeyUsage = z.object({
+  apiKeyId: Id,
+  lastUsedAt: Timestamp.nullable(),
+  totals: UsageCounts,
+  deployments: z.array(DeploymentUsage),
+});
+
+export const AccessLogEntry = z.object({
+  id: z.number().int(),
+  at: Timestamp,
+  apiKeyId: z.string().nullable(),
+  /** The deployment the call named (its `model`). */
+  deployment: z.string().nullable(),
+  /** "ok" or the refusal's error code. */
+  outcome: z.string(),
+  status: z.number().int(),
+  clientAddress: z.string(),
+});
+const AccessLogLimit = z.coerce.number().int().min(1).max(1000).optional();
+export const KeyAccessLogQuery = z.strictObject({ since: Timestamp.optional(), limit: AccessLogLimit });
+export const ProjectAccessLogQuery = z.strictObject({
+  since: Timestamp.optional(),
+  limit: AccessLogLimit,
+  outcome: z
+    .string()
+    .regex(/^[a-z_]{1,64}$/, 'must be "ok" or an error code such as rate_limited')
+    .optional(),
 });
 
 // ---- secrets ---------------------------------------------------------------

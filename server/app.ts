@@ -16,6 +16,13 @@ import { bindingHandlers } from "./handlers/bindings";
 import { deploymentHandlers } from "./handlers/deployments";
 import { projectHandlers } from "./handlers/projects";
 import { secretHandlers } from "./handlers/secrets";
+import { usageHandlers } from "./handlers/usage";
+import { clientAddress } from "./limits/client-address";
+import { KeyLimits } from "./limits/key-limits";
+import type { RateLimiter } from "./limits/rate-limiter";
+import { type GatewayCall, UsageRecorder } from "./usage/recorder";
+import { tokensOfAnswer } from "./usage/tokens";
+import type { BlockList } from "node:net";
 import { forgetExpiredAnswers, idempotencyClaim, storeAnswer, storedAnswer } from "./idempotency";
 import { Metrics } from "./metrics";
 import { UseSpender } from "./use-spender";
@@ -30,6 +37,7 @@ const HANDLERS: Record<string, Handler> = {
   ...bindingHandlers,
   ...secretHandlers,
   ...auditHandlers,
+  ...usageHandlers,
 };
 
 export interface AppOptions {
@@ -42,7 +50,17 @@ export interface AppOptions {
   logger?: boolean | Record<string, unknown>;
   bodyLimit?: number;
   version?: string;
+  /** Counts calls against keys' rate limits: in-process, or shared through Redis. */
+  rateLimiter: RateLimiter;
+  /** Proxies whose X-Forwarded-For is believed; none: the connection's address is the client's. */
+  trustedProxies?: BlockList;
+  /** How long access-log entries are kept (default 7 days). */
+  accessLogRetentionMs?: number;
+  /** How often entries past the retention are deleted (default: every minute, or the retention if shorter). */
+  accessLogSweepMs?: number;
 }
+
+const DAY_MS = 86_400_000;
 
 function parseOrThrow(schema: z.ZodType | undefined, value: unknown, where: "body" | "query") {
   if (!schema) return value;
@@ -58,13 +76,22 @@ function parseOrThrow(schema: z.ZodType | undefined, value: unknown, where: "bod
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const metrics = new Metrics();
+  const now = options.now ?? Date.now;
+  let logError = (_what: string, _e: Error) => {};
   const services: Services = {
     db: options.store.db,
     keyring: options.keyring,
-    now: options.now ?? Date.now,
+    now,
     spender: new UseSpender(options.store.db, options.store.dialect === "sqlite"),
+    usage: new UsageRecorder(options.store.db, metrics, {
+      now,
+      accessLogRetentionMs: options.accessLogRetentionMs ?? 7 * DAY_MS,
+      sweepMs: options.accessLogSweepMs,
+      onError: (what, e) => logError(what, e),
+    }),
   };
-  const metrics = new Metrics();
+  const limits = new KeyLimits(options.rateLimiter);
   // Only a store this process owns alone may be remembered (see GatewayLookupCache).
   const lookups = new GatewayLookupCache<GatewayLookup>(options.store.dialect === "sqlite");
   const app = Fastify({
@@ -78,9 +105,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           },
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
   });
+  logError = (what, e) => app.log.warn({ err: { message: e.message } }, what);
 
   app.setErrorHandler((error: any, request, reply) => {
-    if (error instanceof ApiError) return reply.code(error.status).send(error.body());
+    if (error instanceof ApiError) {
+      if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));
+      return reply.code(error.status).send(error.body());
+    }
     const status: number = error.statusCode ?? 500;
     if (status === 413) return reply.code(413).send(new ApiError("payload_too_large", "the request body is too large").body());
     if (status === 415) return reply.code(415).send(new ApiError("unsupported_media_type", "send the body as application/json").body());
@@ -173,13 +204,30 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         method: spec.method,
         url: spec.url,
         handler: async (request, reply) => {
+          const model = (request.body as { model?: unknown } | undefined)?.model;
+          const call: GatewayCall = {
+            at: services.now(),
+            projectId: null,
+            apiKeyId: null,
+            deployment: typeof model === "string" ? model.slice(0, 256) : null,
+            deploymentId: null,
+            outcome: "ok",
+            status: 200,
+            client: clientAddress(request.socket.remoteAddress, request.headers["x-forwarded-for"], options.trustedProxies),
+          };
           try {
             const body = parseOrThrow(spec.body, request.body, "body");
-            const result = await handleGateway(services, lookups, request.headers, body);
+            const result = await handleGateway(services, lookups, limits, request.headers, body, call);
             metrics.recordGateway("ok");
+            services.usage.record({ ...call, status: result.status, tokens: tokensOfAnswer(result.body) });
             return reply.code(result.status).send(result.body);
           } catch (e) {
-            if (e instanceof ApiError) metrics.recordGateway(e.code);
+            if (e instanceof ApiError) {
+              metrics.recordGateway(e.code);
+              // An admitted call whose upstream failed still counts as used.
+              const admitted = e.code === "upstream_failed";
+              services.usage.record({ ...call, outcome: e.code, status: e.status, ...(admitted ? { tokens: { prompt: 0, completion: 0 } } : {}) });
+            }
             throw e;
           }
         },
@@ -191,6 +239,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const sweeper = setInterval(() => void forgetExpiredAnswers(services.db, services.now()).catch(() => undefined), 10 * 60 * 1000);
   sweeper.unref();
-  app.addHook("onClose", async () => clearInterval(sweeper));
+  app.addHook("onClose", async () => {
+    clearInterval(sweeper);
+    // Graceful shutdown: every counted call and access-log entry is written before the store closes.
+    await services.usage.close();
+    await options.rateLimiter.close();
+  });
   return app;
 }

@@ -7,6 +7,8 @@ import type { Database } from "./store/schema";
 import { reusableQuery } from "./store/reusable-query";
 import type { GatewayLookupCache } from "./gateway-lookup-cache";
 import { presentedCredential, refuseUnlessActive } from "./verify-key";
+import type { KeyLimits } from "./limits/key-limits";
+import type { GatewayCall } from "./usage/recorder";
 
 export interface GatewayResult {
   status: number;
@@ -62,6 +64,11 @@ const lookupCall = reusableQuery(
       .leftJoin("deployments as d", (join) => join.onRef("d.project_id", "=", "k.project_id").on("d.name", "=", p.model))
       .select((eb) => [
         "k.id",
+        "k.project_id",
+        "k.enabled",
+        "k.rate_limit",
+        "k.rate_window_seconds",
+        "k.allowed_cidrs",
         "k.scope",
         "k.deployment_access",
         "k.expires_at",
@@ -80,12 +87,18 @@ const lookupCall = reusableQuery(
 
 export type GatewayLookup = Awaited<ReturnType<typeof lookupCall>>["rows"][number];
 
-/** Gate an inference call: key, deployment, binding, status, then spend one use atomically. */
+/**
+ * Gate an inference call: key, client address, deployment, binding, status, rate limit, then
+ * spend one use atomically. What it learns (key, project, deployment) goes into `call`, so
+ * the access log knows them for refusals too.
+ */
 export async function handleGateway(
   services: Services,
   cache: GatewayLookupCache<GatewayLookup>,
+  limits: KeyLimits,
   headers: Record<string, string | string[] | undefined>,
   body: any,
+  call: GatewayCall,
 ): Promise<GatewayResult> {
   const credential = presentedCredential(headers, true);
   if (!credential) throw new ApiError("missing_key", "send an API key as Authorization: Bearer <key> or x-api-key");
@@ -97,7 +110,13 @@ export async function handleGateway(
     if (!isWellFormedApiKey(credential)) throw new ApiError("invalid_key", "the key is not a valid keyplane key");
     return (await lookupCall(services.db, { model, keyHash })).rows[0];
   });
+  if (row) {
+    call.apiKeyId = row.id;
+    call.projectId = row.project_id;
+    call.deploymentId = row.dep_id;
+  }
   const key = refuseUnlessActive(row, services.now());
+  if (!limits.checkAddress(key, call.client).ok) throw new ApiError("ip_not_allowed", "this key may not be used from this address");
   if (!key.dep_id) throw new ApiError("model_not_found", `no deployment named ${body.model} in this key's project`);
   const deployment = { name: key.dep_name!, status: key.dep_status!, upstream_url: key.dep_upstream_url };
   if (key.deployment_access === "bound" && key.scope !== "project" && !Number(key.bound)) {
@@ -105,6 +124,8 @@ export async function handleGateway(
   }
   if (deployment.status !== "running") throw new ApiError("deployment_not_running", `deployment ${deployment.name} is stopped`);
   const now = services.now();
+  const rate = await limits.checkRate(key, now);
+  if (!rate.ok) throw new ApiError("rate_limited", "this key has made all the calls its rate limit allows for now", undefined, rate.retryAfterSeconds);
   if (key.num_uses > 0) {
     if (!(await services.spender.spend(key.id, now))) throw new ApiError("exhausted_key", "this key has used all of its numUses");
   }

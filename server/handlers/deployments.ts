@@ -4,6 +4,7 @@ import { ApiError, notFound } from "../api-error";
 import { recordAudit } from "../audit";
 import { iso, type RequestContext } from "../context";
 import { newId } from "../ids";
+import { deleteBindingsOfDeployment } from "../store/bindings";
 import { isUniqueViolation } from "../store/database";
 import { findProject } from "./projects";
 
@@ -87,7 +88,7 @@ export const deploymentHandlers = {
 
   async deleteDeployment(ctx: RequestContext) {
     const row = await findDeployment(ctx, ctx.params.id);
-    await ctx.db.deleteFrom("bindings").where("deployment_id", "=", row.id).execute();
+    await deleteBindingsOfDeployment(ctx.db, row.id);
     await ctx.db.deleteFrom("deployments").where("id", "=", row.id).execute();
     await recordAudit(ctx.db, ctx.principal, ctx.now(), {
       projectId: row.project_id,

@@ -4,6 +4,7 @@ import { ApiError, notFound } from "../api-error";
 import { recordAudit } from "../audit";
 import { iso, type RequestContext } from "../context";
 import { newId } from "../ids";
+import { projectHasLiveKeys } from "../store/api-keys";
 import { isUniqueViolation } from "../store/database";
 
 export const toProject = (r: ProjectRow): Project => ({
@@ -62,10 +63,10 @@ export const projectHandlers = {
     const row = await findProject(ctx, ctx.params.projectId);
     const [deployments, keys, secrets] = await Promise.all([
       ctx.db.selectFrom("deployments").select("id").where("project_id", "=", row.id).limit(1).execute(),
-      ctx.db.selectFrom("api_keys").select("id").where("project_id", "=", row.id).where("revoked_at", "is", null).limit(1).execute(),
+      projectHasLiveKeys(ctx.db, row.id),
       ctx.db.selectFrom("secrets").select("id").where("project_id", "=", row.id).limit(1).execute(),
     ]);
-    if (deployments.length + keys.length + secrets.length > 0) {
+    if (deployments.length + secrets.length > 0 || keys) {
       throw new ApiError("project_not_empty", `project ${row.name} still has deployments, live keys or secrets; delete them first`);
     }
     await ctx.db.deleteFrom("projects").where("id", "=", row.id).execute();

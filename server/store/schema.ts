@@ -1,4 +1,4 @@
-import type { Generated } from "kysely";
+import type { Generated, Insertable, Selectable } from "kysely";
 
 // Row types. Times are epoch milliseconds; booleans are 0/1 so both dialects agree.
 export interface ProjectRow {
@@ -41,6 +41,15 @@ export interface ApiKeyRow {
   uses: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** 0: refused with disabled_key until enabled again. */
+  enabled: number;
+  /** Calls allowed per window; both null when the key has no rate limit. */
+  rate_limit: number | null;
+  rate_window_seconds: number | null;
+  /** JSON array of CIDRs; empty: calls from anywhere. */
+  allowed_cidrs: string;
+  /** When a revoke with a grace period was asked for (the key then expires at expires_at). */
+  grace_revoked_at: number | null;
 }
 
 export interface BindingRow {
@@ -90,6 +99,34 @@ export interface IdempotencyRow {
   created_at: number;
 }
 
+/** Gateway usage per key, deployment and UTC day, added to in batches. */
+export interface KeyUsageTable {
+  api_key_id: string;
+  deployment_id: string;
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  project_id: string;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+export type KeyUsageRow = Selectable<KeyUsageTable>;
+
+/** One gateway call, admitted or refused; kept for the configured retention. */
+export interface AccessLogTable {
+  id: Generated<number>;
+  at: number;
+  /** null when the call named no known key (missing or invalid). */
+  project_id: string | null;
+  api_key_id: string | null;
+  deployment: string | null;
+  outcome: string;
+  status: number;
+  client: string;
+}
+export type AccessLogRow = Selectable<AccessLogTable>;
+export type NewAccessLogRow = Insertable<AccessLogTable>;
+
 export interface Database {
   projects: ProjectRow;
   deployments: DeploymentRow;
@@ -99,4 +136,6 @@ export interface Database {
   secret_versions: SecretVersionRow;
   audit: AuditRow;
   idempotency: IdempotencyRow;
+  key_usage: KeyUsageTable;
+  access_log: AccessLogTable;
 }

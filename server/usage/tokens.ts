@@ -1,0 +1,48 @@
+/** Prompt and completion tokens an answer reports; zero when it reports none. */
+export interface Tokens {
+  prompt: number;
+  completion: number;
+}
+
+export const NO_TOKENS: Tokens = { prompt: 0, completion: 0 };
+
+const count = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.floor(v) : 0);
+
+/** From an OpenAI-shaped JSON answer's `usage`. */
+export function tokensOfAnswer(body: unknown): Tokens {
+  const usage = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
+  if (!usage || typeof usage !== "object") return NO_TOKENS;
+  return { prompt: count(usage.prompt_tokens), completion: count(usage.completion_tokens) };
+}
+
+/**
+ * From a streamed (SSE) answer: OpenAI-compatible servers put `usage` in one of the last
+ * chunks (with stream_options.include_usage); the last chunk that carries it wins.
+ * Feed the stream's text as it passes; `tokens` is read once the stream has ended.
+ */
+export class StreamedTokens {
+  private pending = "";
+  tokens: Tokens = NO_TOKENS;
+
+  push(text: string): void {
+    const lines = (this.pending + text).split("\n");
+    this.pending = lines.pop() ?? "";
+    for (const line of lines) this.line(line);
+  }
+
+  end(): Tokens {
+    if (this.pending) this.line(this.pending);
+    this.pending = "";
+    return this.tokens;
+  }
+
+  private line(line: string) {
+    if (!line.startsWith("data:") || !line.includes('"usage"')) return;
+    try {
+      const found = tokensOfAnswer(JSON.parse(line.slice(5)));
+      if (found.prompt + found.completion > 0) this.tokens = found;
+    } catch {
+      /* not JSON ([DONE], keep-alives): no usage in it */
+    }
+  }
+}
