@@ -58,6 +58,8 @@ export interface AppOptions {
   accessLogRetentionMs?: number;
   /** How often entries past the retention are deleted (default: every minute, or the retention if shorter). */
   accessLogSweepMs?: number;
+  /** How often counted usage and access-log entries are written (default 1s). */
+  usageFlushMs?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -88,6 +90,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       now,
       accessLogRetentionMs: options.accessLogRetentionMs ?? 7 * DAY_MS,
       sweepMs: options.accessLogSweepMs,
+      flushMs: options.usageFlushMs,
       onError: (what, e) => logError(what, e),
     }),
   };

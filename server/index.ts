@@ -25,6 +25,8 @@ export interface ServerOptions {
   trustedProxies?: string[];
   accessLogRetentionMs?: number;
   accessLogSweepMs?: number;
+  /** How often counted usage is written (default 1s); tests lengthen it to see that shutdown writes it. */
+  usageFlushMs?: number;
 }
 
 export interface RunningServer {
@@ -57,6 +59,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     trustedProxies: options.trustedProxies?.length ? cidrList(options.trustedProxies) : undefined,
     accessLogRetentionMs: options.accessLogRetentionMs,
     accessLogSweepMs: options.accessLogSweepMs,
+    usageFlushMs: options.usageFlushMs,
     store,
     keyring: new Keyring(master.key),
     adminToken: admin.token,

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import axios, { type AxiosInstance } from "axios";
-import { startServer, type RunningServer } from "@keyplane/server";
+import { startServer, type RunningServer, type ServerOptions } from "@keyplane/server";
 import { freshPostgresDatabase } from "./postgres";
 
 export type DialectName = "sqlite" | "postgres";
@@ -20,9 +20,15 @@ export interface TestServer extends RunningServer {
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 
-export async function startTestServer(dialect: DialectName, opts: { logger?: boolean | Record<string, unknown> } = {}): Promise<TestServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), "keyplane-test-"));
-  const pgdb = dialect === "postgres" ? await freshPostgresDatabase() : undefined;
+export interface TestServerOptions {
+  logger?: boolean | Record<string, unknown>;
+  /** Further server options (rate limits, proxies, access-log retention, a data dir to reuse). */
+  server?: Partial<ServerOptions>;
+}
+
+export async function startTestServer(dialect: DialectName, opts: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = opts.server?.dataDir ?? mkdtempSync(join(tmpdir(), "keyplane-test-"));
+  const pgdb = dialect === "postgres" && !opts.server?.databaseUrl ? await freshPostgresDatabase() : undefined;
   const clock = {
     now: Date.now(),
     advance(ms: number) {
@@ -30,9 +36,10 @@ export async function startTestServer(dialect: DialectName, opts: { logger?: boo
     },
   };
   const server = await startServer({
+    ...opts.server,
     port: 0,
     dataDir,
-    databaseUrl: pgdb?.url,
+    databaseUrl: opts.server?.databaseUrl ?? pgdb?.url,
     env: { KEYPLANE_ADMIN_TOKEN: ADMIN_TOKEN },
     now: () => clock.now,
     logger: opts.logger ?? false,
@@ -43,7 +50,7 @@ export async function startTestServer(dialect: DialectName, opts: { logger?: boo
   return {
     ...server,
     dataDir,
-    databaseUrl: pgdb?.url,
+    databaseUrl: opts.server?.databaseUrl ?? pgdb?.url,
     clock,
     http,
     admin,
