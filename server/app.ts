@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { ApiError } from "./api-error";
 import type { Services } from "./context";
 import type { Keyring } from "./crypto/keyring";
-import type { GatewayLookup } from "./gateway";
+import type { GatewayLookup } from "./gateway/lookup";
 import { GatewayLookupCache } from "./gateway-lookup-cache";
 import { Metrics } from "./metrics";
 import type { AppParts } from "./plugins/context";
@@ -23,6 +23,8 @@ export interface AppOptions {
   logger?: boolean | Record<string, unknown>;
   bodyLimit?: number;
   version?: string;
+  /** Idle timeout of the gateway's upstream calls (default 60 s). */
+  upstreamTimeoutMs?: number;
 }
 
 /** The app-wide parts every plugin inherits: error bodies, body parsing, 404s and per-route metrics. */
@@ -34,14 +36,17 @@ function installCommon(app: FastifyInstance, metrics: Metrics) {
     if (status === 415) return reply.code(415).send(new ApiError("unsupported_media_type", "send the body as application/json").body());
     if (status >= 400 && status < 500) {
       request.log.debug({ code: error.code }, "client error");
-      const code =
-        error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error instanceof SyntaxError || error.code === "FST_ERR_CTP_EMPTY_JSON_BODY" ? "invalid_json" : "invalid_request";
+      const code = error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error instanceof SyntaxError ? "invalid_json" : "invalid_request";
       return reply.code(400).send(new ApiError(code, code === "invalid_json" ? "the body is not valid JSON" : "the request is not valid").body());
     }
     request.log.error({ err: { type: error.name, message: error.message, stack: error.stack } }, "request failed");
     return reply.code(500).send(new ApiError("internal", "internal error").body());
   });
-  // Body-less calls (PUT a binding, POST renew) may come with any content type or none.
+  // Body-less calls (PUT a binding, DELETE a key, POST renew) may come with any content type
+  // or none; many clients always send application/json, so an empty JSON body is no body.
+  const json = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => (body === "" ? done(null, undefined) : json(req, body as string, done)));
   app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body === "" ? undefined : body));
   app.setNotFoundHandler((request, reply) => {
     metrics.recordRequest("unmatched", request.method, 404, reply.elapsedTime / 1000);
@@ -91,6 +96,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(opsPlugin, parts);
   await app.register(docsPlugin, { version: options.version ?? "0.0.0" });
   await app.register(managementPlugin, { ...parts, adminToken: options.adminToken });
-  await app.register(gatewayPlugin, parts);
+  await app.register(gatewayPlugin, { ...parts, upstreamTimeoutMs: options.upstreamTimeoutMs ?? 60_000 });
   return app;
 }

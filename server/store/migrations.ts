@@ -106,6 +106,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0004_gateway": {
+      async up(db: Kysely<any>) {
+        // The Secret (same project) whose token the gateway sends upstream; null: none.
+        await db.schema.alterTable("deployments").addColumn("upstream_secret", "text").execute();
+      },
+    },
   };
 }
 
