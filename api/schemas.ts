@@ -45,7 +45,7 @@ export const Project = z.object({
 /** The base URL of an OpenAI-compatible server (e.g. http://vllm:8000/v1); routes are appended to it. */
 const UpstreamUrl = z.url({ protocol: /^https?$/ }).max(2048);
 /** The id of a Secret in the same project (use case huggingface, or generic with a `token` entry). */
-const UpstreamSecret = Id;
+export const UpstreamSecret = z.string().regex(/^sec_[0-9A-Za-z]{16,40}$/, "must be a Secret's id (sec_...)");
 export const DeploymentCreate = z.strictObject({
   name: Slug,
   model: z.string().min(1).max(256),

@@ -16,6 +16,8 @@ export interface ServerOptions {
   env?: Record<string, string | undefined>;
   now?: () => number;
   logger?: boolean | Record<string, unknown>;
+  /** Idle timeout of the gateway's upstream calls, in ms (default 60 s). */
+  upstreamTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -39,6 +41,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     adminToken: admin.token,
     now: options.now,
     logger: options.logger,
+    upstreamTimeoutMs: options.upstreamTimeoutMs,
     version: require("../package.json").version,
   });
   log = (err) => app.log.warn({ err: { message: err.message } }, "database connection dropped; the pool will reconnect");
