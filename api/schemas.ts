@@ -43,17 +43,22 @@ export const Project = z.object({
 
 // ---- deployments -----------------------------------------------------------
 
+/** The base URL of an OpenAI-compatible server (e.g. http://vllm:8000/v1); routes are appended to it. */
 const UpstreamUrl = z.url({ protocol: /^https?$/ }).max(2048);
+/** The id of a Secret in the same project (use case huggingface, or generic with a `token` entry). */
+export const UpstreamSecret = z.string().regex(/^sec_[0-9A-Za-z]{16,40}$/, "must be a Secret's id (sec_...)");
 export const DeploymentCreate = z.strictObject({
   name: Slug,
   model: z.string().min(1).max(256),
   status: DeploymentStatus.optional(),
   upstreamUrl: UpstreamUrl.optional(),
+  upstreamSecret: UpstreamSecret.optional(),
 });
 export const DeploymentPatch = z.strictObject({
   model: z.string().min(1).max(256).optional(),
   status: DeploymentStatus.optional(),
   upstreamUrl: UpstreamUrl.nullable().optional(),
+  upstreamSecret: UpstreamSecret.nullable().optional(),
 });
 export const Deployment = z.object({
   id: Id,
@@ -62,6 +67,7 @@ export const Deployment = z.object({
   model: z.string(),
   status: DeploymentStatus,
   upstreamUrl: z.string().nullable(),
+  upstreamSecret: z.string().nullable(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -317,21 +323,41 @@ export const ErrorBody = z.object({
   }),
 });
 
-// ---- gateway ---------------------------------------------------------------
+// ---- gateway (OpenAI-shaped; unknown fields pass through to the upstream) ----
 
+const ModelName = z.string().min(1).max(256);
+const Stream = {
+  stream: z.boolean().nullable().optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+};
 export const ChatMessage = z.looseObject({
   role: z.string().min(1).max(64),
   content: z.union([z.string().max(1_000_000), z.array(z.unknown()), z.null()]),
 });
 export const ChatCompletionRequest = z.looseObject({
-  model: z.string().min(1).max(256),
+  model: ModelName,
   messages: z.array(ChatMessage).min(1).max(4096),
+  ...Stream,
 });
+export const CompletionRequest = z.looseObject({
+  model: ModelName,
+  prompt: z.union([z.string(), z.array(z.unknown())]),
+  ...Stream,
+});
+export const EmbeddingRequest = z.looseObject({
+  model: ModelName,
+  input: z.union([z.string(), z.array(z.unknown()).min(1).max(2048)]),
+  encoding_format: z.enum(["float", "base64"]).optional(),
+});
+/** AMD AI Workbench's route: `messages`, or a plain `input` text (sent upstream as one user message). */
 export const InferenceRequest = z.looseObject({
-  model: z.string().min(1).max(256),
+  model: ModelName,
   input: z.unknown().optional(),
   messages: z.array(ChatMessage).max(4096).optional(),
+  ...Stream,
 });
+
+const Usage = z.looseObject({ prompt_tokens: z.number().int(), completion_tokens: z.number().int().optional(), total_tokens: z.number().int() });
 export const ChatCompletion = z.looseObject({
   id: z.string(),
   object: z.literal("chat.completion"),
@@ -344,6 +370,25 @@ export const ChatCompletion = z.looseObject({
       finish_reason: z.string(),
     }),
   ),
+  usage: Usage.optional(),
+});
+export const Completion = z.looseObject({
+  id: z.string(),
+  object: z.literal("text_completion"),
+  created: z.number().int(),
+  model: z.string(),
+  choices: z.array(z.object({ index: z.number().int(), text: z.string(), finish_reason: z.string() })),
+  usage: Usage.optional(),
+});
+export const EmbeddingList = z.looseObject({
+  object: z.literal("list"),
+  model: z.string(),
+  data: z.array(z.object({ object: z.literal("embedding"), index: z.number().int(), embedding: z.union([z.array(z.number()), z.string()]) })),
+  usage: Usage.optional(),
+});
+export const ModelList = z.object({
+  object: z.literal("list"),
+  data: z.array(z.object({ id: z.string(), object: z.literal("model"), created: z.number().int(), owned_by: z.string() })),
 });
 
 export const Health = z.object({ status: z.string() });

@@ -17,6 +17,7 @@ export const DeploymentInputs = z.strictObject({
   model: z.string().min(1).max(256),
   status: s.DeploymentStatus.optional(),
   upstreamUrl: z.url({ protocol: /^https?$/ }).optional(),
+  upstreamSecret: s.UpstreamSecret.optional(),
   __connection: Connection,
 });
 

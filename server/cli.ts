@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { parseCidr, parseDuration } from "@keyplane/api";
 import { startServer } from "./index";
 
-const USAGE = `usage: keyplane-server [--port N] [--host H] [--data-dir DIR] [--database-url postgres://...]
+const USAGE = `usage: keyplane-server [--port N] [--host H] [--data-dir DIR] [--database-url postgres://...] [--upstream-timeout 60s]
                        [--redis-url redis://...] [--trusted-proxy CIDR]... [--access-log-retention 7d]
 
   --port          port to listen on (default 8420, or $PORT)
@@ -14,6 +14,8 @@ const USAGE = `usage: keyplane-server [--port N] [--host H] [--data-dir DIR] [--
                   (default $KEYPLANE_DATA_DIR or ~/.keyplane)
   --database-url  use PostgreSQL instead of SQLite (default $KEYPLANE_DATABASE_URL);
                   every replica needs the same KEYPLANE_MASTER_KEY and KEYPLANE_ADMIN_TOKEN
+  --upstream-timeout  how long the gateway waits for a byte from a deployment's upstream
+                  before answering 502 upstream_failed (default 60s; e.g. 30s, 5m)
   --redis-url     share keys' rate limits across replicas through this Redis
                   (default $KEYPLANE_REDIS_URL; without it each process counts its own)
   --trusted-proxy address or CIDR of a proxy whose X-Forwarded-For is believed
@@ -33,6 +35,7 @@ async function main() {
     "redis-url": { type: "string" },
     "trusted-proxy": { type: "string", multiple: true },
     "access-log-retention": { type: "string" },
+    "upstream-timeout": { type: "string" },
     help: { type: "boolean", short: "h" },
   } as const;
   let values: ReturnType<typeof parseArgs<{ options: typeof options }>>["values"];
@@ -62,6 +65,11 @@ async function main() {
     console.error(`keyplane-server: --access-log-retention must be a duration such as 7d or 12h\n\n${USAGE}`);
     process.exit(2);
   }
+  const upstreamTimeout = parseDuration(values["upstream-timeout"] ?? "60s");
+  if (!upstreamTimeout) {
+    console.error(`keyplane-server: --upstream-timeout must be a duration such as 30s or 5m\n\n${USAGE}`);
+    process.exit(2);
+  }
   const server = await startServer({
     port,
     host: values.host ?? "127.0.0.1",
@@ -70,6 +78,7 @@ async function main() {
     redisUrl: values["redis-url"] ?? process.env.KEYPLANE_REDIS_URL,
     trustedProxies,
     accessLogRetentionMs: retention * 1000,
+    upstreamTimeoutMs: upstreamTimeout * 1000,
   });
   // The token's location, never the token: logs are read by many.
   console.error(`keyplane-server listening on ${server.url} (admin token: ${server.adminTokenSource})`);

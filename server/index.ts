@@ -27,6 +27,8 @@ export interface ServerOptions {
   accessLogSweepMs?: number;
   /** How often counted usage is written (default 1s); tests lengthen it to see that shutdown writes it. */
   usageFlushMs?: number;
+  /** Idle timeout of the gateway's upstream calls, in ms (default 60 s). */
+  upstreamTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -65,6 +67,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     adminToken: admin.token,
     now: options.now,
     logger: options.logger,
+    upstreamTimeoutMs: options.upstreamTimeoutMs,
     version: require("../package.json").version,
   });
   log = (err) => app.log.warn({ err: { message: err.message } }, "database connection dropped; the pool will reconnect");

@@ -12,6 +12,7 @@ const outputs = (inputs: any, d: Deployment) =>
     model: d.model,
     status: d.status,
     upstreamUrl: d.upstreamUrl ?? undefined,
+    upstreamSecret: d.upstreamSecret ?? undefined,
     createdAt: d.createdAt,
   });
 
@@ -20,13 +21,13 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     return checkInputs(DeploymentInputs, news);
   },
   async diff(_id, olds, news) {
-    const changes = changedFields({ status: "running", ...olds }, { status: "running", ...news }, ["project", "name", "model", "status", "upstreamUrl"]);
+    const changes = changedFields({ status: "running", ...olds }, { status: "running", ...news }, ["project", "name", "model", "status", "upstreamUrl", "upstreamSecret"]);
     return { changes: changes.length > 0, replaces: changedFields(olds, news, ["project", "name"]), deleteBeforeReplace: true, stables: ["project", "name", "createdAt"] };
   },
   async create(inputs) {
     const d = await clientFor(inputs).create<Deployment>(
       path(inputs.project),
-      { name: inputs.name, model: inputs.model, status: inputs.status, upstreamUrl: inputs.upstreamUrl },
+      { name: inputs.name, model: inputs.model, status: inputs.status, upstreamUrl: inputs.upstreamUrl, upstreamSecret: inputs.upstreamSecret },
       schemas.Deployment,
     );
     return { id: d.id, outs: outputs(inputs, d) };
@@ -40,7 +41,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const d = await clientFor(news).call<Deployment>({
       method: "PATCH",
       path: path(news.project, id),
-      body: { model: news.model, status: news.status ?? "running", upstreamUrl: news.upstreamUrl ?? null },
+      body: { model: news.model, status: news.status ?? "running", upstreamUrl: news.upstreamUrl ?? null, upstreamSecret: news.upstreamSecret ?? null },
       response: schemas.Deployment,
     });
     return { outs: outputs(news, d) };

@@ -106,6 +106,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    "0004_gateway": {
+      async up(db: Kysely<any>) {
+        // The Secret (same project) whose token the gateway sends upstream; null: none.
+        await db.schema.alterTable("deployments").addColumn("upstream_secret", "text").execute();
+      },
+    },
     "0005_limits_usage": {
       async up(db: Kysely<any>) {
         // One column per statement: SQLite's ALTER TABLE adds one at a time.

@@ -16,6 +16,7 @@ export interface DeploymentRow {
   model: string;
   status: "running" | "stopped";
   upstream_url: string | null;
+  upstream_secret: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -1,3 +1,5 @@
+import { StringDecoder } from "node:string_decoder";
+
 /** Prompt and completion tokens an answer reports; zero when it reports none. */
 export interface Tokens {
   prompt: number;
@@ -15,16 +17,55 @@ export function tokensOfAnswer(body: unknown): Tokens {
   return { prompt: count(usage.prompt_tokens), completion: count(usage.completion_tokens) };
 }
 
+// A JSON answer larger than this is passed on whole but not read for usage.
+const MAX_JSON_BYTES = 4 * 1024 * 1024;
+
+/** Reads `usage` from an answer's body as it streams past: SSE chunk by chunk, or JSON once whole. */
+export class TokenTap {
+  private readonly sse?: StreamedTokens;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  // A character split between two chunks is decoded whole.
+  private readonly text = new StringDecoder("utf8");
+
+  constructor(contentType: string | undefined) {
+    if (contentType?.includes("text/event-stream")) this.sse = new StreamedTokens();
+  }
+
+  push(chunk: Buffer | string): void {
+    if (this.sse) {
+      this.sse.push(typeof chunk === "string" ? chunk : this.text.write(chunk));
+      return;
+    }
+    if (this.size > MAX_JSON_BYTES) return;
+    const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    this.size += b.length;
+    if (this.size > MAX_JSON_BYTES) this.chunks = [];
+    else this.chunks.push(b);
+  }
+
+  end(): Tokens {
+    if (this.sse) return this.sse.end();
+    if (this.chunks.length === 0) return NO_TOKENS;
+    try {
+      return tokensOfAnswer(JSON.parse(Buffer.concat(this.chunks).toString()));
+    } catch {
+      return NO_TOKENS;
+    }
+  }
+}
+
 /**
  * From a streamed (SSE) answer: OpenAI-compatible servers put `usage` in one of the last
  * chunks (with stream_options.include_usage); the last chunk that carries it wins.
  * Feed the stream's text as it passes; `tokens` is read once the stream has ended.
  */
-export class StreamedTokens {
+class StreamedTokens {
   private pending = "";
   tokens: Tokens = NO_TOKENS;
 
   push(text: string): void {
+    // Chunks split lines anywhere; only whole lines are read.
     const lines = (this.pending + text).split("\n");
     this.pending = lines.pop() ?? "";
     for (const line of lines) this.line(line);
