@@ -2,7 +2,9 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer } from "node:http";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import OpenAI from "openai";
 import { freshPostgresDatabase } from "../helpers/postgres";
 import { startRedis } from "../helpers/redis";
 import { ADMIN_TOKEN, DIALECTS, startTestServer, type TestServer } from "../helpers/server";
@@ -245,6 +247,65 @@ describe("per-key limits and usage", function () {
       });
     });
   }
+
+  it("counts the tokens of streamed answers (reference model and an upstream's SSE) and of an upstream's JSON answers", async () => {
+    // An OpenAI-compatible upstream on loopback that reports its own usage, streamed or not.
+    const upstream = createServer((req, res) => {
+      let text = "";
+      req.on("data", (d) => (text += d));
+      req.on("end", () => {
+        const body = JSON.parse(text);
+        const usage = { prompt_tokens: 11, completion_tokens: 23, total_tokens: 34 };
+        if (!body.stream) {
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id: "u", object: "chat.completion", created: 1, model: body.model, choices: [], usage }));
+          return;
+        }
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        const chunk = { id: "u", object: "chat.completion.chunk", created: 1, model: body.model };
+        res.write(`data: ${JSON.stringify({ ...chunk, choices: [{ index: 0, delta: { content: "hi" }, finish_reason: null }] })}\n\n`);
+        // The usage chunk arrives cut in two, as a network may deliver it.
+        const last = `data: ${JSON.stringify({ ...chunk, choices: [], usage })}\n\n`;
+        res.write(last.slice(0, 40));
+        setTimeout(() => res.end(`${last.slice(40)}data: [DONE]\n\n`), 20);
+      });
+    });
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    const s = await startTestServer("sqlite");
+    try {
+      const { projectId, keyId, secret } = await setup(s.admin);
+      const port = (upstream.address() as { port: number }).port;
+      await s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "up", model: "real-model", upstreamUrl: `http://127.0.0.1:${port}/v1` });
+      const openai = new OpenAI({ apiKey: secret, baseURL: `${s.url}/v1` });
+      const expected = { requests: 0, promptTokens: 0, completionTokens: 0 };
+      const add = (u: { prompt_tokens: number; completion_tokens: number } | null | undefined) => {
+        expected.requests += 1;
+        expected.promptTokens += u?.prompt_tokens ?? 0;
+        expected.completionTokens += u?.completion_tokens ?? 0;
+      };
+      for (const [model, content] of [
+        ["dep", "a streamed question"],
+        ["dep", "another"],
+        ["up", "to the upstream"],
+      ]) {
+        let usage: { prompt_tokens: number; completion_tokens: number } | undefined | null;
+        const stream = await openai.chat.completions.create({ model, messages: [{ role: "user", content }], stream: true, stream_options: { include_usage: true } });
+        for await (const chunk of stream) if (chunk.usage) usage = chunk.usage;
+        assert.ok(usage && usage.completion_tokens > 0, "the stream reported usage");
+        add(usage);
+      }
+      const plain = await openai.chat.completions.create({ model: "up", messages: [{ role: "user", content: "json" }] });
+      add(plain.usage);
+      const usage = await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}/usage`);
+      assert.deepEqual(usage.data.totals, expected);
+      assert.deepEqual(usage.data.deployments.map((d: any) => [d.deployment, d.requests]).sort(), [
+        ["dep", 2],
+        ["up", 2],
+      ]);
+    } finally {
+      await s.close();
+      upstream.close();
+    }
+  });
 
   it("usage counted before a graceful shutdown is still there after the restart", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "kp-usage-"));
