@@ -7,7 +7,9 @@ import { ApiKeyInputs } from "../inputs";
 const path = (project: string, id = "") => `/v1/projects/${project}/api-keys${id ? `/${id}` : ""}`;
 
 const REPLACE_ON = ["project", "scope", "deploymentAccess", "numUses", "explicitMaxTtl", "renewable", "rotationTrigger"] as const;
-const UPDATE_ON = ["name", "description", "labels", "ttl", "requestedExpiresAt"] as const;
+const UPDATE_ON = ["name", "description", "labels", "ttl", "requestedExpiresAt", "enabled", "rateLimit", "allowedCidrs"] as const;
+/** What an absent input means on the server, so removing one from the program resets it. */
+const UNSET: Record<string, unknown> = { labels: {}, enabled: true, rateLimit: null, allowedCidrs: [] };
 
 /** State keeps the program's inputs (for diffs) beside what the server says. */
 function outputs(inputs: any, key: ApiKey, secret: string) {
@@ -45,7 +47,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   async diff(_id, olds, news) {
     const next = { ...news, requestedExpiresAt: news.expiresAt };
     const replaces: string[] = changedFields(olds, next, REPLACE_ON);
-    const changed = changedFields(olds, next, [...UPDATE_ON, "renewBefore"]).map((f) => (f === "requestedExpiresAt" ? "expiresAt" : f));
+    const changed = changedFields(olds, next, [...UPDATE_ON, "renewBefore", "rotationGracePeriod"]).map((f) => (f === "requestedExpiresAt" ? "expiresAt" : f));
     const need = renewalNeed({ ...olds, renewBefore: news.renewBefore, renewable: news.renewable });
     if (need === "renew") changed.push("expiresAt");
     if (need === "replace") replaces.push("expiresAt");
@@ -71,6 +73,9 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       renewable: inputs.renewable,
       explicitMaxTtl: inputs.explicitMaxTtl,
       numUses: inputs.numUses,
+      enabled: inputs.enabled,
+      rateLimit: inputs.rateLimit,
+      allowedCidrs: inputs.allowedCidrs,
     };
     const key = await clientFor(inputs).create<ApiKeyCreated>(path(inputs.project), body, schemas.ApiKeyCreated);
     return { id: key.id, outs: outputs(inputs, key, key.secret) };
@@ -85,6 +90,9 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       name: key.name,
       description: key.description || undefined,
       labels: Object.keys(key.labels).length ? key.labels : props.labels,
+      // Switched off or re-scoped out of band: refresh shows it, the next up puts it back.
+      enabled: key.enabled && props.enabled === undefined ? undefined : key.enabled,
+      allowedCidrs: key.allowedCidrs.length || props.allowedCidrs !== undefined ? key.allowedCidrs : undefined,
     });
     return { id, props: outs };
   },
@@ -99,7 +107,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
       } else if (f === "ttl") {
         patch.ttl = news.ttl ?? "0";
       } else {
-        patch[f] = news[f] ?? (f === "labels" ? {} : "");
+        patch[f] = news[f] ?? (f in UNSET ? UNSET[f] : "");
       }
     }
     let key: ApiKey | undefined;
@@ -112,7 +120,9 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(id, props) {
-    // Destroy revokes: the key stops working at once.
-    await clientFor(props).find({ method: "DELETE", path: path(props.project, id) });
+    // Destroy revokes: at once, or after rotationGracePeriod. Pulumi's delete does not say
+    // whether it replaces or destroys, so both keep the old key working for the grace.
+    const grace = props.rotationGracePeriod && props.rotationGracePeriod !== "0" ? `?gracePeriod=${encodeURIComponent(props.rotationGracePeriod)}` : "";
+    await clientFor(props).find({ method: "DELETE", path: `${path(props.project, id)}${grace}` });
   },
 };
