@@ -5,8 +5,21 @@ import { keyLeastPrivilegeScope, keyNoAllDeployments } from "./policies/key-scop
 import { usageLimitForLabelledKeys } from "./policies/usage-limit";
 import { secretUseCase } from "./policies/secret-use-case";
 import { bindingSameProject, keyMustBeBound } from "./policies/bindings";
+import { keyRateLimit } from "./policies/key-rate-limit";
+import { rotationGraceMax } from "./policies/rotation-grace-max";
 
 new PolicyPack("keyplane", {
   description: "Least-privilege scoping and maximum lifetimes for keyplane API keys, bindings and secrets.",
-  policies: [keyMaxTtl, renewableKeyMaxLifetime, keyLeastPrivilegeScope, keyNoAllDeployments, keyMustBeBound, bindingSameProject, usageLimitForLabelledKeys, secretUseCase],
+  policies: [
+    keyMaxTtl,
+    renewableKeyMaxLifetime,
+    keyLeastPrivilegeScope,
+    keyNoAllDeployments,
+    keyMustBeBound,
+    bindingSameProject,
+    usageLimitForLabelledKeys,
+    secretUseCase,
+    keyRateLimit,
+    rotationGraceMax,
+  ],
 });

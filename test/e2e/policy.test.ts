@@ -16,7 +16,7 @@ module.exports = Object.assign({ projectId: p.id }, typeof extra === "undefined"
 `;
 
 const COMPLIANT = program(`
-const k = new keyplane.ApiKey("app", { project: p.id, ttl: "30d" });
+const k = new keyplane.ApiKey("app", { project: p.id, ttl: "30d", rateLimit: { limit: 600, window: "1m" } });
 new keyplane.DeploymentBinding("app-dep", { project: p.id, apiKey: k.keyId, deployment: d.id });
 new keyplane.Secret("hf", { project: p.id, useCase: "huggingface", value: { token: "hf_x" } });
 `);
