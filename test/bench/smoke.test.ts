@@ -17,7 +17,15 @@ describe("benchmarks (--quick smoke run)", function () {
     assert.match(run.stdout, /ratio vs bare/);
     const gateway = JSON.parse(readFileSync(join(ROOT, "bench/results/gateway.quick.json"), "utf8"));
     assert.equal(gateway.name, "gateway");
-    for (const target of ["bare", "sqlite, unlimited keys", "sqlite, numUses keys (atomic write)", "postgres, unlimited keys", "postgres, numUses keys (atomic write)"]) {
+    for (const target of [
+      "bare",
+      "sqlite, unlimited keys",
+      "sqlite, numUses keys (atomic write)",
+      "postgres, unlimited keys",
+      "postgres, numUses keys (atomic write)",
+      "sqlite, rate-limited keys (in-process)",
+      "sqlite, rate-limited keys (shared through Redis)",
+    ]) {
       const r = target === "bare" ? gateway.results.bare : gateway.results[target].peak;
       assert.ok(Number.isFinite(r.rps) && r.rps > 0, `${target} has a throughput`);
       assert.equal(r.errors + r.non2xx, 0, `${target} answered every call with 200`);
