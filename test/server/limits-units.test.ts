@@ -3,6 +3,9 @@ import { parseCidr } from "@keyplane/api";
 import { cidrList } from "@keyplane/server/dist/limits/cidr";
 import { clientAddress } from "@keyplane/server/dist/limits/client-address";
 import { InProcessRateLimiter } from "@keyplane/server/dist/limits/rate-limiter";
+import { RedisRateLimiter } from "@keyplane/server/dist/limits/redis-rate-limiter";
+import { freePort } from "../helpers/net";
+import { startRedis } from "../helpers/redis";
 import { TokenTap } from "@keyplane/server/dist/usage/tokens";
 
 describe("limits and usage building blocks", () => {
@@ -63,6 +66,34 @@ describe("limits and usage building blocks", () => {
     assert.equal(limiter.hit("b", rule, 0).ok, true);
     assert.equal(limiter.hit("c", rule, 5_000).ok, true);
     assert.equal(limiter.hit("c", rule, 5_000).ok, false);
+  });
+
+  it("Redis: counts across limiters, refuses to start without Redis, falls back to in-process counting when it goes away", async () => {
+    const redis = await startRedis();
+    const errors: string[] = [];
+    const a = await RedisRateLimiter.connect(redis.url, new InProcessRateLimiter(), (e) => errors.push(e.message));
+    const b = await RedisRateLimiter.connect(redis.url, new InProcessRateLimiter(), (e) => errors.push(e.message));
+    try {
+      const rule = { limit: 4, windowSeconds: 60 };
+      const decisions = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).hit("shared", rule, 0)));
+      assert.equal(decisions.filter((d) => d.ok).length, 4);
+      const refused = decisions.find((d) => !d.ok) as { retryAfterSeconds: number };
+      assert.ok(refused.retryAfterSeconds >= 1 && refused.retryAfterSeconds <= 60);
+      await redis.stop();
+      assert.equal((await a.hit("shared", rule, 0)).ok, true, "counted in-process while Redis is away");
+      assert.ok(errors.length > 0, "the outage was reported");
+    } finally {
+      await a.close();
+      await b.close();
+      await redis.stop();
+    }
+    await assert.rejects(
+      RedisRateLimiter.connect(`redis://:pw@127.0.0.1:${await freePort()}`, new InProcessRateLimiter(), () => undefined),
+      (e: Error) => {
+        assert.match(e.message, /cannot reach Redis at redis:\/\/:redacted@127\.0\.0\.1/);
+        return true;
+      },
+    );
   });
 
   it("reads usage from SSE split anywhere, from JSON, and from neither", () => {
