@@ -20,7 +20,7 @@ export interface TestServer extends RunningServer {
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789";
 
-export async function startTestServer(dialect: DialectName, opts: { logger?: boolean | Record<string, unknown> } = {}): Promise<TestServer> {
+export async function startTestServer(dialect: DialectName, opts: { logger?: boolean | Record<string, unknown>; upstreamTimeoutMs?: number } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "keyplane-test-"));
   const pgdb = dialect === "postgres" ? await freshPostgresDatabase() : undefined;
   const clock = {
@@ -36,6 +36,7 @@ export async function startTestServer(dialect: DialectName, opts: { logger?: boo
     env: { KEYPLANE_ADMIN_TOKEN: ADMIN_TOKEN },
     now: () => clock.now,
     logger: opts.logger ?? false,
+    upstreamTimeoutMs: opts.upstreamTimeoutMs,
   });
   const http = axios.create({ baseURL: server.url, validateStatus: () => true });
   const admin = axios.create({ baseURL: server.url, validateStatus: () => true, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
