@@ -48,14 +48,13 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
   // The one place every gateway outcome is recorded (admitted or refused, upstream failures too).
   const record = (answer: Answer) => metrics.recordGateway(answer.outcome);
 
-  async function infer(spec: RouteSpec, request: FastifyRequest, raw: ServerResponse): Promise<Answer> {
+  async function infer(spec: RouteSpec, route: (typeof INFERENCE)[string], request: FastifyRequest, raw: ServerResponse): Promise<Answer> {
     const input = parseInput(spec.body, request.body, "body");
     if (!input.ok) return refused(input.error.code, input.error.message, input.error.details);
     const body = input.data;
     const decision = await gate(services, lookups, request.headers, body.model);
     if (!decision.ok) return refused(decision.code, decision.message);
     const { key, deployment } = decision;
-    const route = INFERENCE[spec.operationId];
     if (!deployment.upstreamUrl) {
       const answer = echo(route.echo, deployment.name, body, services.now());
       const headers = answer.stream ? { "content-type": "text/event-stream", "cache-control": "no-cache" } : undefined;
@@ -93,11 +92,12 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
 
   for (const spec of ROUTES as readonly RouteSpec[]) {
     if (spec.auth !== "gateway") continue;
+    const route = INFERENCE[spec.operationId];
     app.route({
       method: spec.method,
       url: spec.url,
       handler: async (request, reply) => {
-        const answer = spec.operationId === "listModels" ? await listModels(request) : await infer(spec, request, reply.raw);
+        const answer = route ? await infer(spec, route, request, reply.raw) : await listModels(request);
         record(answer);
         if (answer.headers) reply.headers(answer.headers);
         return reply.code(answer.status).send(answer.body);

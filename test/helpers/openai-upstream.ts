@@ -34,15 +34,15 @@ export const STREAMED_TEXT = STREAM_PIECES.join("");
  * (JSON or SSE), completions, embeddings. Model "reject-model" answers 400 with an OpenAI error;
  * "silent-model" never answers.
  */
-export async function startOpenAiUpstream(opts: { record?: boolean } = {}): Promise<OpenAiUpstream> {
+export async function startOpenAiUpstream(): Promise<OpenAiUpstream> {
   const calls: UpstreamCall[] = [];
-  const holds = new Map<string, { gate: Promise<void>; done: () => void; early: () => void; finished: boolean }>();
+  const holds = new Map<string, { gate: Promise<void>; early: () => void; finished: boolean }>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
-      if (opts.record !== false) calls.push({ path: req.url ?? "", headers: req.headers, body });
+      calls.push({ path: req.url ?? "", headers: req.headers, body });
       void answer(req.url ?? "", body, res);
     });
   });
@@ -126,7 +126,7 @@ export async function startOpenAiUpstream(opts: { record?: boolean } = {}): Prom
       let early!: () => void;
       const gate = new Promise<void>((r) => (release = r));
       const closedEarly = new Promise<void>((r) => (early = r));
-      const entry = { gate, done: release, early, finished: false };
+      const entry = { gate, early, finished: false };
       holds.set(model, entry);
       return { release, finished: () => entry.finished, closedEarly };
     },
