@@ -218,6 +218,13 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(Object.keys(raw.data.data[0]).sort(), ["created", "id", "object", "owned_by"]);
     });
 
+    it("documents every gateway route in the generated OpenAPI", async () => {
+      const doc = (await s.http.get("/openapi.json")).data;
+      for (const path of ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/inference"]) assert.ok(doc.paths[path].post.requestBody, path);
+      assert.ok(doc.paths["/v1/models"].get.responses["200"]);
+      assert.ok(doc.paths["/v1/projects/{projectId}/deployments"].post.requestBody.content["application/json"].schema.properties.upstreamSecret);
+    });
+
     it("takes the key from x-api-key next to a placeholder Bearer (the Gcore seed's client)", async () => {
       const gcore = client("notused", { defaultHeaders: { "x-api-key": keys.bound.secret } });
       assert.equal((await gcore.chat.completions.create({ model: "llama", messages })).choices[0].message.content, "echo: hello gateway");
