@@ -7,6 +7,7 @@ import { freshPostgresDatabase, stopPostgres } from "../test/helpers/postgres";
 import { startRedis } from "../test/helpers/redis";
 import { BENCH_ADMIN_TOKEN, startBare, startKeyplane, type Child } from "./processes";
 import { median, printTable, round, writeResult } from "./report";
+import { streamingBenchmark } from "./streaming";
 
 const BODY = JSON.stringify({ model: "bench", messages: [{ role: "user", content: "hello keyplane" }] });
 
@@ -68,6 +69,7 @@ export async function gatewayBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
   const bareRuns: Run[] = [];
   const runs = new Map<string, { peak: Run; half: Run; ratio: number }[]>();
   const redis = await startRedis();
+  let streaming: Awaited<ReturnType<typeof streamingBenchmark>>;
   try {
     const bare = await startBare();
     children.push(bare);
@@ -98,6 +100,7 @@ export async function gatewayBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
         runs.set(t.name, [...(runs.get(t.name) ?? []), { peak, half, ratio: peak.rps / ceiling.rps }]);
       }
     }
+    streaming = await streamingBenchmark(targets[0].url, quick);
   } finally {
     for (const c of children) await c.stop();
     stopPostgres();
@@ -116,5 +119,18 @@ export async function gatewayBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
     rows.push({ target: `keyplane ${name}`, rps: round(peak.rps, 0), "p50 ms": peak.p50, "p99 ms": peak.p99, "ratio vs bare": round(ratio), "p99 ms at half peak": half.p99 });
   }
   printTable(`Gateway verification (${seconds}s per run, 32 connections, load generator in this process; median of ${rounds} round${rounds > 1 ? "s" : ""})`, rows);
+  results.streaming = streaming;
+  const stream = (name: string, r: typeof streaming.direct) => ({
+    path: name,
+    "ttfb p50 ms": r.ttfbP50,
+    "ttfb p99 ms": r.ttfbP99,
+    "total p50 ms": r.totalP50,
+    "total p99 ms": r.totalP99,
+  });
+  printTable(`Streaming pass-through (SQLite; ${streaming.calls} interleaved sequential calls each, ${streaming.chunks} SSE chunks per answer)`, [
+    stream("straight to the upstream", streaming.direct),
+    stream("through the gateway", streaming.gateway),
+    { path: "added by the gateway (p50)", "ttfb p50 ms": streaming.addedTtfbP50, "ttfb p99 ms": "-", "total p50 ms": streaming.addedTotalP50, "total p99 ms": "-" },
+  ]);
   return { file: writeResult("gateway", results, quick), results };
 }

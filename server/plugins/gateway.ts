@@ -101,14 +101,13 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
     return observed;
   };
 
-  async function infer(spec: RouteSpec, request: FastifyRequest, raw: ServerResponse, client: string): Promise<Answer> {
+  async function infer(spec: RouteSpec, route: (typeof INFERENCE)[string], request: FastifyRequest, raw: ServerResponse, client: string): Promise<Answer> {
     const input = parseInput(spec.body, request.body, "body");
     if (!input.ok) return refused(input.error.code, input.error.message, input.error.details);
     const body = input.data;
     const decision = await gate(services, lookups, limits, request.headers, body.model, client);
     if (!decision.ok) return refusedByGate(decision);
     const { key, deployment } = decision;
-    const route = INFERENCE[spec.operationId];
     if (!deployment.upstreamUrl) {
       const answer = echo(route.echo, deployment.name, body, services.now());
       const headers = answer.stream ? { "content-type": "text/event-stream", "cache-control": "no-cache" } : undefined;
@@ -146,6 +145,7 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
 
   for (const spec of ROUTES as readonly RouteSpec[]) {
     if (spec.auth !== "gateway") continue;
+    const route = INFERENCE[spec.operationId];
     app.route({
       method: spec.method,
       url: spec.url,
@@ -156,7 +156,7 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
           client: clientAddress(request.socket.remoteAddress, request.headers["x-forwarded-for"], trustedProxies),
           deployment: typeof model === "string" ? model.slice(0, 256) : null,
         };
-        const answer = spec.operationId === "listModels" ? await listModels(request, call.client) : await infer(spec, request, reply.raw, call.client);
+        const answer = route ? await infer(spec, route, request, reply.raw, call.client) : await listModels(request, call.client);
         const body = record(answer, call);
         if (answer.headers) reply.headers(answer.headers);
         return reply.code(answer.status).send(body);

@@ -22,6 +22,7 @@ export const ADMIN_TOKEN = "test-admin-token-0123456789";
 
 export interface TestServerOptions {
   logger?: boolean | Record<string, unknown>;
+  upstreamTimeoutMs?: number;
   /** Further server options (rate limits, proxies, access-log retention, a data dir to reuse). */
   server?: Partial<ServerOptions>;
 }
@@ -43,6 +44,7 @@ export async function startTestServer(dialect: DialectName, opts: TestServerOpti
     env: { KEYPLANE_ADMIN_TOKEN: ADMIN_TOKEN },
     now: () => clock.now,
     logger: opts.logger ?? false,
+    upstreamTimeoutMs: opts.upstreamTimeoutMs,
   });
   const http = axios.create({ baseURL: server.url, validateStatus: () => true });
   const admin = axios.create({ baseURL: server.url, validateStatus: () => true, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
