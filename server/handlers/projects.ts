@@ -4,7 +4,7 @@ import { ApiError, notFound } from "../api-error";
 import { recordAudit } from "../audit";
 import { iso, type RequestContext } from "../context";
 import { newId } from "../ids";
-import { projectHasLiveKeys } from "../store/api-keys";
+import { projectHasLiveKeys, revokeGraceKeysOfProject } from "../store/api-keys";
 import { isUniqueViolation } from "../store/database";
 
 export const toProject = (r: ProjectRow): Project => ({
@@ -69,6 +69,7 @@ export const projectHandlers = {
     if (deployments.length + secrets.length > 0 || keys) {
       throw new ApiError("project_not_empty", `project ${row.name} still has deployments, live keys or secrets; delete them first`);
     }
+    await revokeGraceKeysOfProject(ctx.db, row.id, ctx.now());
     await ctx.db.deleteFrom("projects").where("id", "=", row.id).execute();
     await recordAudit(ctx.db, ctx.principal, ctx.now(), { projectId: row.id, action: "project.delete", targetType: "project", targetId: row.id, details: { name: row.name } });
     return undefined;

@@ -16,9 +16,22 @@ export function listLiveApiKeys(db: Kysely<Database>, projectId: string): Promis
   return db.selectFrom("api_keys").selectAll().where("project_id", "=", projectId).where("revoked_at", "is", null).orderBy("created_at").orderBy("id").execute();
 }
 
+/** Keys that keep a project from being deleted: neither revoked nor being revoked with a grace. */
 export async function projectHasLiveKeys(db: Kysely<Database>, projectId: string): Promise<boolean> {
-  const rows = await db.selectFrom("api_keys").select("id").where("project_id", "=", projectId).where("revoked_at", "is", null).limit(1).execute();
+  const rows = await db
+    .selectFrom("api_keys")
+    .select("id")
+    .where("project_id", "=", projectId)
+    .where("revoked_at", "is", null)
+    .where("grace_revoked_at", "is", null)
+    .limit(1)
+    .execute();
   return rows.length > 0;
+}
+
+/** A deleted project's keys still in their grace end with it (a destroy deletes keys, then their project). */
+export async function revokeGraceKeysOfProject(db: Kysely<Database>, projectId: string, now: number): Promise<void> {
+  await db.updateTable("api_keys").set({ revoked_at: now }).where("project_id", "=", projectId).where("revoked_at", "is", null).where("grace_revoked_at", "is not", null).execute();
 }
 
 export function apiKeyByHash(db: Kysely<Database>, keyHash: string): Promise<ApiKeyRow | undefined> {

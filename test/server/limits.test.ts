@@ -214,6 +214,15 @@ describe("per-key limits and usage", function () {
         assert.equal(expired.data.error.code, "expired_key");
       });
 
+      it("a project whose keys are all in their grace can be deleted (a destroy), and the grace ends with it", async () => {
+        const { projectId, deploymentId, keyId, secret } = await setup(s.admin, { ttl: "1h" });
+        assert.equal((await s.admin.delete(`/v1/projects/${projectId}/api-keys/${keyId}`, { params: { gracePeriod: "10m" } })).status, 204);
+        assert.equal((await s.admin.delete(`/v1/projects/${projectId}`)).data.error.code, "project_not_empty", "its deployment is still there");
+        assert.equal((await s.admin.delete(`/v1/projects/${projectId}/deployments/${deploymentId}`)).status, 204);
+        assert.equal((await s.admin.delete(`/v1/projects/${projectId}`)).status, 204);
+        assert.equal((await chat(s.url, secret)).data.error.code, "revoked_key");
+      });
+
       it("refuses bad limits, windows and CIDRs with the field named, on create and on update", async () => {
         const { projectId, keyId } = await setup(s.admin);
         const cases: [Record<string, unknown>, string][] = [
