@@ -4,11 +4,11 @@
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const HEXTET = /^[0-9a-fA-F]{1,4}$/;
 
-export function isIPv4Address(text: string): boolean {
+function isIPv4Address(text: string): boolean {
   return IPV4.test(text);
 }
 
-export function isIPv6Address(text: string): boolean {
+function isIPv6Address(text: string): boolean {
   let head = text;
   let width = 8;
   if (text.includes(".")) {

@@ -1,10 +1,10 @@
 import { BlockList } from "node:net";
 import { parseCidr } from "@keyplane/api";
 
-export type Family = "ipv4" | "ipv6";
+type Family = "ipv4" | "ipv6";
 
 /** An address as the socket or a proxy reports it, with IPv4-mapped IPv6 (::ffff:10.0.0.1) read as IPv4. */
-export function normalizeAddress(address: string): { address: string; family: Family } | undefined {
+function normalizeAddress(address: string): { address: string; family: Family } | undefined {
   const text = address.trim().replace(/^\[(.*)\]$/, "$1");
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(text);
   const plain = mapped ? mapped[1] : text;

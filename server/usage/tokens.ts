@@ -6,7 +6,7 @@ export interface Tokens {
   completion: number;
 }
 
-export const NO_TOKENS: Tokens = { prompt: 0, completion: 0 };
+const NO_TOKENS: Tokens = { prompt: 0, completion: 0 };
 
 const count = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.floor(v) : 0);
 

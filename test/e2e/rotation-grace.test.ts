@@ -69,4 +69,13 @@ describe("rotation grace and in-place limits with the real Pulumi CLI", function
     assert.equal(expired.data.error.code, "expired_key");
     assert.equal((await call(fresh.secret)).status, 200);
   });
+
+  it("destroy revokes with the grace too, and still removes the project", async () => {
+    const { secret } = await outputs();
+    const down = await stack.destroy();
+    assert.equal(down.summary.result, "succeeded");
+    assert.deepEqual((await server.admin.get("/v1/projects")).data.items, []);
+    // The project went with its deployments: the key had nothing left to call, and its grace ended.
+    assert.equal((await call(secret)).data.error.code, "revoked_key");
+  });
 });
