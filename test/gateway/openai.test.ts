@@ -44,7 +44,7 @@ for (const dialect of DIALECTS) {
         llama: { model: "llama-3-8b" },
         vllm: { model: "meta/llama-3-70b", upstreamUrl: upstream.url, upstreamSecret: hf },
         "vllm-generic": { model: "qwen-7b", upstreamUrl: `${upstream.url}/`, upstreamSecret: generic },
-        "vllm-open": { model: "open-model", upstreamUrl: upstream.url },
+        "vllm-open": { model: "open-model", upstreamUrl: `${upstream.url}?tenant=a` },
         paused: { model: "pause-model", upstreamUrl: upstream.url },
         rejecting: { model: "reject-model", upstreamUrl: upstream.url },
         down: { model: "m", upstreamUrl: `http://127.0.0.1:${await freePort()}/v1` },
@@ -131,7 +131,7 @@ for (const dialect of DIALECTS) {
         [
           ["/v1/chat/completions", "meta/llama-3-70b", `Bearer ${HF_TOKEN}`],
           ["/v1/completions", "qwen-7b", `Bearer ${GENERIC_TOKEN}`],
-          ["/v1/embeddings", "open-model", undefined],
+          ["/v1/embeddings?tenant=a", "open-model", undefined],
         ],
       );
       assert.equal(seen[0].body.temperature, 0.2, "other fields pass through");

@@ -43,7 +43,7 @@ export async function startOpenAiUpstream(): Promise<OpenAiUpstream> {
     req.on("end", () => {
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
       calls.push({ path: req.url ?? "", headers: req.headers, body });
-      void answer(req.url ?? "", body, res);
+      void answer(new URL(req.url ?? "/", "http://upstream").pathname, body, res);
     });
   });
   const created = Math.floor(Date.now() / 1000);
