@@ -23,8 +23,12 @@ export function upstreamToken(keyring: Keyring, secret: NonNullable<AdmittedDepl
   return typeof token === "string" && token !== "" ? token : undefined;
 }
 
-/** `<upstreamUrl>/<path>`: the deployment's URL is a base, as for every OpenAI-compatible client. */
-export const upstreamTarget = (base: string, path: string) => new URL(`${base.replace(/\/+$/, "")}/${path}`);
+/** `<upstreamUrl>/<path>`: the deployment's URL is a base, as for every OpenAI-compatible client (its query, if any, is kept). */
+export function upstreamTarget(base: string, path: string): URL {
+  const url = new URL(base);
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}/${path}`;
+  return url;
+}
 
 /**
  * POST a JSON body upstream. Resolves with the upstream's answer as soon as its head arrives

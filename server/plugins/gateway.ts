@@ -34,7 +34,8 @@ const INFERENCE: Record<string, { echo: EchoRoute; upstreamPath: string }> = {
 
 /** One gateway call's end: what is recorded (outcome) and what is sent. */
 interface Answer {
-  outcome: "ok" | ErrorCode;
+  /** "client_gone": the caller left before the upstream answered (not the upstream's failure). */
+  outcome: "ok" | "client_gone" | ErrorCode;
   key?: AdmittedKey;
   deployment?: AdmittedDeployment;
   status: number;
@@ -129,6 +130,7 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
       timeoutMs: upstreamTimeoutMs,
       signal: abort.signal,
     });
+    if (!result.ok && abort.signal.aborted) return { ...refused("upstream_failed", "the caller went away"), outcome: "client_gone", key, deployment };
     if (!result.ok) {
       request.log.warn({ deployment: deployment.name, reason: result.reason }, "upstream call failed");
       return { ...refused("upstream_failed", "the deployment's upstream did not answer"), key, deployment };

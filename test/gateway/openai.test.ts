@@ -44,9 +44,10 @@ for (const dialect of DIALECTS) {
         llama: { model: "llama-3-8b" },
         vllm: { model: "meta/llama-3-70b", upstreamUrl: upstream.url, upstreamSecret: hf },
         "vllm-generic": { model: "qwen-7b", upstreamUrl: `${upstream.url}/`, upstreamSecret: generic },
-        "vllm-open": { model: "open-model", upstreamUrl: upstream.url },
+        "vllm-open": { model: "open-model", upstreamUrl: `${upstream.url}?tenant=a` },
         paused: { model: "pause-model", upstreamUrl: upstream.url },
         rejecting: { model: "reject-model", upstreamUrl: upstream.url },
+        silent: { model: "silent-model", upstreamUrl: upstream.url },
         down: { model: "m", upstreamUrl: `http://127.0.0.1:${await freePort()}/v1` },
         stopped: { model: "m", status: "stopped" },
         "not-bound": { model: "m" },
@@ -131,7 +132,7 @@ for (const dialect of DIALECTS) {
         [
           ["/v1/chat/completions", "meta/llama-3-70b", `Bearer ${HF_TOKEN}`],
           ["/v1/completions", "qwen-7b", `Bearer ${GENERIC_TOKEN}`],
-          ["/v1/embeddings", "open-model", undefined],
+          ["/v1/embeddings?tenant=a", "open-model", undefined],
         ],
       );
       assert.equal(seen[0].body.temperature, 0.2, "other fields pass through");
@@ -191,6 +192,16 @@ for (const dialect of DIALECTS) {
       assert.equal(hold.finished(), false);
     });
 
+    it("aborts the upstream call when the client goes away before the upstream answers", async () => {
+      const hold = upstream.holdNext("silent-model");
+      const abort = new AbortController();
+      const call = client(keys.bound.secret).chat.completions.create({ model: "silent", messages }, { signal: abort.signal });
+      await hold.arrived;
+      abort.abort();
+      await assert.rejects(call, OpenAI.APIUserAbortError);
+      await hold.closedEarly; // resolves only when the gateway closed its upstream connection
+    });
+
     it("answers 502 upstream_failed when the upstream is down", async () => {
       const e = await apiError(client(keys.bound.secret).chat.completions.create({ model: "down", messages }));
       assert.equal(e.status, 502);
@@ -205,7 +216,7 @@ for (const dialect of DIALECTS) {
         for (const m of page.data) assert.equal(m.object, "model");
         return page.data.map((m) => m.id);
       };
-      const running = ["down", "llama", "not-bound", "paused", "rejecting", "vllm", "vllm-generic", "vllm-open"];
+      const running = ["down", "llama", "not-bound", "paused", "rejecting", "silent", "vllm", "vllm-generic", "vllm-open"];
       assert.deepEqual(
         await ids(keys.bound.secret),
         running.filter((n) => n !== "not-bound"),

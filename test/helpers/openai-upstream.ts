@@ -8,8 +8,10 @@ export interface UpstreamCall {
   body: any;
 }
 
-/** A stream held after its first chunk until the test releases it. */
+/** A stream held after its first chunk until the test releases it ("silent-model": a call held before any answer). */
 export interface Hold {
+  /** Resolves when the held call has reached the upstream. */
+  arrived: Promise<void>;
   release(): void;
   /** Whether the upstream has written its whole answer. */
   finished(): boolean;
@@ -36,19 +38,25 @@ export const STREAMED_TEXT = STREAM_PIECES.join("");
  */
 export async function startOpenAiUpstream(): Promise<OpenAiUpstream> {
   const calls: UpstreamCall[] = [];
-  const holds = new Map<string, { gate: Promise<void>; early: () => void; finished: boolean }>();
+  const holds = new Map<string, { gate: Promise<void>; arrive: () => void; early: () => void; finished: boolean }>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
       calls.push({ path: req.url ?? "", headers: req.headers, body });
-      void answer(req.url ?? "", body, res);
+      void answer(new URL(req.url ?? "/", "http://upstream").pathname, body, res);
     });
   });
   const created = Math.floor(Date.now() / 1000);
 
   async function answer(path: string, body: any, res: ServerResponse) {
+    const hold = holds.get(body.model);
+    holds.delete(body.model);
+    hold?.arrive();
+    res.on("close", () => {
+      if (!res.writableFinished) hold?.early();
+    });
     if (body.model === "silent-model") return;
     if (body.model === "reject-model") {
       res.writeHead(400, { "content-type": "application/json", "x-request-id": "up-rejected" });
@@ -71,11 +79,6 @@ export async function startOpenAiUpstream(): Promise<OpenAiUpstream> {
     const chat = path === "/v1/chat/completions";
     if (body.stream === true) {
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "x-request-id": "up-stream" });
-      const hold = holds.get(body.model);
-      holds.delete(body.model);
-      res.on("close", () => {
-        if (!res.writableFinished) hold?.early();
-      });
       for (const [i, piece] of STREAM_PIECES.entries()) {
         const choice = chat
           ? { index: 0, delta: i === 0 ? { role: "assistant", content: piece } : { content: piece }, finish_reason: null }
@@ -123,12 +126,14 @@ export async function startOpenAiUpstream(): Promise<OpenAiUpstream> {
     calls,
     holdNext(model) {
       let release!: () => void;
+      let arrive!: () => void;
       let early!: () => void;
       const gate = new Promise<void>((r) => (release = r));
+      const arrived = new Promise<void>((r) => (arrive = r));
       const closedEarly = new Promise<void>((r) => (early = r));
-      const entry = { gate, early, finished: false };
+      const entry = { gate, arrive, early, finished: false };
       holds.set(model, entry);
-      return { release, finished: () => entry.finished, closedEarly };
+      return { arrived, release, finished: () => entry.finished, closedEarly };
     },
     async close() {
       server.closeAllConnections();
