@@ -39,7 +39,14 @@ export interface RecorderOptions {
 // Unwritten access-log entries kept while the database cannot be reached; past it the oldest go.
 const MAX_PENDING_LOG = 100_000;
 
-const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
+// The day's name is formatted once per day, not once per call.
+let lastDay = { number: Number.NaN, name: "" };
+function utcDay(ms: number): string {
+  const number = Math.floor(ms / DAY_MS);
+  if (number !== lastDay.number) lastDay = { number, name: new Date(number * DAY_MS).toISOString().slice(0, 10) };
+  return lastDay.name;
+}
 
 /**
  * Usage, lastUsedAt and the access log, gathered in memory and written in one transaction
