@@ -282,6 +282,9 @@ describe("per-key limits and usage", function () {
     const s = await startTestServer("sqlite");
     try {
       const { projectId, keyId, secret } = await setup(s.admin);
+      // This server trusts no proxy: X-Forwarded-For cannot talk a call into an allowed range.
+      const fenced = await setup(s.admin, { allowedCidrs: ["10.0.0.0/8"] });
+      assert.equal((await chat(s.url, fenced.secret, "x", { "x-forwarded-for": "10.1.1.1" })).data.error.code, "ip_not_allowed");
       const port = (upstream.address() as { port: number }).port;
       await s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "up", model: "real-model", upstreamUrl: `http://127.0.0.1:${port}/v1` });
       const openai = new OpenAI({ apiKey: secret, baseURL: `${s.url}/v1` });
