@@ -10,8 +10,6 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: FieldIssue[],
-    /** Sent as Retry-After (seconds) with 429 and 503 answers. */
-    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.status = statusOfCode(code);

@@ -46,10 +46,7 @@ const DAY_MS = 86_400_000;
 /** The app-wide parts every plugin inherits: error bodies, body parsing, 404s and per-route metrics. */
 function installCommon(app: FastifyInstance, metrics: Metrics) {
   app.setErrorHandler((error: any, request, reply) => {
-    if (error instanceof ApiError) {
-      if (error.retryAfterSeconds !== undefined) reply.header("retry-after", String(error.retryAfterSeconds));
-      return reply.code(error.status).send(error.body());
-    }
+    if (error instanceof ApiError) return reply.code(error.status).send(error.body());
     const status: number = error.statusCode ?? 500;
     if (status === 413) return reply.code(413).send(new ApiError("payload_too_large", "the request body is too large").body());
     if (status === 415) return reply.code(415).send(new ApiError("unsupported_media_type", "send the body as application/json").body());
