@@ -3,7 +3,8 @@ import type { AccessLogRow } from "../store/schema";
 import { iso, isoOrNull, type RequestContext } from "../context";
 import { listAccessLog } from "../store/access-log";
 import { usageOfKey } from "../store/usage";
-import { findLiveKey } from "./api-keys";
+import { notFound } from "../api-error";
+import { findApiKey } from "../store/api-keys";
 import { findProject } from "./projects";
 
 const toEntry = (r: AccessLogRow): AccessLogEntry => ({
@@ -16,13 +17,20 @@ const toEntry = (r: AccessLogRow): AccessLogEntry => ({
   clientAddress: r.client,
 });
 
+/** Any key of the path's project, revoked ones too: after revoking a leaked key, its calls are what one reviews. */
+async function findAnyKey(ctx: RequestContext) {
+  const key = await findApiKey(ctx.db, ctx.params.projectId, ctx.params.id);
+  if (!key) throw notFound(`api key ${ctx.params.id}`);
+  return key;
+}
+
 /** Entries older than the retention are never shown, whether or not the sweep has deleted them yet. */
 const sinceOf = (ctx: RequestContext) => Math.max(ctx.query?.since ? Date.parse(ctx.query.since) : 0, ctx.now() - ctx.usage.retentionMs);
 
 export const usageHandlers = {
   async getApiKeyUsage(ctx: RequestContext): Promise<ApiKeyUsage> {
     await ctx.usage.flush(); // what this server has counted so far is in the answer
-    const key = await findLiveKey(ctx, ctx.params.id);
+    const key = await findAnyKey(ctx);
     const zero = () => ({ requests: 0, promptTokens: 0, completionTokens: 0 });
     const totals = zero();
     const byDeployment = new Map<string, ApiKeyUsage["deployments"][number]>();
@@ -44,7 +52,7 @@ export const usageHandlers = {
 
   async listKeyAccessLog(ctx: RequestContext) {
     await ctx.usage.flush();
-    const key = await findLiveKey(ctx, ctx.params.id);
+    const key = await findAnyKey(ctx);
     const rows = await listAccessLog(ctx.db, { projectId: key.project_id, apiKeyId: key.id, since: sinceOf(ctx), limit: ctx.query?.limit ?? 1000 });
     return { items: rows.map(toEntry) };
   },

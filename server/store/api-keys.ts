@@ -12,6 +12,11 @@ export function findLiveApiKey(db: Kysely<Database>, projectId: string, id: stri
   return db.selectFrom("api_keys").selectAll().where("id", "=", id).where("project_id", "=", projectId).where("revoked_at", "is", null).executeTakeFirst();
 }
 
+/** A key of the project, revoked ones included (their usage and access log stay readable). */
+export function findApiKey(db: Kysely<Database>, projectId: string, id: string): Promise<ApiKeyRow | undefined> {
+  return db.selectFrom("api_keys").selectAll().where("id", "=", id).where("project_id", "=", projectId).executeTakeFirst();
+}
+
 export function listLiveApiKeys(db: Kysely<Database>, projectId: string): Promise<ApiKeyRow[]> {
   return db.selectFrom("api_keys").selectAll().where("project_id", "=", projectId).where("revoked_at", "is", null).orderBy("created_at").orderBy("id").execute();
 }

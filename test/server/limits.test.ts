@@ -172,6 +172,13 @@ describe("per-key limits and usage", function () {
           assert.equal(e.deployment, "dep");
           assert.equal(e.clientAddress, "127.0.0.1");
         }
+        // After a revoke (what one does first with a leaked key) its log and usage stay readable.
+        assert.equal((await s.admin.delete(`/v1/projects/${projectId}/api-keys/${keyId}`)).status, 204);
+        assert.equal((await chat(s.url, secret)).data.error.code, "revoked_key");
+        const afterRevoke = await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}/access-log`, { params: { since } });
+        assert.equal(afterRevoke.data.items.length, 21);
+        assert.equal(afterRevoke.data.items[0].outcome, "revoked_key", "newest first");
+        assert.equal((await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}/usage`)).data.totals.requests, 7);
         const limited = await s.admin.get(`/v1/projects/${projectId}/access-log`, { params: { outcome: "rate_limited" } });
         assert.equal(limited.data.items.length, 13);
         assert.ok(limited.data.items.every((e: any) => e.outcome === "rate_limited"));
