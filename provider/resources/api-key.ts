@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { parseDuration, schemas, type ApiKey, type ApiKeyCreated } from "@keyplane/api";
+import { formatDuration, parseDuration, schemas, type ApiKey, type ApiKeyCreated } from "@keyplane/api";
 import { changedFields, checkInputs, compact } from "../check";
 import { clientFor } from "../connect";
 import { ApiKeyInputs } from "../inputs";
@@ -25,6 +25,18 @@ function outputs(inputs: any, key: ApiKey, secret: string) {
     maxExpiresAt: key.maxExpiresAt,
     status: key.status,
   });
+}
+
+/**
+ * The grace a delete asks for: rotationGracePeriod, but never past the key's own expiry (the
+ * server refuses that, and a failed delete would fail the whole `up`): a key about to expire
+ * keeps what it has left, less a few seconds for clocks that disagree. None: revoke at once.
+ */
+export function gracePeriodFor(props: { rotationGracePeriod?: string; expiresAt?: string | null }, now = Date.now()): string | undefined {
+  const grace = parseDuration(props.rotationGracePeriod ?? "0") ?? 0;
+  const left = props.expiresAt ? Math.floor((Date.parse(props.expiresAt) - now) / 1000) - 5 : Number.POSITIVE_INFINITY;
+  const seconds = Math.min(grace, left);
+  return seconds > 0 ? formatDuration(seconds) : undefined;
 }
 
 type RenewalNeed = "none" | "renew" | "replace";
@@ -122,7 +134,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   async delete(id, props) {
     // Destroy revokes: at once, or after rotationGracePeriod. Pulumi's delete does not say
     // whether it replaces or destroys, so both keep the old key working for the grace.
-    const grace = props.rotationGracePeriod && props.rotationGracePeriod !== "0" ? `?gracePeriod=${encodeURIComponent(props.rotationGracePeriod)}` : "";
-    await clientFor(props).find({ method: "DELETE", path: `${path(props.project, id)}${grace}` });
+    const grace = gracePeriodFor(props);
+    await clientFor(props).find({ method: "DELETE", path: `${path(props.project, id)}${grace ? `?gracePeriod=${grace}` : ""}` });
   },
 };

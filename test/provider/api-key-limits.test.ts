@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import axios from "axios";
-import { provider as apiKey } from "../../provider/resources/api-key";
+import { provider as apiKey, gracePeriodFor } from "../../provider/resources/api-key";
 import { provider as deployment } from "../../provider/resources/deployment";
 import { provider as project } from "../../provider/resources/project";
 import { startTestServer, type TestServer } from "../helpers/server";
@@ -71,5 +71,22 @@ describe("ApiKey limits through the provider", () => {
     assert.equal((await get()).expiresAt, new Date(s.clock.now + 30 * 60_000).toISOString());
     s.clock.advance(30 * 60_000);
     assert.equal((await call()).data.error.code, "expired_key");
+  });
+
+  it("a delete never asks for more grace than the key has left, so it cannot fail the up", async () => {
+    const now = Date.now();
+    assert.equal(gracePeriodFor({ rotationGracePeriod: "1h" }, now), "1h");
+    assert.equal(gracePeriodFor({ rotationGracePeriod: "1h", expiresAt: new Date(now + 125_000).toISOString() }, now), "2m");
+    assert.equal(gracePeriodFor({ rotationGracePeriod: "1h", expiresAt: new Date(now + 3_000).toISOString() }, now), undefined, "about to expire: revoked at once");
+    assert.equal(gracePeriodFor({ rotationGracePeriod: "0" }, now), undefined);
+    assert.equal(gracePeriodFor({}, now), undefined);
+
+    s.clock.now = Date.now(); // the provider's clock and the server's agree again
+    const expiresAt = new Date(s.clock.now + 65_000).toISOString();
+    const created = await apiKey.create!({ project: projectId, name: "short", expiresAt, rotationGracePeriod: "10m" });
+    await apiKey.delete!(created.id, created.outs);
+    const key = (await s.admin.get(`/v1/projects/${projectId}/api-keys/${created.id}`)).data;
+    assert.equal(key.status, "active", "revoked with what grace it had left");
+    assert.ok(Date.parse(key.expiresAt) <= Date.parse(expiresAt) && Date.parse(key.expiresAt) >= Date.parse(expiresAt) - 10_000, key.expiresAt);
   });
 });
