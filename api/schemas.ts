@@ -210,11 +210,10 @@ export const AccessLogEntry = z.object({
   status: z.number().int(),
   clientAddress: z.string(),
 });
-const AccessLogLimit = z.coerce.number().int().min(1).max(1000).optional();
-export const KeyAccessLogQuery = z.strictObject({ since: Timestamp.optional(), limit: AccessLogLimit });
-export const ProjectAccessLogQuery = z.strictObject({
+/** Filters of both access-log views: entries since a time, of one outcome, at most `limit`. */
+export const AccessLogQuery = z.strictObject({
   since: Timestamp.optional(),
-  limit: AccessLogLimit,
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
   outcome: z
     .string()
     .regex(/^[a-z_]{1,64}$/, 'must be "ok" or an error code such as rate_limited')

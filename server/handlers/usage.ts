@@ -53,7 +53,7 @@ export const usageHandlers = {
   async listKeyAccessLog(ctx: RequestContext) {
     await ctx.usage.flush();
     const key = await findAnyKey(ctx);
-    const rows = await listAccessLog(ctx.db, { projectId: key.project_id, apiKeyId: key.id, since: sinceOf(ctx), limit: ctx.query?.limit ?? 1000 });
+    const rows = await listAccessLog(ctx.db, { projectId: key.project_id, apiKeyId: key.id, outcome: ctx.query?.outcome, since: sinceOf(ctx), limit: ctx.query?.limit ?? 1000 });
     return { items: rows.map(toEntry) };
   },
 

@@ -179,6 +179,11 @@ describe("per-key limits and usage", function () {
         assert.equal(afterRevoke.data.items.length, 21);
         assert.equal(afterRevoke.data.items[0].outcome, "revoked_key", "newest first");
         assert.equal((await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}/usage`)).data.totals.requests, 7);
+        const keyOk = await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}/access-log`, { params: { outcome: "ok", limit: 5 } });
+        assert.deepEqual(
+          keyOk.data.items.map((e: any) => e.outcome),
+          Array(5).fill("ok"),
+        );
         const limited = await s.admin.get(`/v1/projects/${projectId}/access-log`, { params: { outcome: "rate_limited" } });
         assert.equal(limited.data.items.length, 13);
         assert.ok(limited.data.items.every((e: any) => e.outcome === "rate_limited"));
