@@ -3,4 +3,5 @@ export * from "./types";
 export * from "./errors";
 export * from "./duration";
 export * from "./issues";
+export { parseCidr } from "./cidr";
 export { ROUTES, type RouteSpec } from "./routes";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseCidr } from "./cidr";
 import { parseDuration } from "./duration";
 
 // ---- building blocks -------------------------------------------------------
@@ -42,17 +43,22 @@ export const Project = z.object({
 
 // ---- deployments -----------------------------------------------------------
 
+/** The base URL of an OpenAI-compatible server (e.g. http://vllm:8000/v1); routes are appended to it. */
 const UpstreamUrl = z.url({ protocol: /^https?$/ }).max(2048);
+/** The id of a Secret in the same project (use case huggingface, or generic with a `token` entry). */
+export const UpstreamSecret = z.string().regex(/^sec_[0-9A-Za-z]{16,40}$/, "must be a Secret's id (sec_...)");
 export const DeploymentCreate = z.strictObject({
   name: Slug,
   model: z.string().min(1).max(256),
   status: DeploymentStatus.optional(),
   upstreamUrl: UpstreamUrl.optional(),
+  upstreamSecret: UpstreamSecret.optional(),
 });
 export const DeploymentPatch = z.strictObject({
   model: z.string().min(1).max(256).optional(),
   status: DeploymentStatus.optional(),
   upstreamUrl: UpstreamUrl.nullable().optional(),
+  upstreamSecret: UpstreamSecret.nullable().optional(),
 });
 export const Deployment = z.object({
   id: Id,
@@ -61,6 +67,7 @@ export const Deployment = z.object({
   model: z.string(),
   status: DeploymentStatus,
   upstreamUrl: z.string().nullable(),
+  upstreamSecret: z.string().nullable(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -71,6 +78,22 @@ const NumUses = z.number().int().min(0).max(1_000_000_000);
 /** Who manages the object, e.g. `pulumi:<stack>:<urn>`: metadata for operators, not access control. */
 const ManagedBy = z.string().min(1).max(2048);
 export const ManagedListQuery = z.strictObject({ managedBy: ManagedBy.optional() });
+
+/** Fixed windows from 1s to 24h: long enough for daily quotas, short enough for one counter per key. */
+export const RateWindow = z.string().refine((w) => {
+  const seconds = parseDuration(w);
+  return seconds !== undefined && seconds >= 1 && seconds <= 86400;
+}, "must be a duration from 1s to 24h, such as 1s, 1m or 1h");
+export const RateLimit = z.strictObject({
+  limit: z.number().int().min(1, "must be at least 1").max(1_000_000_000),
+  window: RateWindow,
+});
+export const Cidr = z
+  .string()
+  .max(64)
+  .refine((c) => parseCidr(c) !== undefined, "must be an IPv4 or IPv6 CIDR such as 10.0.0.0/8 or 2001:db8::/32");
+/** Empty: calls from anywhere. */
+export const AllowedCidrs = z.array(Cidr).max(256);
 
 export const ApiKeyCreate = z
   .strictObject({
@@ -85,6 +108,9 @@ export const ApiKeyCreate = z
     explicitMaxTtl: Duration.optional(),
     numUses: NumUses.optional(),
     managedBy: ManagedBy.optional(),
+    enabled: z.boolean().optional(),
+    rateLimit: RateLimit.optional(),
+    allowedCidrs: AllowedCidrs.optional(),
   })
   .refine((k) => !(k.ttl !== undefined && k.expiresAt !== undefined), {
     path: ["expiresAt"],
@@ -99,11 +125,18 @@ export const ApiKeyPatch = z
     ttl: Duration.optional(),
     expiresAt: Timestamp.optional(),
     managedBy: ManagedBy.nullable().optional(),
+    enabled: z.boolean().optional(),
+    /** null: no rate limit. */
+    rateLimit: RateLimit.nullable().optional(),
+    allowedCidrs: AllowedCidrs.optional(),
   })
   .refine((k) => !(k.ttl !== undefined && k.expiresAt !== undefined), {
     path: ["expiresAt"],
     message: "set ttl or expiresAt, not both",
   });
+
+/** gracePeriod: the key keeps working that long, then expires (default: revoked at once). */
+export const ApiKeyRevokeQuery = z.strictObject({ gracePeriod: Duration.optional() });
 
 export const ApiKeyRenew = z.strictObject({ increment: Duration.optional() });
 
@@ -134,6 +167,9 @@ export const ApiKey = z.object({
   usesRemaining: z.number().int().nullable(),
   lastUsedAt: Timestamp.nullable(),
   managedBy: z.string().nullable(),
+  enabled: z.boolean(),
+  rateLimit: RateLimit.nullable(),
+  allowedCidrs: z.array(z.string()),
 });
 
 /** The create response: the only place the key's secret is ever shown. */
@@ -145,6 +181,49 @@ export const Binding = z.object({
   deploymentId: Id,
   projectId: Id,
   createdAt: Timestamp,
+});
+
+// ---- usage and access log ---------------------------------------------------
+
+export const UsageCounts = z.object({
+  requests: z.number().int(),
+  promptTokens: z.number().int(),
+  completionTokens: z.number().int(),
+});
+/** One UTC day, YYYY-MM-DD. */
+export const UsageDay = UsageCounts.extend({ day: z.string() });
+export const DeploymentUsage = UsageCounts.extend({
+  deploymentId: z.string(),
+  /** null once the deployment is deleted. */
+  deployment: z.string().nullable(),
+  days: z.array(UsageDay),
+});
+export const ApiKeyUsage = z.object({
+  apiKeyId: Id,
+  lastUsedAt: Timestamp.nullable(),
+  totals: UsageCounts,
+  deployments: z.array(DeploymentUsage),
+});
+
+export const AccessLogEntry = z.object({
+  id: z.number().int(),
+  at: Timestamp,
+  apiKeyId: z.string().nullable(),
+  /** The deployment the call named (its `model`). */
+  deployment: z.string().nullable(),
+  /** "ok" or the refusal's error code. */
+  outcome: z.string(),
+  status: z.number().int(),
+  clientAddress: z.string(),
+});
+/** Filters of both access-log views: entries since a time, of one outcome, at most `limit`. */
+export const AccessLogQuery = z.strictObject({
+  since: Timestamp.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  outcome: z
+    .string()
+    .regex(/^[a-z_]{1,64}$/, 'must be "ok" or an error code such as rate_limited')
+    .optional(),
 });
 
 // ---- secrets ---------------------------------------------------------------
@@ -252,21 +331,41 @@ export const ErrorBody = z.object({
   }),
 });
 
-// ---- gateway ---------------------------------------------------------------
+// ---- gateway (OpenAI-shaped; unknown fields pass through to the upstream) ----
 
+const ModelName = z.string().min(1).max(256);
+const Stream = {
+  stream: z.boolean().nullable().optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+};
 export const ChatMessage = z.looseObject({
   role: z.string().min(1).max(64),
   content: z.union([z.string().max(1_000_000), z.array(z.unknown()), z.null()]),
 });
 export const ChatCompletionRequest = z.looseObject({
-  model: z.string().min(1).max(256),
+  model: ModelName,
   messages: z.array(ChatMessage).min(1).max(4096),
+  ...Stream,
 });
+export const CompletionRequest = z.looseObject({
+  model: ModelName,
+  prompt: z.union([z.string(), z.array(z.unknown())]),
+  ...Stream,
+});
+export const EmbeddingRequest = z.looseObject({
+  model: ModelName,
+  input: z.union([z.string(), z.array(z.unknown()).min(1).max(2048)]),
+  encoding_format: z.enum(["float", "base64"]).optional(),
+});
+/** AMD AI Workbench's route: `messages`, or a plain `input` text (sent upstream as one user message). */
 export const InferenceRequest = z.looseObject({
-  model: z.string().min(1).max(256),
+  model: ModelName,
   input: z.unknown().optional(),
   messages: z.array(ChatMessage).max(4096).optional(),
+  ...Stream,
 });
+
+const Usage = z.looseObject({ prompt_tokens: z.number().int(), completion_tokens: z.number().int().optional(), total_tokens: z.number().int() });
 export const ChatCompletion = z.looseObject({
   id: z.string(),
   object: z.literal("chat.completion"),
@@ -279,6 +378,25 @@ export const ChatCompletion = z.looseObject({
       finish_reason: z.string(),
     }),
   ),
+  usage: Usage.optional(),
+});
+export const Completion = z.looseObject({
+  id: z.string(),
+  object: z.literal("text_completion"),
+  created: z.number().int(),
+  model: z.string(),
+  choices: z.array(z.object({ index: z.number().int(), text: z.string(), finish_reason: z.string() })),
+  usage: Usage.optional(),
+});
+export const EmbeddingList = z.looseObject({
+  object: z.literal("list"),
+  model: z.string(),
+  data: z.array(z.object({ object: z.literal("embedding"), index: z.number().int(), embedding: z.union([z.array(z.number()), z.string()]) })),
+  usage: Usage.optional(),
+});
+export const ModelList = z.object({
+  object: z.literal("list"),
+  data: z.array(z.object({ id: z.string(), object: z.literal("model"), created: z.number().int(), owned_by: z.string() })),
 });
 
 export const Health = z.object({ status: z.string() });

@@ -20,3 +20,6 @@ export type AuditEvent = z.infer<typeof s.AuditEvent>;
 export type ErrorBody = z.infer<typeof s.ErrorBody>;
 export type Scope = z.infer<typeof s.Scope>;
 export type DeploymentAccess = z.infer<typeof s.DeploymentAccess>;
+export type RateLimit = z.infer<typeof s.RateLimit>;
+export type ApiKeyUsage = z.infer<typeof s.ApiKeyUsage>;
+export type AccessLogEntry = z.infer<typeof s.AccessLogEntry>;

@@ -1,10 +1,13 @@
 // Gateway verification: keyplane's /v1/chat/completions (SQLite, PostgreSQL, with and
-// without numUses) against a bare fastify route returning the same body.
+// without numUses, with a rate limit in-process or shared through Redis) against a bare
+// fastify route returning the same body. Usage counting and the access log are always on.
 import autocannon from "autocannon";
 import axios from "axios";
 import { freshPostgresDatabase, stopPostgres } from "../test/helpers/postgres";
+import { startRedis } from "../test/helpers/redis";
 import { BENCH_ADMIN_TOKEN, startBare, startKeyplane, type Child } from "./processes";
 import { median, printTable, round, writeResult } from "./report";
+import { streamingBenchmark } from "./streaming";
 
 const BODY = JSON.stringify({ model: "bench", messages: [{ role: "user", content: "hello keyplane" }] });
 
@@ -37,16 +40,18 @@ async function provision(url: string, count: number) {
   const admin = axios.create({ baseURL: url, headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
   const p = await admin.post("/v1/projects", { name: "bench" });
   const d = await admin.post(`/v1/projects/${p.data.id}/deployments`, { name: "bench", model: "echo" });
-  const make = async (numUses: number) => {
+  // A limit no run reaches: every call is counted against it, none is refused.
+  const rateLimit = { limit: 1_000_000_000, window: "1h" };
+  const make = async (numUses: number, limited = false) => {
     const keys: string[] = [];
     for (let i = 0; i < count; i++) {
-      const k = await admin.post(`/v1/projects/${p.data.id}/api-keys`, { name: `bench-${numUses}-${i}`, numUses, ttl: "1d" });
+      const k = await admin.post(`/v1/projects/${p.data.id}/api-keys`, { name: `bench-${numUses}-${limited}-${i}`, numUses, ttl: "1d", ...(limited ? { rateLimit } : {}) });
       await admin.put(`/v1/projects/${p.data.id}/api-keys/${k.data.id}/deployments/${d.data.id}`);
       keys.push(k.data.secret);
     }
     return keys;
   };
-  return { unlimited: await make(0), limited: await make(1_000_000_000) };
+  return { unlimited: await make(0), limited: await make(1_000_000_000), rateLimited: await make(0, true) };
 }
 
 /** The run whose throughput is the median of the rounds (its latencies come with it). */
@@ -63,6 +68,8 @@ export async function gatewayBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
   const targets: { name: string; url: string; keys: string[] }[] = [];
   const bareRuns: Run[] = [];
   const runs = new Map<string, { peak: Run; half: Run; ratio: number }[]>();
+  const redis = await startRedis();
+  let streaming: Awaited<ReturnType<typeof streamingBenchmark>>;
   try {
     const bare = await startBare();
     children.push(bare);
@@ -76,7 +83,11 @@ export async function gatewayBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
       const keys = await provision(server.url, quick ? 8 : 32);
       targets.push({ name: `${store}, unlimited keys`, url: server.url, keys: keys.unlimited });
       targets.push({ name: `${store}, numUses keys (atomic write)`, url: server.url, keys: keys.limited });
+      if (store === "sqlite") targets.push({ name: "sqlite, rate-limited keys (in-process)", url: server.url, keys: keys.rateLimited });
     }
+    const shared = await startKeyplane(undefined, ["--redis-url", redis.url]);
+    children.push(shared);
+    targets.push({ name: "sqlite, rate-limited keys (shared through Redis)", url: shared.url, keys: (await provision(shared.url, quick ? 8 : 32)).rateLimited });
     for (let round = 0; round < rounds; round++) {
       await load(bare.url, [], 1); // warm-up
       const ceiling = await load(bare.url, [], seconds);
@@ -89,9 +100,11 @@ export async function gatewayBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
         runs.set(t.name, [...(runs.get(t.name) ?? []), { peak, half, ratio: peak.rps / ceiling.rps }]);
       }
     }
+    streaming = await streamingBenchmark(targets[0].url, quick);
   } finally {
     for (const c of children) await c.stop();
     stopPostgres();
+    await redis.stop();
   }
   const ceiling = medianRun(bareRuns);
   const results: Record<string, unknown> = { rounds, bare: ceiling, bareRounds: bareRuns };
@@ -106,5 +119,18 @@ export async function gatewayBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
     rows.push({ target: `keyplane ${name}`, rps: round(peak.rps, 0), "p50 ms": peak.p50, "p99 ms": peak.p99, "ratio vs bare": round(ratio), "p99 ms at half peak": half.p99 });
   }
   printTable(`Gateway verification (${seconds}s per run, 32 connections, load generator in this process; median of ${rounds} round${rounds > 1 ? "s" : ""})`, rows);
+  results.streaming = streaming;
+  const stream = (name: string, r: typeof streaming.direct) => ({
+    path: name,
+    "ttfb p50 ms": r.ttfbP50,
+    "ttfb p99 ms": r.ttfbP99,
+    "total p50 ms": r.totalP50,
+    "total p99 ms": r.totalP99,
+  });
+  printTable(`Streaming pass-through (SQLite; ${streaming.calls} interleaved sequential calls each, ${streaming.chunks} SSE chunks per answer)`, [
+    stream("straight to the upstream", streaming.direct),
+    stream("through the gateway", streaming.gateway),
+    { path: "added by the gateway (p50)", "ttfb p50 ms": streaming.addedTtfbP50, "ttfb p99 ms": "-", "total p50 ms": streaming.addedTotalP50, "total p99 ms": "-" },
+  ]);
   return { file: writeResult("gateway", results, quick), results };
 }

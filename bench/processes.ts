@@ -36,10 +36,11 @@ async function waitFor(url: string, proc: ChildProcess): Promise<void> {
 }
 
 /** keyplane-server in its own process, as deployed (request logs at warn so the log is not the benchmark). */
-export async function startKeyplane(databaseUrl?: string): Promise<Child> {
+export async function startKeyplane(databaseUrl?: string, extraArgs: string[] = []): Promise<Child> {
   const port = await freePort();
   const args = [require.resolve("@keyplane/server/dist/cli.js"), "--port", String(port), "--data-dir", mkdtempSync(join(tmpdir(), "kp-bench-"))];
   if (databaseUrl) args.push("--database-url", databaseUrl);
+  args.push(...extraArgs);
   const proc = spawn(process.execPath, args, {
     env: { ...process.env, KEYPLANE_ADMIN_TOKEN: BENCH_ADMIN_TOKEN, KEYPLANE_LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "inherit"],

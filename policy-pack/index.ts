@@ -4,9 +4,21 @@ import { keyMaxTtl } from "./policies/key-max-ttl";
 import { keyLeastPrivilegeScope, keyNoAllDeployments } from "./policies/key-scope";
 import { secretUseCase } from "./policies/secret-use-case";
 import { usageLimitForLabelledKeys } from "./policies/usage-limit";
+import { keyRateLimit } from "./policies/key-rate-limit";
+import { rotationGraceMax } from "./policies/rotation-grace-max";
 
 // One policy a line, so packs of policies added on other branches merge cleanly.
 new PolicyPack("keyplane", {
   description: "Least-privilege scoping and maximum lifetimes for keyplane API keys, bindings and secrets.",
-  policies: [keyMaxTtl, keyLeastPrivilegeScope, keyNoAllDeployments, keyMustBeBound, bindingSameProject, usageLimitForLabelledKeys, secretUseCase],
+  policies: [
+    keyMaxTtl,
+    keyLeastPrivilegeScope,
+    keyNoAllDeployments,
+    keyMustBeBound,
+    bindingSameProject,
+    usageLimitForLabelledKeys,
+    secretUseCase,
+    keyRateLimit,
+    rotationGraceMax,
+  ],
 });

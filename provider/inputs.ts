@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { schemas as s } from "@keyplane/api";
+import { parseDuration, schemas as s } from "@keyplane/api";
 
 // What each resource accepts in a Pulumi program: the api/ building blocks, plus the
 // Pulumi-only fields (project ids, renewBefore, rotationTrigger). One schema per kind,
@@ -17,6 +17,7 @@ export const DeploymentInputs = z.strictObject({
   model: z.string().min(1).max(256),
   status: s.DeploymentStatus.optional(),
   upstreamUrl: z.url({ protocol: /^https?$/ }).optional(),
+  upstreamSecret: s.UpstreamSecret.optional(),
   managedBy: ManagedBy,
 });
 
@@ -35,10 +36,19 @@ export const ApiKeyInputs = z
     numUses: z.number().int().min(0, "must be 0 (unlimited) or more").max(1_000_000_000).optional(),
     renewBefore: s.Duration.optional(),
     rotationTrigger: z.string().max(1024).optional(),
+    enabled: z.boolean().optional(),
+    rateLimit: s.RateLimit.optional(),
+    allowedCidrs: s.AllowedCidrs.optional(),
+    rotationGracePeriod: s.Duration.optional(),
     adoptKeyId: s.Id.optional(),
     managedBy: ManagedBy,
   })
   .refine((k) => !(k.ttl !== undefined && k.expiresAt !== undefined), { path: ["expiresAt"], message: "set ttl or expiresAt, not both" })
+  // The server refuses a grace past the key's remaining lifetime; a grace past its whole ttl never fits.
+  .refine((k) => !(k.ttl && k.rotationGracePeriod && (parseDuration(k.ttl) ?? 0) > 0 && (parseDuration(k.rotationGracePeriod) ?? 0) > (parseDuration(k.ttl) ?? 0)), {
+    path: ["rotationGracePeriod"],
+    message: "is longer than the key's ttl",
+  })
   .refine((k) => k.renewBefore === undefined || k.renewable === true, { path: ["renewBefore"], message: "needs renewable: true" });
 
 export const BindingInputs = z.strictObject({

@@ -28,6 +28,18 @@ export interface ApiKeyArgs {
   renewBefore?: pulumi.Input<string>;
   /** Any string; changing it rotates the key: a new key is created before the old one is revoked. */
   rotationTrigger?: pulumi.Input<string>;
+  /** false: the gateway refuses the key (401 disabled_key) until it is true again. Default true. Updated in place. */
+  enabled?: pulumi.Input<boolean>;
+  /** At most `limit` gateway calls per `window` ("1s" to "24h"), e.g. `{ limit: 600, window: "1m" }`; more get 429 rate_limited. Updated in place. */
+  rateLimit?: pulumi.Input<{ limit: pulumi.Input<number>; window: pulumi.Input<string> }>;
+  /** IPv4/IPv6 CIDRs the key may be used from, e.g. `["10.0.0.0/8"]`; others get 403 ip_not_allowed. Empty or unset: anywhere. Updated in place. */
+  allowedCidrs?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * When the key is replaced (rotation) or destroyed, it keeps working this long (e.g. "1h"), then
+   * expires, so consumers outside the program can switch over. At most the key's remaining lifetime.
+   * Updated in place.
+   */
+  rotationGracePeriod?: pulumi.Input<string>;
   /**
    * Take over an existing key (made in the console or by the API) instead of creating one:
    * the resource then manages its name, labels, lifetime and bindings, and destroy revokes it.

@@ -10,8 +10,13 @@ export interface DeploymentArgs {
   model: pulumi.Input<string>;
   /** "running" (default) or "stopped"; a stopped deployment answers 403 deployment_not_running. */
   status?: pulumi.Input<"running" | "stopped">;
-  /** Where the gateway forwards allowed calls (http/https). Unset: the reference echo model answers. */
+  /** Base URL of an OpenAI-compatible server (http/https, e.g. "http://vllm:8000/v1"): `/v1/<route>` goes to `<upstreamUrl>/<route>`. Unset: the reference echo model answers. */
   upstreamUrl?: pulumi.Input<string>;
+  /**
+   * A `keyplane.Secret`'s id (`secret.id`) in the same project whose token the gateway sends upstream as
+   * `Authorization: Bearer …`: a huggingface secret's `token`, or a generic secret's `data.token`. Callers never hold it.
+   */
+  upstreamSecret?: pulumi.Input<string>;
 }
 
 /** A model deployment that keys can be bound to. */

@@ -1,5 +1,8 @@
 import { statusOfCode, type ErrorCode, type FieldIssue } from "@keyplane/api";
 
+/** The wire form of every error: `{"error": {code, message, details?}}`. */
+export const errorBody = (code: ErrorCode, message: string, details?: FieldIssue[]) => ({ error: { code, message, ...(details ? { details } : {}) } });
+
 /** An error the client caused or may act on: answered with its code, never logged as a fault. */
 export class ApiError extends Error {
   readonly status: number;
@@ -13,7 +16,7 @@ export class ApiError extends Error {
   }
 
   body() {
-    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+    return errorBody(this.code, this.message, this.details);
   }
 }
 

@@ -2,7 +2,7 @@ import type { RouteSpec } from "@keyplane/api";
 import { ApiError } from "./api-error";
 import type { Principal, Services } from "./context";
 import { constantTimeEqual } from "./crypto/keyring";
-import { presentedCredential, verifyApiKey } from "./verify-key";
+import { bearerToken, verifyApiKey } from "./verify-key";
 
 /** Who is calling a management route, and whether they may call this one. */
 export async function authorize(
@@ -12,7 +12,7 @@ export async function authorize(
   headers: Record<string, string | string[] | undefined>,
   params: Record<string, string>,
 ): Promise<Principal> {
-  const credential = presentedCredential(headers, false);
+  const credential = bearerToken(headers);
   if (!credential) throw new ApiError("missing_key", "send the admin token or a project-scope key as Authorization: Bearer <token>");
   if (constantTimeEqual(credential, adminToken)) return { kind: "admin" };
   const key = await verifyApiKey(services, credential);

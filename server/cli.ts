@@ -2,9 +2,11 @@
 import { join } from "node:path";
 import { homedir } from "node:os";
 import { parseArgs } from "node:util";
+import { parseCidr, parseDuration } from "@keyplane/api";
 import { startServer } from "./index";
 
-const USAGE = `usage: keyplane-server [--port N] [--host H] [--data-dir DIR] [--database-url postgres://...]
+const USAGE = `usage: keyplane-server [--port N] [--host H] [--data-dir DIR] [--database-url postgres://...] [--upstream-timeout 60s]
+                       [--redis-url redis://...] [--trusted-proxy CIDR]... [--access-log-retention 7d]
 
   --port          port to listen on (default 8420, or $PORT)
   --host          address to bind (default 127.0.0.1)
@@ -12,6 +14,14 @@ const USAGE = `usage: keyplane-server [--port N] [--host H] [--data-dir DIR] [--
                   (default $KEYPLANE_DATA_DIR or ~/.keyplane)
   --database-url  use PostgreSQL instead of SQLite (default $KEYPLANE_DATABASE_URL);
                   every replica needs the same KEYPLANE_MASTER_KEY and KEYPLANE_ADMIN_TOKEN
+  --upstream-timeout  how long the gateway waits for a byte from a deployment's upstream
+                  before answering 502 upstream_failed (default 60s; e.g. 30s, 5m)
+  --redis-url     share keys' rate limits across replicas through this Redis
+                  (default $KEYPLANE_REDIS_URL; without it each process counts its own)
+  --trusted-proxy address or CIDR of a proxy whose X-Forwarded-For is believed
+                  (repeatable, or comma-separated; default: none, X-Forwarded-For is ignored)
+  --access-log-retention
+                  how long gateway access-log entries are kept (default 7d)
 
 environment: KEYPLANE_ADMIN_TOKEN (else one is generated into the data dir),
              KEYPLANE_MASTER_KEY (else one is generated into the data dir)`;
@@ -22,6 +32,10 @@ async function main() {
     host: { type: "string" },
     "data-dir": { type: "string" },
     "database-url": { type: "string" },
+    "redis-url": { type: "string" },
+    "trusted-proxy": { type: "string", multiple: true },
+    "access-log-retention": { type: "string" },
+    "upstream-timeout": { type: "string" },
     help: { type: "boolean", short: "h" },
   } as const;
   let values: ReturnType<typeof parseArgs<{ options: typeof options }>>["values"];
@@ -40,11 +54,31 @@ async function main() {
     console.error(`keyplane-server: --port must be a port number\n\n${USAGE}`);
     process.exit(2);
   }
+  const trustedProxies = (values["trusted-proxy"] ?? []).flatMap((p) => p.split(",").map((c) => c.trim())).filter(Boolean);
+  const badProxy = trustedProxies.find((c) => parseCidr(c) === undefined);
+  if (badProxy !== undefined) {
+    console.error(`keyplane-server: --trusted-proxy ${badProxy} is not an IPv4 or IPv6 address or CIDR\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const retention = parseDuration(values["access-log-retention"] ?? "7d");
+  if (!retention) {
+    console.error(`keyplane-server: --access-log-retention must be a duration such as 7d or 12h\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const upstreamTimeout = parseDuration(values["upstream-timeout"] ?? "60s");
+  if (!upstreamTimeout) {
+    console.error(`keyplane-server: --upstream-timeout must be a duration such as 30s or 5m\n\n${USAGE}`);
+    process.exit(2);
+  }
   const server = await startServer({
     port,
     host: values.host ?? "127.0.0.1",
     dataDir: values["data-dir"] ?? process.env.KEYPLANE_DATA_DIR ?? join(homedir(), ".keyplane"),
     databaseUrl: values["database-url"] ?? process.env.KEYPLANE_DATABASE_URL,
+    redisUrl: values["redis-url"] ?? process.env.KEYPLANE_REDIS_URL,
+    trustedProxies,
+    accessLogRetentionMs: retention * 1000,
+    upstreamTimeoutMs: upstreamTimeout * 1000,
   });
   // The token's location, never the token: logs are read by many.
   console.error(`keyplane-server listening on ${server.url} (admin token: ${server.adminTokenSource})`);

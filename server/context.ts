@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./store/schema";
 import type { Keyring } from "./crypto/keyring";
 import type { UseSpender } from "./use-spender";
+import type { UsageRecorder } from "./usage/recorder";
 
 export type Principal = { kind: "admin" } | { kind: "key"; keyId: string; projectId: string };
 
@@ -13,6 +14,7 @@ export interface Services {
   keyring: Keyring;
   now: () => number;
   spender: UseSpender;
+  usage: UsageRecorder;
 }
 
 export interface RequestContext extends Services {

@@ -3,6 +3,9 @@ import { buildApp } from "./app";
 import { Keyring } from "./crypto/keyring";
 import { loadAdminToken, loadMasterKey } from "./crypto/local-credentials";
 import { openStore, type Store } from "./store/database";
+import { cidrList } from "./limits/cidr";
+import { InProcessRateLimiter, type RateLimiter } from "./limits/rate-limiter";
+import { RedisRateLimiter, redactedUrl } from "./limits/redis-rate-limiter";
 
 export { buildApp } from "./app";
 export { openStore } from "./store/database";
@@ -16,6 +19,16 @@ export interface ServerOptions {
   env?: Record<string, string | undefined>;
   now?: () => number;
   logger?: boolean | Record<string, unknown>;
+  /** Share rate limits with every replica on this Redis (else each process counts its own). */
+  redisUrl?: string;
+  /** Addresses or CIDRs of proxies whose X-Forwarded-For is believed. */
+  trustedProxies?: string[];
+  accessLogRetentionMs?: number;
+  accessLogSweepMs?: number;
+  /** How often counted usage is written (default 1s); tests lengthen it to see that shutdown writes it. */
+  usageFlushMs?: number;
+  /** Idle timeout of the gateway's upstream calls, in ms (default 60 s). */
+  upstreamTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -32,18 +45,50 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const master = loadMasterKey(options.dataDir, env.KEYPLANE_MASTER_KEY);
   const admin = loadAdminToken(options.dataDir, env.KEYPLANE_ADMIN_TOKEN);
   let log: ((err: Error) => void) | undefined;
-  const store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, onPoolError: (err) => log?.(err) });
+  let warnRedis: ((err: Error) => void) | undefined;
+  const rateLimiter: RateLimiter = options.redisUrl
+    ? await RedisRateLimiter.connect(options.redisUrl, new InProcessRateLimiter(), (err) => warnRedis?.(err))
+    : new InProcessRateLimiter();
+  let store: Store;
+  try {
+    store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, onPoolError: (err) => log?.(err) });
+  } catch (e) {
+    await rateLimiter.close();
+    throw e;
+  }
   const app = await buildApp({
+    rateLimiter,
+    trustedProxies: options.trustedProxies?.length ? cidrList(options.trustedProxies) : undefined,
+    accessLogRetentionMs: options.accessLogRetentionMs,
+    accessLogSweepMs: options.accessLogSweepMs,
+    usageFlushMs: options.usageFlushMs,
     store,
     keyring: new Keyring(master.key),
     adminToken: admin.token,
     now: options.now,
     logger: options.logger,
+    upstreamTimeoutMs: options.upstreamTimeoutMs,
     version: require("../package.json").version,
   });
   log = (err) => app.log.warn({ err: { message: err.message } }, "database connection dropped; the pool will reconnect");
+  // Once per outage burst is enough for an operator; every failed call would flood the log.
+  let lastRedisWarning = 0;
+  warnRedis = (err) => {
+    if (Date.now() - lastRedisWarning < 10_000) return;
+    lastRedisWarning = Date.now();
+    app.log.warn({ err: { message: err.message } }, "Redis unreachable: rate limits are counted per replica until it is back");
+  };
   const address = await app.listen({ port: options.port ?? 8420, host: options.host ?? "127.0.0.1" });
-  app.log.info({ store: store.dialect, location: store.location, masterKey: master.source, adminToken: admin.source }, "keyplane server ready");
+  app.log.info(
+    {
+      store: store.dialect,
+      location: store.location,
+      masterKey: master.source,
+      adminToken: admin.source,
+      rateLimits: options.redisUrl ? redactedUrl(options.redisUrl) : "in-process",
+    },
+    "keyplane server ready",
+  );
   let closed = false;
   return {
     app,

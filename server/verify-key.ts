@@ -1,38 +1,47 @@
+import type { ErrorCode } from "@keyplane/api";
 import { ApiError } from "./api-error";
 import type { Services } from "./context";
 import { isWellFormedApiKey } from "./crypto/api-key-format";
 import { keyStatus } from "./handlers/key-lifetime";
+import { apiKeyByHash } from "./store/api-keys";
 import type { ApiKeyRow } from "./store/schema";
 
+/** A refusal as a value: what the gateway answers instead of throwing. */
+export interface Refusal {
+  ok: false;
+  code: ErrorCode;
+  message: string;
+}
+
+const refusal = (code: ErrorCode, message: string): Refusal => ({ ok: false, code, message });
+const UNKNOWN = refusal("invalid_key", "the key is not a valid keyplane key");
 const REFUSALS = {
-  revoked: ["revoked_key", "this key has been revoked"],
-  expired: ["expired_key", "this key has expired"],
-  exhausted: ["exhausted_key", "this key has used all of its numUses"],
+  revoked: refusal("revoked_key", "this key has been revoked"),
+  expired: refusal("expired_key", "this key has expired"),
+  exhausted: refusal("exhausted_key", "this key has used all of its numUses"),
 } as const;
+const DISABLED = refusal("disabled_key", "this key is disabled");
 
 /** Looks a presented key up by its keyed hash; malformed keys are refused before any lookup. */
 export async function verifyApiKey(services: Services, presented: string): Promise<ApiKeyRow> {
-  if (!isWellFormedApiKey(presented)) throw new ApiError("invalid_key", "the key is not a valid keyplane key");
-  const row = await services.db.selectFrom("api_keys").selectAll().where("key_hash", "=", services.keyring.hashApiKey(presented)).executeTakeFirst();
-  return refuseUnlessActive(row, services.now());
+  if (!isWellFormedApiKey(presented)) throw new ApiError(UNKNOWN.code, UNKNOWN.message);
+  const row = await apiKeyByHash(services.db, services.keyring.hashApiKey(presented));
+  const refused = keyRefusal(row, services.now());
+  if (refused) throw new ApiError(refused.code, refused.message);
+  return row!;
 }
 
-/** The 401 a missing, revoked, expired or spent key gets; the row itself when it may be used. */
-export function refuseUnlessActive<T extends Pick<ApiKeyRow, "revoked_at" | "expires_at" | "num_uses" | "uses">>(row: T | undefined, now: number): T {
-  if (!row) throw new ApiError("invalid_key", "the key is not a valid keyplane key");
+/** Why a missing, revoked, expired, spent or disabled key is refused (401); undefined when it may be used. */
+export function keyRefusal(row: Pick<ApiKeyRow, "revoked_at" | "expires_at" | "num_uses" | "uses" | "enabled"> | undefined, now: number): Refusal | undefined {
+  if (!row) return UNKNOWN;
   const status = keyStatus(row, now);
-  if (status !== "active") throw new ApiError(REFUSALS[status][0], REFUSALS[status][1]);
-  return row;
+  if (status !== "active") return REFUSALS[status];
+  return row.enabled ? undefined : DISABLED;
 }
 
-/** The credential from `Authorization: Bearer` or, for the gateway, `x-api-key`. */
-export function presentedCredential(headers: Record<string, string | string[] | undefined>, allowApiKeyHeader: boolean): string | undefined {
+/** The token of `Authorization: Bearer <token>`, if any. */
+export function bearerToken(headers: Record<string, string | string[] | undefined>): string | undefined {
   const auth = headers.authorization;
-  if (typeof auth === "string") {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-    if (m) return m[1];
-  }
-  const xKey = headers["x-api-key"];
-  if (allowApiKeyHeader && typeof xKey === "string" && xKey.length > 0) return xKey.trim();
-  return undefined;
+  if (typeof auth !== "string") return undefined;
+  return /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
 }

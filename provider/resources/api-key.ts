@@ -1,4 +1,4 @@
-import { type ApiKey, type ApiKeyCreated, parseDuration, schemas } from "@keyplane/api";
+import { type ApiKey, type ApiKeyCreated, formatDuration, parseDuration, schemas } from "@keyplane/api";
 import { compact } from "../check";
 import type { KeyplaneClient } from "../client";
 import { ApiKeyInputs } from "../inputs";
@@ -10,7 +10,11 @@ const path = (project: string, id?: string) => `/v1/projects/${project}/api-keys
 const DEFAULTS = { scope: "inference", deploymentAccess: "bound", numUses: 0, renewable: false } as const;
 const REPLACE_ON = ["project", "scope", "deploymentAccess", "numUses", "explicitMaxTtl", "renewable", "rotationTrigger", "adoptKeyId"] as const;
 // expiresAt is compared with the expiry the program asked for (requestedExpiresAt), not the current one.
-const UPDATE_ON = ["name", "description", "labels", "ttl", "renewBefore", "managedBy"] as const;
+const UPDATE_ON = ["name", "description", "labels", "ttl", "renewBefore", "enabled", "rateLimit", "allowedCidrs", "rotationGracePeriod", "managedBy"] as const;
+/** What an absent input means on the server, so removing one from the program resets it. */
+const UNSET: Props = { labels: {}, enabled: true, rateLimit: null, allowedCidrs: [], managedBy: null };
+/** Inputs only the provider uses: a change to them is a change of state, not of the key. */
+const LOCAL = new Set(["renewBefore", "rotationGracePeriod"]);
 
 /** State keeps the program's inputs (for diffs) beside what the server says; the secret only from the create. */
 function outputs(inputs: Props, key: ApiKey, secret: string) {
@@ -21,6 +25,9 @@ function outputs(inputs: Props, key: ApiKey, secret: string) {
     name: key.name,
     description: key.description || undefined,
     labels: Object.keys(key.labels).length ? key.labels : rest.labels,
+    // Switched off or re-scoped out of band: refresh shows it, the next up puts it back.
+    enabled: key.enabled && rest.enabled === undefined ? undefined : key.enabled,
+    allowedCidrs: key.allowedCidrs.length || rest.allowedCidrs !== undefined ? key.allowedCidrs : undefined,
     requestedExpiresAt,
     keyId: key.id,
     secret,
@@ -30,6 +37,18 @@ function outputs(inputs: Props, key: ApiKey, secret: string) {
     maxExpiresAt: key.maxExpiresAt,
     status: key.status,
   });
+}
+
+/**
+ * The grace a delete asks for: rotationGracePeriod, but never past the key's own expiry (the
+ * server refuses that, and a failed delete would fail the whole `up`): a key about to expire
+ * keeps what it has left, less a few seconds for clocks that disagree. None: revoke at once.
+ */
+export function gracePeriodFor(props: { rotationGracePeriod?: string; expiresAt?: string | null }, now = Date.now()): string | undefined {
+  const grace = parseDuration(props.rotationGracePeriod ?? "0") ?? 0;
+  const left = props.expiresAt ? Math.floor((Date.parse(props.expiresAt) - now) / 1000) - 5 : Number.POSITIVE_INFINITY;
+  const seconds = Math.min(grace, left);
+  return seconds > 0 ? formatDuration(seconds) : undefined;
 }
 
 type RenewalNeed = "none" | "renew" | "replace";
@@ -102,6 +121,9 @@ export const provider = resourceKind<ApiKey>({
     renewable: inputs.renewable,
     explicitMaxTtl: inputs.explicitMaxTtl,
     numUses: inputs.numUses,
+    enabled: inputs.enabled,
+    rateLimit: inputs.rateLimit,
+    allowedCidrs: inputs.allowedCidrs,
     managedBy: inputs.managedBy,
   }),
   create: (client, inputs, post) => (inputs.adoptKeyId ? adopt(client, inputs) : post()),
@@ -116,8 +138,7 @@ export const provider = resourceKind<ApiKey>({
     const patch: Props = {};
     for (const f of changed) {
       if (f === "ttl") patch.ttl = news.ttl ?? "0";
-      else if (f === "managedBy") patch.managedBy = news.managedBy ?? null;
-      else if (f !== "renewBefore") patch[f] = news[f] ?? (f === "labels" ? {} : "");
+      else if (!LOCAL.has(f)) patch[f] = news[f] ?? (f in UNSET ? UNSET[f] : "");
     }
     if (JSON.stringify(olds.requestedExpiresAt ?? null) !== JSON.stringify(news.expiresAt ?? null) && news.expiresAt !== undefined) patch.expiresAt = news.expiresAt;
     let key: ApiKey | undefined;
@@ -126,5 +147,11 @@ export const provider = resourceKind<ApiKey>({
       key = await client.call<ApiKey>({ method: "POST", path: `${path(news.project, id)}/renew`, body: {}, response: schemas.ApiKeyRenewed });
     }
     return key ?? client.call<ApiKey>({ method: "GET", path: path(news.project, id), response: schemas.ApiKey });
+  },
+  // Destroy revokes: at once, or after rotationGracePeriod. Pulumi's delete does not say
+  // whether it replaces or destroys, so both keep the old key working for the grace.
+  deletePath: (props, id) => {
+    const grace = gracePeriodFor(props);
+    return `${path(props.project, id)}${grace ? `?gracePeriod=${grace}` : ""}`;
   },
 });

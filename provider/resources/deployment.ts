@@ -8,17 +8,18 @@ export const provider = resourceKind<Deployment>({
   path: (props, id) => `/v1/projects/${props.project}/deployments${id ? `/${id}` : ""}`,
   response: schemas.Deployment,
   replaceOn: ["project", "name"],
-  updateOn: ["model", "status", "upstreamUrl", "managedBy"],
+  updateOn: ["model", "status", "upstreamUrl", "upstreamSecret", "managedBy"],
   defaults: { status: "running" },
   deleteBeforeReplace: true,
   stables: ["project", "name", "createdAt"],
-  createBody: (inputs) => ({ name: inputs.name, model: inputs.model, status: inputs.status, upstreamUrl: inputs.upstreamUrl }),
-  outputs: (inputs, d) => compact({ ...inputs, name: d.name, model: d.model, status: d.status, upstreamUrl: d.upstreamUrl ?? undefined, createdAt: d.createdAt }),
+  createBody: (inputs) => ({ name: inputs.name, model: inputs.model, status: inputs.status, upstreamUrl: inputs.upstreamUrl, upstreamSecret: inputs.upstreamSecret }),
+  outputs: (inputs, d) =>
+    compact({ ...inputs, name: d.name, model: d.model, status: d.status, upstreamUrl: d.upstreamUrl ?? undefined, upstreamSecret: d.upstreamSecret ?? undefined, createdAt: d.createdAt }),
   update: (client, id, _olds, news) =>
     client.call<Deployment>({
       method: "PATCH",
       path: `/v1/projects/${news.project}/deployments/${id}`,
-      body: { model: news.model, status: news.status ?? "running", upstreamUrl: news.upstreamUrl ?? null },
+      body: { model: news.model, status: news.status ?? "running", upstreamUrl: news.upstreamUrl ?? null, upstreamSecret: news.upstreamSecret ?? null },
       response: schemas.Deployment,
     }),
 });

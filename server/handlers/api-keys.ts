@@ -1,13 +1,18 @@
-import { formatDuration, type ApiKey } from "@keyplane/api";
+import { formatDuration, parseDuration, type ApiKey, type RateLimit } from "@keyplane/api";
+import type { Updateable } from "kysely";
 import type { ApiKeyRow } from "../store/schema";
-import { notFound } from "../api-error";
+import { ApiError, notFound } from "../api-error";
 import { recordAudit } from "../audit";
 import { iso, isoOrNull, principalName, type RequestContext } from "../context";
 import { generateApiKey } from "../crypto/api-key-format";
 import { newId } from "../ids";
 import { findProject } from "./projects";
-import { changedLifetime, initialLifetime, keyStatus, renewedExpiry } from "./key-lifetime";
+import { changedLifetime, graceExpiry, initialLifetime, keyStatus, renewedExpiry } from "./key-lifetime";
+import { findLiveApiKey, insertApiKey, listLiveApiKeys, markRevoked, updateApiKey } from "../store/api-keys";
+import { deleteBindingsOfKey } from "../store/bindings";
 import { endReplaysOf } from "../idempotency";
+
+const rateLimitColumns = (r: RateLimit | null) => ({ rate_limit: r?.limit ?? null, rate_window_seconds: r === null ? null : parseDuration(r.window)! });
 
 export function toApiKey(r: ApiKeyRow, now: number): ApiKey {
   return {
@@ -30,19 +35,16 @@ export function toApiKey(r: ApiKeyRow, now: number): ApiKey {
     numUses: r.num_uses,
     usesRemaining: r.num_uses === 0 ? null : Math.max(0, r.num_uses - r.uses),
     lastUsedAt: isoOrNull(r.last_used_at),
+    enabled: r.enabled === 1,
+    rateLimit: r.rate_limit === null || r.rate_window_seconds === null ? null : { limit: r.rate_limit, window: formatDuration(r.rate_window_seconds) },
+    allowedCidrs: JSON.parse(r.allowed_cidrs),
     managedBy: r.managed_by,
   };
 }
 
 /** A live (not revoked) key of the path's project. */
 export async function findLiveKey(ctx: RequestContext, id: string): Promise<ApiKeyRow> {
-  const row = await ctx.db
-    .selectFrom("api_keys")
-    .selectAll()
-    .where("id", "=", id)
-    .where("project_id", "=", ctx.params.projectId)
-    .where("revoked_at", "is", null)
-    .executeTakeFirst();
+  const row = await findLiveApiKey(ctx.db, ctx.params.projectId, id);
   if (!row) throw notFound(`api key ${id}`);
   return row;
 }
@@ -71,9 +73,13 @@ export const apiKeyHandlers = {
       uses: 0,
       last_used_at: null,
       revoked_at: null,
+      enabled: b.enabled === false ? 0 : 1,
+      ...rateLimitColumns(b.rateLimit ?? null),
+      allowed_cidrs: JSON.stringify(b.allowedCidrs ?? []),
+      grace_revoked_at: null,
       managed_by: b.managedBy ?? null,
     };
-    await ctx.db.insertInto("api_keys").values(row).execute();
+    await insertApiKey(ctx.db, row);
     await recordAudit(ctx.db, ctx.principal, now, {
       projectId: row.project_id,
       action: "api_key.create",
@@ -87,19 +93,13 @@ export const apiKeyHandlers = {
   async listApiKeys(ctx: RequestContext) {
     await findProject(ctx, ctx.params.projectId);
     const now = ctx.now();
-    const rows = await ctx.db
-      .selectFrom("api_keys")
-      .selectAll()
-      .where("project_id", "=", ctx.params.projectId)
-      .where("revoked_at", "is", null)
-      .$if(ctx.query.managedBy !== undefined, (q) => q.where("managed_by", "=", ctx.query.managedBy))
-      .orderBy("created_at")
-      .orderBy("id")
-      .execute();
+    await ctx.usage.flush(); // lastUsedAt as of this call
+    const rows = await listLiveApiKeys(ctx.db, ctx.params.projectId, ctx.query.managedBy);
     return { items: rows.map((r) => toApiKey(r, now)) };
   },
 
   async getApiKey(ctx: RequestContext) {
+    await ctx.usage.flush();
     return toApiKey(await findLiveKey(ctx, ctx.params.id), ctx.now());
   },
 
@@ -107,26 +107,28 @@ export const apiKeyHandlers = {
     const row = await findLiveKey(ctx, ctx.params.id);
     const now = ctx.now();
     const b = ctx.body;
-    const next: ApiKeyRow = {
-      ...row,
+    if (row.grace_revoked_at !== null && (b.ttl !== undefined || b.expiresAt !== undefined)) {
+      throw new ApiError("conflict", "this key is being revoked with a grace period; its lifetime can no longer change");
+    }
+    const changes: Updateable<ApiKeyRow> = {
       name: b.name ?? row.name,
       description: b.description ?? row.description,
       labels: b.labels === undefined ? row.labels : JSON.stringify(b.labels),
-      managed_by: b.managedBy === undefined ? row.managed_by : b.managedBy,
+      ...(b.managedBy === undefined ? {} : { managed_by: b.managedBy }),
       ...changedLifetime(row, now, b),
+      ...(b.enabled === undefined ? {} : { enabled: b.enabled ? 1 : 0 }),
+      ...(b.rateLimit === undefined ? {} : rateLimitColumns(b.rateLimit)),
+      ...(b.allowedCidrs === undefined ? {} : { allowed_cidrs: JSON.stringify(b.allowedCidrs) }),
     };
-    await ctx.db
-      .updateTable("api_keys")
-      .set({ name: next.name, description: next.description, labels: next.labels, expires_at: next.expires_at, ttl_seconds: next.ttl_seconds, managed_by: next.managed_by })
-      .where("id", "=", row.id)
-      .execute();
+    await updateApiKey(ctx.db, row.id, changes);
     await recordAudit(ctx.db, ctx.principal, now, {
       projectId: row.project_id,
       action: "api_key.update",
       targetType: "api_key",
       targetId: row.id,
-      details: { fields: Object.keys(b) },
+      details: { fields: Object.keys(b), ...(b.enabled === undefined ? {} : { enabled: b.enabled }) },
     });
+    const next = { ...row, ...changes } as ApiKeyRow;
     return toApiKey(next, now);
   },
 
@@ -134,7 +136,7 @@ export const apiKeyHandlers = {
     const row = await findLiveKey(ctx, ctx.params.id);
     const now = ctx.now();
     const { expiresAt, warnings } = renewedExpiry(row, now, ctx.body?.increment);
-    await ctx.db.updateTable("api_keys").set({ expires_at: expiresAt }).where("id", "=", row.id).execute();
+    await updateApiKey(ctx.db, row.id, { expires_at: expiresAt });
     await recordAudit(ctx.db, ctx.principal, now, {
       projectId: row.project_id,
       action: "api_key.renew",
@@ -148,9 +150,23 @@ export const apiKeyHandlers = {
   async revokeApiKey(ctx: RequestContext) {
     const row = await findLiveKey(ctx, ctx.params.id);
     const now = ctx.now();
-    // The row stays (hash only) so the gateway can answer revoked_key rather than invalid_key.
-    await ctx.db.updateTable("api_keys").set({ revoked_at: now }).where("id", "=", row.id).execute();
-    await ctx.db.deleteFrom("bindings").where("api_key_id", "=", row.id).execute();
+    const gracePeriod: string | undefined = ctx.query?.gracePeriod;
+    const expiresAt = graceExpiry(row, now, gracePeriod);
+    if (expiresAt !== undefined) {
+      // Revoked with grace: the key works (bindings and all) until expiresAt, then is expired_key.
+      await updateApiKey(ctx.db, row.id, { expires_at: expiresAt, grace_revoked_at: row.grace_revoked_at ?? now });
+      await endReplaysOf(ctx.db, row.id);
+      await recordAudit(ctx.db, ctx.principal, now, {
+        projectId: row.project_id,
+        action: "api_key.revoke",
+        targetType: "api_key",
+        targetId: row.id,
+        details: { name: row.name, gracePeriod, expiresAt: iso(expiresAt) },
+      });
+      return undefined;
+    }
+    await markRevoked(ctx.db, row.id, now);
+    await deleteBindingsOfKey(ctx.db, row.id);
     await endReplaysOf(ctx.db, row.id);
     await recordAudit(ctx.db, ctx.principal, now, { projectId: row.project_id, action: "api_key.revoke", targetType: "api_key", targetId: row.id, details: { name: row.name } });
     return undefined;

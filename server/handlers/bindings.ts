@@ -4,6 +4,7 @@ import { recordAudit } from "../audit";
 import { iso, type RequestContext } from "../context";
 import { findLiveKey } from "./api-keys";
 import { findDeployment } from "./deployments";
+import { deleteBinding, findBinding, insertBinding, listBindingsOfKey } from "../store/bindings";
 
 const toBinding = (r: BindingRow): Binding => ({
   apiKeyId: r.api_key_id,
@@ -15,7 +16,7 @@ const toBinding = (r: BindingRow): Binding => ({
 export const bindingHandlers = {
   async listKeyDeployments(ctx: RequestContext) {
     const key = await findLiveKey(ctx, ctx.params.id);
-    const rows = await ctx.db.selectFrom("bindings").selectAll().where("api_key_id", "=", key.id).orderBy("created_at").orderBy("deployment_id").execute();
+    const rows = await listBindingsOfKey(ctx.db, key.id);
     return { items: rows.map(toBinding) };
   },
 
@@ -24,12 +25,7 @@ export const bindingHandlers = {
     const key = await findLiveKey(ctx, ctx.params.id);
     const deployment = await findDeployment(ctx, ctx.params.deploymentId);
     const now = ctx.now();
-    const inserted = await ctx.db
-      .insertInto("bindings")
-      .values({ api_key_id: key.id, deployment_id: deployment.id, project_id: key.project_id, created_at: now })
-      .onConflict((oc) => oc.columns(["api_key_id", "deployment_id"]).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
+    if (await insertBinding(ctx.db, { api_key_id: key.id, deployment_id: deployment.id, project_id: key.project_id, created_at: now })) {
       await recordAudit(ctx.db, ctx.principal, now, {
         projectId: key.project_id,
         action: "binding.create",
@@ -38,14 +34,12 @@ export const bindingHandlers = {
         details: { deploymentId: deployment.id },
       });
     }
-    const row = await ctx.db.selectFrom("bindings").selectAll().where("api_key_id", "=", key.id).where("deployment_id", "=", deployment.id).executeTakeFirstOrThrow();
-    return toBinding(row);
+    return toBinding(await findBinding(ctx.db, key.id, deployment.id));
   },
 
   async unbindDeployment(ctx: RequestContext) {
     const key = await findLiveKey(ctx, ctx.params.id);
-    const deleted = await ctx.db.deleteFrom("bindings").where("api_key_id", "=", key.id).where("deployment_id", "=", ctx.params.deploymentId).executeTakeFirst();
-    if (Number(deleted.numDeletedRows) > 0) {
+    if (await deleteBinding(ctx.db, key.id, ctx.params.deploymentId)) {
       await recordAudit(ctx.db, ctx.principal, ctx.now(), {
         projectId: key.project_id,
         action: "binding.delete",

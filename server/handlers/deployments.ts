@@ -4,6 +4,7 @@ import { ApiError, notFound } from "../api-error";
 import { recordAudit } from "../audit";
 import { iso, type RequestContext } from "../context";
 import { newId } from "../ids";
+import { deleteBindingsOfDeployment } from "../store/bindings";
 import { isUniqueViolation } from "../store/database";
 import { findProject } from "./projects";
 import { endReplaysOf } from "../idempotency";
@@ -15,6 +16,7 @@ export const toDeployment = (r: DeploymentRow): Deployment => ({
   model: r.model,
   status: r.status,
   upstreamUrl: r.upstream_url,
+  upstreamSecret: r.upstream_secret,
   createdAt: iso(r.created_at),
   updatedAt: iso(r.updated_at),
 });
@@ -25,9 +27,33 @@ export async function findDeployment(ctx: RequestContext, id: string): Promise<D
   return row;
 }
 
+/**
+ * An upstreamSecret must be a Secret of the same project that holds a bearer token: a
+ * huggingface secret (its `token`) or a generic one with a `token` entry.
+ */
+async function checkUpstreamSecret(ctx: RequestContext, id: string | null | undefined): Promise<void> {
+  if (id === null || id === undefined) return;
+  const refuse = (message: string) => new ApiError("invalid_request", `upstreamSecret ${message}`, [{ path: "upstreamSecret", message }]);
+  const secret = await ctx.db
+    .selectFrom("secrets as s")
+    .innerJoin("secret_versions as v", (j) => j.onRef("v.secret_id", "=", "s.id").onRef("v.version", "=", "s.version"))
+    .select(["s.id", "s.use_case", "s.version", "v.ciphertext"])
+    .where("s.id", "=", id)
+    .where("s.project_id", "=", ctx.params.projectId)
+    .executeTakeFirst();
+  if (!secret) throw refuse("must be the id of a secret in this project");
+  if (secret.use_case === "generic") {
+    const value = JSON.parse(ctx.keyring.decrypt(secret.ciphertext, `${secret.id}:${secret.version}`));
+    if (typeof value.data?.token !== "string") throw refuse("is a generic secret without a token entry");
+  } else if (secret.use_case !== "huggingface") {
+    throw refuse("must be a huggingface secret or a generic secret with a token entry");
+  }
+}
+
 export const deploymentHandlers = {
   async createDeployment(ctx: RequestContext) {
     await findProject(ctx, ctx.params.projectId);
+    await checkUpstreamSecret(ctx, ctx.body.upstreamSecret);
     const now = ctx.now();
     const row: DeploymentRow = {
       id: newId("dep"),
@@ -36,6 +62,7 @@ export const deploymentHandlers = {
       model: ctx.body.model,
       status: ctx.body.status ?? "running",
       upstream_url: ctx.body.upstreamUrl ?? null,
+      upstream_secret: ctx.body.upstreamSecret ?? null,
       created_at: now,
       updated_at: now,
     };
@@ -67,15 +94,21 @@ export const deploymentHandlers = {
 
   async updateDeployment(ctx: RequestContext) {
     const row = await findDeployment(ctx, ctx.params.id);
+    await checkUpstreamSecret(ctx, ctx.body.upstreamSecret);
     const now = ctx.now();
     const next: DeploymentRow = {
       ...row,
       model: ctx.body.model ?? row.model,
       status: ctx.body.status ?? row.status,
       upstream_url: ctx.body.upstreamUrl === undefined ? row.upstream_url : ctx.body.upstreamUrl,
+      upstream_secret: ctx.body.upstreamSecret === undefined ? row.upstream_secret : ctx.body.upstreamSecret,
       updated_at: now,
     };
-    await ctx.db.updateTable("deployments").set({ model: next.model, status: next.status, upstream_url: next.upstream_url, updated_at: now }).where("id", "=", row.id).execute();
+    await ctx.db
+      .updateTable("deployments")
+      .set({ model: next.model, status: next.status, upstream_url: next.upstream_url, upstream_secret: next.upstream_secret, updated_at: now })
+      .where("id", "=", row.id)
+      .execute();
     await recordAudit(ctx.db, ctx.principal, now, {
       projectId: row.project_id,
       action: "deployment.update",
@@ -88,7 +121,7 @@ export const deploymentHandlers = {
 
   async deleteDeployment(ctx: RequestContext) {
     const row = await findDeployment(ctx, ctx.params.id);
-    await ctx.db.deleteFrom("bindings").where("deployment_id", "=", row.id).execute();
+    await deleteBindingsOfDeployment(ctx.db, row.id);
     await ctx.db.deleteFrom("deployments").where("id", "=", row.id).execute();
     await endReplaysOf(ctx.db, row.id);
     await recordAudit(ctx.db, ctx.principal, ctx.now(), {

@@ -64,6 +64,7 @@ export function changedLifetime(row: ApiKeyRow, now: number, input: { ttl?: stri
 /** Renewal: extend to now + increment (default: the key's ttl), never past the explicit max, never shorter. */
 export function renewedExpiry(row: ApiKeyRow, now: number, increment: string | undefined): { expiresAt: number; warnings: string[] } {
   if (row.renewable !== 1) throw new ApiError("not_renewable", "this key was created with renewable: false");
+  if (row.grace_revoked_at !== null) throw new ApiError("conflict", "this key is being revoked with a grace period; it cannot be renewed");
   if (row.expires_at === null) throw new ApiError("conflict", "this key never expires; there is nothing to renew");
   if (row.expires_at <= now) throw new ApiError("conflict", "this key has expired and can no longer be renewed; replace it");
   const period = seconds(increment) ?? row.ttl_seconds ?? Math.ceil((row.expires_at - row.created_at) / 1000);
@@ -74,6 +75,24 @@ export function renewedExpiry(row: ApiKeyRow, now: number, increment: string | u
     warnings.push("the renewal was capped at the key's explicitMaxTtl; replace the key to go further");
   }
   return { expiresAt, warnings };
+}
+
+/**
+ * Where a revoke with a grace period moves the key's expiry; undefined: revoke at once (no
+ * grace, or the key has already expired). A grace past the key's own expiry would lengthen
+ * its life, so it is refused; a repeated revoke may only shorten the grace.
+ */
+export function graceExpiry(row: ApiKeyRow, now: number, gracePeriod: string | undefined): number | undefined {
+  const grace = gracePeriod === undefined ? 0 : parseDuration(gracePeriod)!;
+  if (grace === 0 || (row.expires_at !== null && row.expires_at <= now)) return undefined;
+  const expiresAt = now + grace * 1000;
+  if (row.grace_revoked_at !== null) return Math.min(expiresAt, row.expires_at ?? expiresAt);
+  if (row.expires_at !== null && expiresAt > row.expires_at) {
+    throw new ApiError("invalid_request", `gracePeriod ${gracePeriod} is longer than the key's remaining lifetime (it expires at ${new Date(row.expires_at).toISOString()})`, [
+      { path: "query.gracePeriod", message: "is longer than the key's remaining lifetime" },
+    ]);
+  }
+  return expiresAt;
 }
 
 export type KeyStatus = "active" | "expired" | "exhausted" | "revoked";

@@ -4,6 +4,7 @@ import { ApiError, notFound } from "../api-error";
 import { recordAudit } from "../audit";
 import { iso, type RequestContext } from "../context";
 import { newId } from "../ids";
+import { projectHasLiveKeys, revokeGraceKeysOfProject } from "../store/api-keys";
 import { isUniqueViolation } from "../store/database";
 import { endReplaysOf } from "../idempotency";
 
@@ -63,12 +64,13 @@ export const projectHandlers = {
     const row = await findProject(ctx, ctx.params.projectId);
     const [deployments, keys, secrets] = await Promise.all([
       ctx.db.selectFrom("deployments").select("id").where("project_id", "=", row.id).limit(1).execute(),
-      ctx.db.selectFrom("api_keys").select("id").where("project_id", "=", row.id).where("revoked_at", "is", null).limit(1).execute(),
+      projectHasLiveKeys(ctx.db, row.id),
       ctx.db.selectFrom("secrets").select("id").where("project_id", "=", row.id).limit(1).execute(),
     ]);
-    if (deployments.length + keys.length + secrets.length > 0) {
+    if (deployments.length + secrets.length > 0 || keys) {
       throw new ApiError("project_not_empty", `project ${row.name} still has deployments, live keys or secrets; delete them first`);
     }
+    await revokeGraceKeysOfProject(ctx.db, row.id, ctx.now());
     await ctx.db.deleteFrom("projects").where("id", "=", row.id).execute();
     await endReplaysOf(ctx.db, row.id);
     await recordAudit(ctx.db, ctx.principal, ctx.now(), { projectId: row.id, action: "project.delete", targetType: "project", targetId: row.id, details: { name: row.name } });

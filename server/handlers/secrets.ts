@@ -122,6 +122,9 @@ export const secretHandlers = {
 
   async deleteSecret(ctx: RequestContext) {
     const row = await findSecret(ctx, ctx.params.id);
+    // A deployment's upstream credential cannot vanish under it: unset upstreamSecret first.
+    const user = await ctx.db.selectFrom("deployments").select("name").where("upstream_secret", "=", row.id).executeTakeFirst();
+    if (user) throw new ApiError("conflict", `secret ${row.name} is the upstreamSecret of deployment ${user.name}`);
     await ctx.db.deleteFrom("secret_versions").where("secret_id", "=", row.id).execute();
     await ctx.db.deleteFrom("secrets").where("id", "=", row.id).execute();
     await endReplaysOf(ctx.db, row.id);

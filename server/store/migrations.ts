@@ -116,6 +116,53 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("idempotency_object").on("idempotency").column("object_id").execute();
       },
     },
+    "0004_gateway": {
+      async up(db: Kysely<any>) {
+        // The Secret (same project) whose token the gateway sends upstream; null: none.
+        await db.schema.alterTable("deployments").addColumn("upstream_secret", "text").execute();
+      },
+    },
+    "0005_limits_usage": {
+      async up(db: Kysely<any>) {
+        // One column per statement: SQLite's ALTER TABLE adds one at a time.
+        await db.schema
+          .alterTable("api_keys")
+          .addColumn("enabled", "integer", (c) => c.notNull().defaultTo(1))
+          .execute();
+        await db.schema.alterTable("api_keys").addColumn("rate_limit", bigint).execute();
+        await db.schema.alterTable("api_keys").addColumn("rate_window_seconds", bigint).execute();
+        await db.schema
+          .alterTable("api_keys")
+          .addColumn("allowed_cidrs", "text", (c) => c.notNull().defaultTo("[]"))
+          .execute();
+        await db.schema.alterTable("api_keys").addColumn("grace_revoked_at", bigint).execute();
+        await db.schema
+          .createTable("key_usage")
+          .addColumn("api_key_id", "text", (c) => c.notNull())
+          .addColumn("deployment_id", "text", (c) => c.notNull())
+          .addColumn("day", "text", (c) => c.notNull())
+          .addColumn("project_id", "text", (c) => c.notNull())
+          .addColumn("requests", bigint, (c) => c.notNull())
+          .addColumn("prompt_tokens", bigint, (c) => c.notNull())
+          .addColumn("completion_tokens", bigint, (c) => c.notNull())
+          .addPrimaryKeyConstraint("key_usage_pk", ["api_key_id", "deployment_id", "day"])
+          .execute();
+        await db.schema
+          .createTable("access_log")
+          .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) => (dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn("at", bigint, (c) => c.notNull())
+          .addColumn("project_id", "text")
+          .addColumn("api_key_id", "text")
+          .addColumn("deployment", "text")
+          .addColumn("outcome", "text", (c) => c.notNull())
+          .addColumn("status", "integer", (c) => c.notNull())
+          .addColumn("client", "text", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("access_log_project").on("access_log").columns(["project_id", "id"]).execute();
+        await db.schema.createIndex("access_log_key").on("access_log").columns(["api_key_id", "id"]).execute();
+        await db.schema.createIndex("access_log_at").on("access_log").column("at").execute();
+      },
+    },
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Generated } from "kysely";
+import type { Generated, Insertable, Selectable } from "kysely";
 
 // Row types. Times are epoch milliseconds; booleans are 0/1 so both dialects agree.
 export interface ProjectRow {
@@ -16,6 +16,7 @@ export interface DeploymentRow {
   model: string;
   status: "running" | "stopped";
   upstream_url: string | null;
+  upstream_secret: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -43,6 +44,15 @@ export interface ApiKeyRow {
   revoked_at: number | null;
   /** pulumi:<stack>:<urn> when a Pulumi stack manages the key. */
   managed_by: string | null;
+  /** 0: refused with disabled_key until enabled again. */
+  enabled: number;
+  /** Calls allowed per window; both null when the key has no rate limit. */
+  rate_limit: number | null;
+  rate_window_seconds: number | null;
+  /** JSON array of CIDRs; empty: calls from anywhere. */
+  allowed_cidrs: string;
+  /** When a revoke with a grace period was asked for (the key then expires at expires_at). */
+  grace_revoked_at: number | null;
 }
 
 export interface BindingRow {
@@ -95,6 +105,34 @@ export interface IdempotencyRow {
   object_id: string | null;
 }
 
+/** Gateway usage per key, deployment and UTC day, added to in batches. */
+export interface KeyUsageTable {
+  api_key_id: string;
+  deployment_id: string;
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+  project_id: string;
+  requests: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+export type KeyUsageRow = Selectable<KeyUsageTable>;
+
+/** One gateway call, admitted or refused; kept for the configured retention. */
+export interface AccessLogTable {
+  id: Generated<number>;
+  at: number;
+  /** null when the call named no known key (missing or invalid). */
+  project_id: string | null;
+  api_key_id: string | null;
+  deployment: string | null;
+  outcome: string;
+  status: number;
+  client: string;
+}
+export type AccessLogRow = Selectable<AccessLogTable>;
+export type NewAccessLogRow = Insertable<AccessLogTable>;
+
 export interface Database {
   projects: ProjectRow;
   deployments: DeploymentRow;
@@ -104,4 +142,6 @@ export interface Database {
   secret_versions: SecretVersionRow;
   audit: AuditRow;
   idempotency: IdempotencyRow;
+  key_usage: KeyUsageTable;
+  access_log: AccessLogTable;
 }

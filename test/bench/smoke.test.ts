@@ -17,11 +17,20 @@ describe("benchmarks (--quick smoke run)", function () {
     assert.match(run.stdout, /ratio vs bare/);
     const gateway = JSON.parse(readFileSync(join(ROOT, "bench/results/gateway.quick.json"), "utf8"));
     assert.equal(gateway.name, "gateway");
-    for (const target of ["bare", "sqlite, unlimited keys", "sqlite, numUses keys (atomic write)", "postgres, unlimited keys", "postgres, numUses keys (atomic write)"]) {
+    for (const target of [
+      "bare",
+      "sqlite, unlimited keys",
+      "sqlite, numUses keys (atomic write)",
+      "postgres, unlimited keys",
+      "postgres, numUses keys (atomic write)",
+      "sqlite, rate-limited keys (in-process)",
+      "sqlite, rate-limited keys (shared through Redis)",
+    ]) {
       const r = target === "bare" ? gateway.results.bare : gateway.results[target].peak;
       assert.ok(Number.isFinite(r.rps) && r.rps > 0, `${target} has a throughput`);
       assert.equal(r.errors + r.non2xx, 0, `${target} answered every call with 200`);
     }
+    for (const path of ["direct", "gateway"] as const) assert.ok(gateway.results.streaming[path].ttfbP50 > 0, `streaming ${path} has a time to first byte`);
     const pulumi = JSON.parse(readFileSync(join(ROOT, "bench/results/pulumi.quick.json"), "utf8"));
     assert.equal(pulumi.results.scaling.length, 2);
     for (const row of pulumi.results.scaling) for (const op of ["up", "preview", "destroy"]) assert.ok(row.keyplane[op] > 0 && row.noop[op] > 0);

@@ -38,7 +38,7 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
   /** The same data dir and port, a new admin token: what an operator's token rotation looks like. */
   const restartWithToken = async (server: TestServer, adminToken: string) => {
     await server.close();
-    return track(await startTestServer("sqlite", { dataDir: server.dataDir, port: Number(new URL(server.url).port), adminToken }));
+    return track(await startTestServer("sqlite", { adminToken, server: { dataDir: server.dataDir, port: Number(new URL(server.url).port) } }));
   };
 
   it("rotating keyplane:token in stack config: up, then refresh, preview and destroy all succeed; no token in state", async () => {

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import axios, { type AxiosInstance } from "axios";
-import { startServer, type RunningServer } from "@keyplane/server";
+import { startServer, type RunningServer, type ServerOptions } from "@keyplane/server";
 import { freshPostgresDatabase } from "./postgres";
 
 export type DialectName = "sqlite" | "postgres";
@@ -24,14 +24,14 @@ export interface TestServerOptions {
   logger?: boolean | Record<string, unknown>;
   /** Defaults to ADMIN_TOKEN. */
   adminToken?: string;
-  /** A restart: the same data (and port) as an earlier server's. */
-  dataDir?: string;
-  port?: number;
+  upstreamTimeoutMs?: number;
+  /** Further server options (rate limits, proxies, access-log retention, a data dir and port to reuse). */
+  server?: Partial<ServerOptions>;
 }
 
 export async function startTestServer(dialect: DialectName, opts: TestServerOptions = {}): Promise<TestServer> {
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "keyplane-test-"));
-  const pgdb = dialect === "postgres" ? await freshPostgresDatabase() : undefined;
+  const dataDir = opts.server?.dataDir ?? mkdtempSync(join(tmpdir(), "keyplane-test-"));
+  const pgdb = dialect === "postgres" && !opts.server?.databaseUrl ? await freshPostgresDatabase() : undefined;
   const clock = {
     now: Date.now(),
     advance(ms: number) {
@@ -39,12 +39,14 @@ export async function startTestServer(dialect: DialectName, opts: TestServerOpti
     },
   };
   const server = await startServer({
-    port: opts.port ?? 0,
+    port: 0,
+    ...opts.server,
     dataDir,
-    databaseUrl: pgdb?.url,
+    databaseUrl: opts.server?.databaseUrl ?? pgdb?.url,
     env: { KEYPLANE_ADMIN_TOKEN: opts.adminToken ?? ADMIN_TOKEN },
     now: () => clock.now,
     logger: opts.logger ?? false,
+    upstreamTimeoutMs: opts.upstreamTimeoutMs,
   });
   const http = axios.create({ baseURL: server.url, validateStatus: () => true });
   const admin = axios.create({ baseURL: server.url, validateStatus: () => true, headers: { authorization: `Bearer ${server.adminToken}` } });
@@ -52,7 +54,7 @@ export async function startTestServer(dialect: DialectName, opts: TestServerOpti
   return {
     ...server,
     dataDir,
-    databaseUrl: pgdb?.url,
+    databaseUrl: opts.server?.databaseUrl ?? pgdb?.url,
     clock,
     http,
     admin,

@@ -3,8 +3,10 @@ import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } 
 import * as keyplane from "keyplane";
 import { bindingSameProject, checkBindingsSameProject, checkKeysBound, keyMustBeBound } from "../../policy-pack/policies/bindings";
 import { checkKeyMaxTtl, clampKeyLifetime, keyMaxTtl } from "../../policy-pack/policies/key-max-ttl";
+import { checkKeyRateLimit, keyRateLimit } from "../../policy-pack/policies/key-rate-limit";
 import { allowedResource, checkAllDeployments, checkProjectScope, keyLeastPrivilegeScope, keyNoAllDeployments } from "../../policy-pack/policies/key-scope";
 import type { KeyProps } from "../../policy-pack/policies/keyplane-resources";
+import { checkRotationGrace, rotationGraceMax } from "../../policy-pack/policies/rotation-grace-max";
 import { checkSecretUseCase, secretUseCase } from "../../policy-pack/policies/secret-use-case";
 import { checkUsageLimit, usageLimitForLabelledKeys } from "../../policy-pack/policies/usage-limit";
 import { evasions, type Evasion } from "./evasions";
@@ -191,5 +193,34 @@ describe("policies as pure functions", () => {
     assert.equal(runStack(keyMustBeBound, all).length, 1, "default maxBindingsPerKey from configSchema");
     assert.equal(runStack(keyMustBeBound, all, { maxBindingsPerKey: 1 }).length, 2);
     assert.equal(runStack(bindingSameProject, all).length, 1);
+  });
+});
+
+describe("limit policies as pure functions", () => {
+  it("keyplane-key-rate-limit: inference keys set a rateLimit of at most maxRequestsPerMinute; advisory", () => {
+    const cfg = { maxRequestsPerMinute: 600 };
+    assert.equal(keyRateLimit.enforcementLevel, "advisory");
+    assert.match(checkKeyRateLimit({}, "k", cfg)[0], /Inference ApiKey k has no rateLimit.*600/);
+    assert.deepEqual(checkKeyRateLimit({ rateLimit: { limit: 600, window: "1m" } }, "k", cfg), []);
+    assert.deepEqual(checkKeyRateLimit({ rateLimit: { limit: 36000, window: "1h" } }, "k", cfg), [], "600 a minute, over an hour");
+    assert.match(checkKeyRateLimit({ rateLimit: { limit: 20, window: "1s" } }, "k", cfg)[0], /20 calls per 1s \(1200 a minute\)/);
+    assert.deepEqual(checkKeyRateLimit({ scope: "project" }, "k", cfg), [], "project keys are not judged");
+    assert.match(checkKeyRateLimit({ scope: "inference" }, "k", cfg)[0], /no rateLimit/);
+    assert.equal(checkKeyRateLimit({ rateLimit: { limit: 100, window: "1m" } }, "k", { maxRequestsPerMinute: 60 }).length, 1, "config lowers it");
+    assert.throws(() => checkKeyRateLimit({}, "k", { maxRequestsPerMinute: -1 }), /maxRequestsPerMinute/);
+    assert.equal(runResource(keyRateLimit, keyplane.ApiKey, { rateLimit: { limit: 1000, window: "1m" } }).length, 1, "default 600");
+    assert.equal(runResource(keyRateLimit, keyplane.ApiKey, { rateLimit: { limit: 1000, window: "1m" } }, { maxRequestsPerMinute: 1000 }).length, 0);
+    assert.throws(() => runResource(keyRateLimit, keyplane.Secret, {}), /not applicable/, "other kinds are not judged");
+    assert.throws(() => runResource(keyRateLimit, keyplane.ApiKey, unknownCheckingProxy({ rateLimit: UNKNOWN() })), /unknown|not known|preview/i, "unknown at preview: not judged");
+  });
+
+  it("keyplane-rotation-grace-max: rotationGracePeriod at most maxGracePeriod (default 24h)", () => {
+    assert.deepEqual(checkRotationGrace({}, "k", { maxGracePeriod: "24h" }), []);
+    assert.deepEqual(checkRotationGrace({ rotationGracePeriod: "24h" }, "k", { maxGracePeriod: "24h" }), []);
+    assert.match(checkRotationGrace({ rotationGracePeriod: "2d" }, "k", { maxGracePeriod: "24h" })[0], /ApiKey k has rotationGracePeriod 2d.*at most 24h/);
+    assert.equal(checkRotationGrace({ rotationGracePeriod: "2h" }, "k", { maxGracePeriod: "1h" }).length, 1);
+    assert.throws(() => checkRotationGrace({}, "k", { maxGracePeriod: "a day" }), /maxGracePeriod/);
+    assert.equal(runResource(rotationGraceMax, keyplane.ApiKey, { rotationGracePeriod: "48h" }).length, 1, "default 24h");
+    assert.equal(runResource(rotationGraceMax, keyplane.ApiKey, { rotationGracePeriod: "48h" }, { maxGracePeriod: "72h" }).length, 0);
   });
 });

@@ -37,6 +37,7 @@ describe("providers called directly against a real server", () => {
       [apiKey, { project: "p", name: "k", numUses: -1 }, "numUses"],
       [apiKey, { project: "p", name: "k", renewBefore: "1h" }, "renewBefore"],
       [deployment, { project: "p", name: "d", model: "m", upstreamUrl: "ftp://x" }, "upstreamUrl"],
+      [deployment, { project: "p", name: "d", model: "m", upstreamSecret: "hf-token" }, "upstreamSecret"],
       [project, { name: "UPPER" }, "name"],
     ];
     const calls = s.app.server.connections;

@@ -1,0 +1,123 @@
+import type { GatewayLookupCache } from "../gateway-lookup-cache";
+import type { Services } from "../context";
+import { isWellFormedApiKey } from "../crypto/api-key-format";
+import { bearerToken, keyRefusal, type Refusal } from "../verify-key";
+import { type GatewayLookup, lookupCall } from "./lookup";
+import type { KeyLimits } from "../limits/key-limits";
+
+export interface AdmittedKey {
+  id: string;
+  projectId: string;
+  scope: "inference" | "project";
+  deploymentAccess: "bound" | "all";
+}
+
+export interface AdmittedDeployment {
+  id: string;
+  name: string;
+  model: string;
+  upstreamUrl: string | null;
+  /** The Secret named as upstreamSecret, with its sealed current value (null when it is gone); opened only when the call goes upstream. */
+  upstreamSecret: { id: string; sealed: { useCase: string; version: number; ciphertext: string } | null } | null;
+}
+
+/** A refusal, with the key it concerns once that is known (for the access log), and when to retry. */
+export interface GateRefusal extends Refusal {
+  key?: AdmittedKey;
+  retryAfterSeconds?: number;
+}
+
+export type KeyDecision = { ok: true; key: AdmittedKey } | GateRefusal;
+export type GateDecision = { ok: true; key: AdmittedKey; deployment: AdmittedDeployment } | GateRefusal;
+
+const refuse = (code: Refusal["code"], message: string, key?: AdmittedKey): GateRefusal => ({ ok: false, code, message, key });
+
+/**
+ * The key a gateway call presents: `Authorization: Bearer` or `x-api-key`. When both are sent,
+ * a well-formed keyplane key wins: the Gcore seed sends a placeholder Bearer ("notused")
+ * next to the real key in x-api-key.
+ */
+export function gatewayCredential(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const bearer = bearerToken(headers);
+  const header = headers["x-api-key"];
+  const xKey = typeof header === "string" && header.trim() !== "" ? header.trim() : undefined;
+  if (bearer !== undefined && xKey !== undefined && !isWellFormedApiKey(bearer) && isWellFormedApiKey(xKey)) return xKey;
+  return bearer ?? xKey;
+}
+
+/** The key's row, or why it is refused (lifetime, enabled, the client's address). */
+async function lookup(
+  services: Services,
+  cache: GatewayLookupCache<GatewayLookup>,
+  limits: KeyLimits,
+  headers: Record<string, string | string[] | undefined>,
+  model: string,
+  client: string,
+): Promise<GatewayLookup | GateRefusal> {
+  const credential = gatewayCredential(headers);
+  if (credential === undefined) return refuse("missing_key", "send an API key as Authorization: Bearer <key> or x-api-key");
+  // Remembered rows skip the database; malformed keys are refused before any lookup.
+  const keyHash = services.keyring.hashApiKey(credential);
+  const row = await cache.lookup(keyHash, model, async () => (isWellFormedApiKey(credential) ? (await lookupCall(services.db, { model, keyHash })).rows[0] : undefined));
+  const refused = keyRefusal(row, services.now());
+  if (refused) return { ...refused, key: row && admittedKey(row) };
+  if (!limits.checkAddress(row!, client).ok) return refuse("ip_not_allowed", "this key may not be used from this address", admittedKey(row!));
+  return row!;
+}
+
+const admittedKey = (row: GatewayLookup): AdmittedKey => ({ id: row.id, projectId: row.project_id, scope: row.scope, deploymentAccess: row.deployment_access });
+
+/** Whether the presented key may use the gateway at all (GET /v1/models): no use is spent. */
+export async function gateKey(
+  services: Services,
+  cache: GatewayLookupCache<GatewayLookup>,
+  limits: KeyLimits,
+  headers: Record<string, string | string[] | undefined>,
+  client: string,
+): Promise<KeyDecision> {
+  // Deployment names are slugs, never empty: "" looks up the key alone.
+  const row = await lookup(services, cache, limits, headers, "", client);
+  return "ok" in row ? row : { ok: true, key: admittedKey(row) };
+}
+
+/**
+ * Gate an inference call: key, client address, deployment, binding, status, rate limit, then
+ * spend one use atomically. The rate limit comes last but for numUses, so calls refused for
+ * other reasons spend none of it, and rate-limited calls spend no use.
+ */
+export async function gate(
+  services: Services,
+  cache: GatewayLookupCache<GatewayLookup>,
+  limits: KeyLimits,
+  headers: Record<string, string | string[] | undefined>,
+  model: string,
+  client: string,
+): Promise<GateDecision> {
+  const row = await lookup(services, cache, limits, headers, model, client);
+  if ("ok" in row) return row;
+  const key = admittedKey(row);
+  if (!row.dep_id) return refuse("model_not_found", `no deployment named ${model} in this key's project`, key);
+  if (row.deployment_access === "bound" && row.scope !== "project" && !Number(row.bound)) {
+    return refuse("deployment_not_bound", `this key is not bound to deployment ${row.dep_name}`, key);
+  }
+  if (row.dep_status !== "running") return refuse("deployment_not_running", `deployment ${row.dep_name} is stopped`, key);
+  const rate = await limits.checkRate(row, services.now());
+  if (!rate.ok) return { ...refuse("rate_limited", "this key has made all the calls its rate limit allows for now", key), retryAfterSeconds: rate.retryAfterSeconds };
+  if (row.num_uses > 0 && !(await services.spender.spend(row.id, services.now()))) return refuse("exhausted_key", "this key has used all of its numUses", key);
+  return {
+    ok: true,
+    key,
+    deployment: {
+      id: row.dep_id,
+      name: row.dep_name!,
+      model: row.dep_model!,
+      upstreamUrl: row.dep_upstream_url,
+      upstreamSecret: row.dep_upstream_secret
+        ? {
+            id: row.dep_upstream_secret,
+            sealed: row.secret_ciphertext ? { useCase: row.secret_use_case!, version: Number(row.secret_version), ciphertext: row.secret_ciphertext } : null,
+          }
+        : null,
+    },
+  };
+}

@@ -1,0 +1,168 @@
+import type { ServerResponse } from "node:http";
+import type { BlockList } from "node:net";
+import { type Readable, Transform, pipeline } from "node:stream";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { ROUTES, statusOfCode, type ErrorCode, type FieldIssue, type RouteSpec } from "@keyplane/api";
+import { errorBody } from "../api-error";
+import { type AdmittedDeployment, type AdmittedKey, gate, gateKey } from "../gateway/gate";
+import { callableModels } from "../gateway/models";
+import { echo, type EchoRoute } from "../gateway/reference-model";
+import { callUpstream, upstreamTarget, upstreamToken } from "../gateway/upstream";
+import { parseInput } from "../parse-input";
+import type { KeyLimits } from "../limits/key-limits";
+import { clientAddress } from "../limits/client-address";
+import type { GatewayCall } from "../usage/recorder";
+import { TokenTap, tokensOfAnswer } from "../usage/tokens";
+import type { AppParts } from "./context";
+
+export interface GatewayOptions {
+  /** Idle timeout of upstream calls: no byte from the upstream for that long fails the call (502). */
+  upstreamTimeoutMs: number;
+  /** Per-key address and rate checks. */
+  limits: KeyLimits;
+  /** Proxies whose X-Forwarded-For is believed. */
+  trustedProxies?: BlockList;
+}
+
+/** Each inference route: what the reference model answers, and where upstream it goes. */
+const INFERENCE: Record<string, { echo: EchoRoute; upstreamPath: string }> = {
+  chatCompletions: { echo: "chat", upstreamPath: "chat/completions" },
+  inference: { echo: "chat", upstreamPath: "chat/completions" },
+  completions: { echo: "completion", upstreamPath: "completions" },
+  embeddings: { echo: "embedding", upstreamPath: "embeddings" },
+};
+
+/** One gateway call's end: what is recorded (outcome) and what is sent. */
+interface Answer {
+  /** "client_gone": the caller left before the upstream answered (not the upstream's failure). */
+  outcome: "ok" | "client_gone" | ErrorCode;
+  key?: AdmittedKey;
+  deployment?: AdmittedDeployment;
+  status: number;
+  headers?: Record<string, string | string[]>;
+  body: unknown;
+}
+
+const refused = (code: ErrorCode, message: string, details?: FieldIssue[]): Answer => ({ outcome: code, status: statusOfCode(code), body: errorBody(code, message, details) });
+
+/** A gate's refusal as an answer: the key it concerns (for the access log) and Retry-After when it has one. */
+const refusedByGate = (r: { code: ErrorCode; message: string; key?: AdmittedKey; retryAfterSeconds?: number }): Answer => ({
+  ...refused(r.code, r.message),
+  key: r.key,
+  ...(r.retryAfterSeconds === undefined ? {} : { headers: { "retry-after": String(r.retryAfterSeconds) } }),
+});
+
+const isStream = (body: unknown): body is Readable => typeof (body as Readable | null)?.pipe === "function";
+
+/** What goes upstream: the caller's body with the deployment's model (AMD's plain `input` as one user message). */
+function upstreamPayload(operationId: string, body: any, model: string): string {
+  if (operationId === "inference" && body.messages === undefined && typeof body.input === "string") {
+    const { input, ...rest } = body;
+    return JSON.stringify({ ...rest, model, messages: [{ role: "user", content: input }] });
+  }
+  return JSON.stringify({ ...body, model });
+}
+
+/** The OpenAI-compatible surface: every call goes through one gate, and every answer through one recorder. */
+export async function gatewayPlugin(app: FastifyInstance, { services, metrics, lookups, upstreamTimeoutMs, limits, trustedProxies }: AppParts & GatewayOptions) {
+  /**
+   * The one place every gateway outcome is recorded (admitted or refused, upstream failures
+   * too): metrics, the access log, and for admitted calls usage with the tokens the answer
+   * reports. A streamed answer is recorded when it ends; the body to send is returned.
+   */
+  const record = (answer: Answer, call: Pick<GatewayCall, "at" | "client" | "deployment">): unknown => {
+    metrics.recordGateway(answer.outcome);
+    const entry: GatewayCall = {
+      ...call,
+      projectId: answer.key?.projectId ?? null,
+      apiKeyId: answer.key?.id ?? null,
+      deploymentId: answer.deployment?.id ?? null,
+      outcome: answer.outcome,
+      status: answer.status,
+    };
+    // Admitted: the gate let it through (its upstream may still have failed).
+    if (answer.deployment === undefined) {
+      services.usage.record(entry);
+      return answer.body;
+    }
+    if (!isStream(answer.body)) {
+      services.usage.record({ ...entry, tokens: tokensOfAnswer(answer.body) });
+      return answer.body;
+    }
+    const contentType = answer.headers?.["content-type"];
+    const tap = new TokenTap(Array.isArray(contentType) ? contentType[0] : contentType);
+    const observed = new Transform({
+      transform(chunk, _encoding, done) {
+        tap.push(chunk);
+        done(null, chunk);
+      },
+    });
+    // Ended, failed or abandoned by the caller: recorded once, with what it reported so far.
+    pipeline(answer.body, observed, () => services.usage.record({ ...entry, tokens: tap.end() }));
+    return observed;
+  };
+
+  async function infer(spec: RouteSpec, route: (typeof INFERENCE)[string], request: FastifyRequest, raw: ServerResponse, client: string): Promise<Answer> {
+    const input = parseInput(spec.body, request.body, "body");
+    if (!input.ok) return refused(input.error.code, input.error.message, input.error.details);
+    const body = input.data;
+    const decision = await gate(services, lookups, limits, request.headers, body.model, client);
+    if (!decision.ok) return refusedByGate(decision);
+    const { key, deployment } = decision;
+    if (!deployment.upstreamUrl) {
+      const answer = echo(route.echo, deployment.name, body, services.now());
+      const headers = answer.stream ? { "content-type": "text/event-stream", "cache-control": "no-cache" } : undefined;
+      return { outcome: "ok", key, deployment, status: 200, headers, body: answer.body };
+    }
+    const token = deployment.upstreamSecret ? upstreamToken(services.keyring, deployment.upstreamSecret) : undefined;
+    if (deployment.upstreamSecret && !token) {
+      request.log.warn({ deployment: deployment.name, secret: deployment.upstreamSecret.id }, "the deployment's upstreamSecret is gone or holds no token");
+      return { ...refused("upstream_failed", "the deployment's upstream credential is not usable"), key, deployment };
+    }
+    // A caller that goes away takes its upstream call with it.
+    const abort = new AbortController();
+    raw.once("close", () => {
+      if (!raw.writableFinished) abort.abort();
+    });
+    const result = await callUpstream(upstreamTarget(deployment.upstreamUrl, route.upstreamPath), upstreamPayload(spec.operationId, body, deployment.model), {
+      accept: request.headers.accept,
+      token,
+      timeoutMs: upstreamTimeoutMs,
+      signal: abort.signal,
+    });
+    if (!result.ok && abort.signal.aborted) return { ...refused("upstream_failed", "the caller went away"), outcome: "client_gone", key, deployment };
+    if (!result.ok) {
+      request.log.warn({ deployment: deployment.name, reason: result.reason }, "upstream call failed");
+      return { ...refused("upstream_failed", "the deployment's upstream did not answer"), key, deployment };
+    }
+    // Status, headers and body as the upstream sent them; the body streams (SSE chunk by chunk).
+    return { outcome: "ok", key, deployment, status: result.response.statusCode ?? 502, headers: result.headers, body: result.response };
+  }
+
+  async function listModels(request: FastifyRequest, client: string): Promise<Answer> {
+    const decision = await gateKey(services, lookups, limits, request.headers, client);
+    if (!decision.ok) return refusedByGate(decision);
+    return { outcome: "ok", key: decision.key, status: 200, body: await callableModels(services.db, decision.key) };
+  }
+
+  for (const spec of ROUTES as readonly RouteSpec[]) {
+    if (spec.auth !== "gateway") continue;
+    const route = INFERENCE[spec.operationId];
+    app.route({
+      method: spec.method,
+      url: spec.url,
+      handler: async (request, reply) => {
+        const model = (request.body as { model?: unknown } | undefined)?.model;
+        const call = {
+          at: services.now(),
+          client: clientAddress(request.socket.remoteAddress, request.headers["x-forwarded-for"], trustedProxies),
+          deployment: typeof model === "string" ? model.slice(0, 256) : null,
+        };
+        const answer = route ? await infer(spec, route, request, reply.raw, call.client) : await listModels(request, call.client);
+        const body = record(answer, call);
+        if (answer.headers) reply.headers(answer.headers);
+        return reply.code(answer.status).send(body);
+      },
+    });
+  }
+}

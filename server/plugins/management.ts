@@ -1,0 +1,82 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ROUTES, type RouteSpec } from "@keyplane/api";
+import { ApiError } from "../api-error";
+import { authorize } from "../authorize";
+import { principalName, type Principal, type RequestContext } from "../context";
+import { apiKeyHandlers } from "../handlers/api-keys";
+import { auditHandlers } from "../handlers/audit-log";
+import { bindingHandlers } from "../handlers/bindings";
+import { deploymentHandlers } from "../handlers/deployments";
+import { projectHandlers } from "../handlers/projects";
+import { secretHandlers } from "../handlers/secrets";
+import { usageHandlers } from "../handlers/usage";
+import { forgetExpiredAnswers, idempotencyClaim, storeAnswer, storedAnswer } from "../idempotency";
+import { parseOrThrow } from "../parse-input";
+import { isUniqueViolation } from "../store/database";
+import type { AppParts } from "./context";
+
+type Handler = (ctx: RequestContext) => Promise<unknown>;
+const HANDLERS: Record<string, Handler> = {
+  ...projectHandlers,
+  ...deploymentHandlers,
+  ...apiKeyHandlers,
+  ...bindingHandlers,
+  ...secretHandlers,
+  ...auditHandlers,
+  ...usageHandlers,
+};
+
+/** The management API (admin token or project key): every route of the table with a handler above. */
+export async function managementPlugin(app: FastifyInstance, { services, lookups, adminToken }: AppParts & { adminToken: string }) {
+  const run = async (spec: RouteSpec, request: FastifyRequest, reply: FastifyReply) => {
+    const params = request.params as Record<string, string>;
+    const principal: Principal = await authorize(services, adminToken, spec, request.headers, params);
+    const body = parseOrThrow(spec.body, spec.operationId === "renewApiKey" ? (request.body ?? {}) : request.body, "body");
+    const query = parseOrThrow(spec.query, request.query, "query");
+    const handler = HANDLERS[spec.operationId];
+    // A replayed answer says so (as Stripe's Idempotent-Replayed), so a client can tell it from a new object.
+    const send = (status: number, payload: unknown, replayed = false) => {
+      if (replayed) reply.header("idempotent-replayed", "true");
+      return payload === undefined ? reply.code(204).send() : reply.code(status).send(payload);
+    };
+
+    if (spec.method === "GET") {
+      return send(spec.status, await handler({ ...services, principal, params, body, query }));
+    }
+    const idemHeader = request.headers["idempotency-key"];
+    const claim = spec.idempotent && typeof idemHeader === "string" ? idempotencyClaim(principalName(principal), spec.method, request.url, idemHeader, body) : undefined;
+    if (claim) {
+      const earlier = await storedAnswer(services.db, services.keyring, claim, services.now());
+      if (earlier) return send(earlier.status, earlier.body, true);
+    }
+    try {
+      // Each write and its audit record (and idempotency record) commit together or not at all.
+      const result = await services.db
+        .transaction()
+        .execute(async (trx) => {
+          const out = await handler({ ...services, db: trx, principal, params, body, query });
+          if (claim) await storeAnswer(trx, services.keyring, claim, services.now(), spec.status, out);
+          return out;
+        })
+        .finally(() => lookups.forgetAll());
+      return send(spec.status, result);
+    } catch (e) {
+      // A concurrent request with the same Idempotency-Key won the race (its insert made ours
+      // fail, on the idempotency record or on a name): answer what it answered.
+      if (claim && (isUniqueViolation(e) || e instanceof ApiError)) {
+        const earlier = await storedAnswer(services.db, services.keyring, claim, services.now());
+        if (earlier) return send(earlier.status, earlier.body, true);
+      }
+      throw e;
+    }
+  };
+
+  for (const spec of ROUTES as readonly RouteSpec[]) {
+    if (spec.auth !== "admin" && spec.auth !== "management") continue;
+    app.route({ method: spec.method, url: spec.url, handler: (request, reply) => run(spec, request, reply) });
+  }
+
+  const sweeper = setInterval(() => void forgetExpiredAnswers(services.db, services.now()).catch(() => undefined), 10 * 60 * 1000);
+  sweeper.unref();
+  app.addHook("onClose", async () => clearInterval(sweeper));
+}

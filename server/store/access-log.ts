@@ -1,0 +1,60 @@
+import { CompiledQuery, type Kysely } from "kysely";
+import type { AccessLogRow, Database, NewAccessLogRow } from "./schema";
+
+// Every query on the access_log table.
+
+// Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits (7 columns each).
+const CHUNK = 500;
+const COLUMNS = ["at", "project_id", "api_key_id", "deployment", "outcome", "status", "client"] as const;
+
+// A flush writes every gateway call of the last second: compiling each multi-row INSERT
+// costs as much as running it, so its SQL is compiled once per row count and dialect (keyed
+// by the dialect's adapter, which a database shares with its transactions).
+const compiledInserts = new WeakMap<object, Map<number, string>>();
+
+function insertSql(db: Kysely<Database>, count: number): string {
+  const adapter = db.getExecutor().adapter;
+  let byCount = compiledInserts.get(adapter);
+  if (!byCount) {
+    byCount = new Map();
+    compiledInserts.set(adapter, byCount);
+  }
+  let sql = byCount.get(count);
+  if (sql === undefined) {
+    const standIn = Object.fromEntries(COLUMNS.map((c) => [c, null])) as unknown as NewAccessLogRow;
+    sql = db.insertInto("access_log").values(Array(count).fill(standIn)).compile().sql;
+    byCount.set(count, sql);
+  }
+  return sql;
+}
+
+export async function appendAccessLog(db: Kysely<Database>, rows: NewAccessLogRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    // Parameters row by row, column by column: the order the compiled VALUES list expects.
+    const values = chunk.flatMap((r) => COLUMNS.map((c) => r[c] ?? null));
+    await db.executeQuery(CompiledQuery.raw(insertSql(db, chunk.length), values));
+  }
+}
+
+export interface AccessLogFilter {
+  projectId: string;
+  apiKeyId?: string;
+  outcome?: string;
+  /** Epoch ms: entries at or after it. */
+  since: number;
+  limit: number;
+}
+
+/** Newest first. */
+export function listAccessLog(db: Kysely<Database>, f: AccessLogFilter): Promise<AccessLogRow[]> {
+  let q = db.selectFrom("access_log").selectAll().where("project_id", "=", f.projectId).where("at", ">=", f.since);
+  if (f.apiKeyId !== undefined) q = q.where("api_key_id", "=", f.apiKeyId);
+  if (f.outcome !== undefined) q = q.where("outcome", "=", f.outcome);
+  return q.orderBy("id", "desc").limit(f.limit).execute();
+}
+
+export async function forgetAccessLogBefore(db: Kysely<Database>, cutoff: number): Promise<number> {
+  const deleted = await db.deleteFrom("access_log").where("at", "<", cutoff).executeTakeFirst();
+  return Number(deleted.numDeletedRows);
+}

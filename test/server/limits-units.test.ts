@@ -1,0 +1,117 @@
+import { strict as assert } from "node:assert";
+import { parseCidr } from "@keyplane/api";
+import { cidrList } from "@keyplane/server/dist/limits/cidr";
+import { clientAddress } from "@keyplane/server/dist/limits/client-address";
+import { InProcessRateLimiter } from "@keyplane/server/dist/limits/rate-limiter";
+import { RedisRateLimiter } from "@keyplane/server/dist/limits/redis-rate-limiter";
+import { freePort } from "../helpers/net";
+import { startRedis } from "../helpers/redis";
+import { TokenTap } from "@keyplane/server/dist/usage/tokens";
+
+describe("limits and usage building blocks", () => {
+  it("parses IPv4 and IPv6 CIDRs and single addresses, and nothing else", () => {
+    assert.deepEqual(parseCidr("10.0.0.0/8"), { address: "10.0.0.0", prefix: 8, family: "ipv4" });
+    assert.deepEqual(parseCidr("192.0.2.7"), { address: "192.0.2.7", prefix: 32, family: "ipv4" });
+    assert.deepEqual(parseCidr("2001:db8::/32"), { address: "2001:db8::", prefix: 32, family: "ipv6" });
+    assert.deepEqual(parseCidr("::1"), { address: "::1", prefix: 128, family: "ipv6" });
+    for (const ok of ["::", "::ffff:10.0.0.1/128", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:1.2.3.4", "fe80::1:2/64", "0.0.0.0/0"]) assert.ok(parseCidr(ok), ok);
+    for (const bad of [
+      "10.0.0.0/33",
+      "256.1.1.1",
+      "10.0.0",
+      "10.0.0.0/8/8",
+      "2001:db8:::/32",
+      "1:2:3:4:5:6:7:8:9",
+      "1::2::3",
+      ":1",
+      "fe80::1%eth0",
+      "::1/129",
+      "10.0.0.0/-1",
+      "",
+      "x",
+    ]) {
+      assert.equal(parseCidr(bad), undefined, bad);
+    }
+  });
+
+  it("believes X-Forwarded-For only from a trusted proxy, reading from the right", () => {
+    const proxies = cidrList(["127.0.0.1", "10.0.0.0/8"]);
+    assert.equal(clientAddress("192.0.2.1", "203.0.113.9", proxies), "192.0.2.1", "not a proxy: its header is ignored");
+    assert.equal(clientAddress("127.0.0.1", "203.0.113.9", undefined), "127.0.0.1", "no proxies configured");
+    assert.equal(clientAddress("127.0.0.1", "203.0.113.9", proxies), "203.0.113.9");
+    assert.equal(clientAddress("::ffff:127.0.0.1", "198.51.100.1, 203.0.113.9, 10.1.1.1", proxies), "203.0.113.9", "trusted hops are skipped");
+    assert.equal(clientAddress("127.0.0.1", ["198.51.100.1", "2001:db8::1"], proxies), "2001:db8::1");
+    assert.equal(clientAddress("127.0.0.1", "10.0.0.1, 10.0.0.2", proxies), "10.0.0.1", "all trusted: the leftmost");
+  });
+
+  it("admits exactly `limit` calls per window, then says how long to wait; windows end on the clock", () => {
+    const limiter = new InProcessRateLimiter();
+    const rule = { limit: 3, windowSeconds: 10 };
+    const t0 = 1_000_000;
+    assert.deepEqual(
+      [1, 2, 3, 4].map(() => limiter.hit("k", rule, t0).ok),
+      [true, true, true, false],
+    );
+    assert.deepEqual(limiter.hit("k", rule, t0 + 2_500), { ok: false, retryAfterSeconds: 8 });
+    assert.equal(limiter.hit("other", rule, t0).ok, true, "keys count apart");
+    assert.deepEqual(limiter.hit("k", rule, t0 + 9_999), { ok: false, retryAfterSeconds: 1 });
+    assert.equal(limiter.hit("k", rule, t0 + 10_000).ok, true, "a new window");
+    assert.equal(limiter.hit("k", { limit: 3, windowSeconds: 60 }, t0 + 10_000).ok, true, "a changed window starts afresh");
+  });
+
+  it("forgets ended windows when its table is full", () => {
+    const limiter = new InProcessRateLimiter(2);
+    const rule = { limit: 1, windowSeconds: 1 };
+    assert.equal(limiter.hit("a", rule, 0).ok, true);
+    assert.equal(limiter.hit("b", rule, 0).ok, true);
+    assert.equal(limiter.hit("c", rule, 5_000).ok, true);
+    assert.equal(limiter.hit("c", rule, 5_000).ok, false);
+  });
+
+  it("Redis: counts across limiters, refuses to start without Redis, falls back to in-process counting when it goes away", async () => {
+    const redis = await startRedis();
+    const errors: string[] = [];
+    const a = await RedisRateLimiter.connect(redis.url, new InProcessRateLimiter(), (e) => errors.push(e.message));
+    const b = await RedisRateLimiter.connect(redis.url, new InProcessRateLimiter(), (e) => errors.push(e.message));
+    try {
+      const rule = { limit: 4, windowSeconds: 60 };
+      const decisions = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).hit("shared", rule, 0)));
+      assert.equal(decisions.filter((d) => d.ok).length, 4);
+      const refused = decisions.find((d) => !d.ok) as { retryAfterSeconds: number };
+      assert.ok(refused.retryAfterSeconds >= 1 && refused.retryAfterSeconds <= 60);
+      await redis.stop();
+      assert.equal((await a.hit("shared", rule, 0)).ok, true, "counted in-process while Redis is away");
+      assert.ok(errors.length > 0, "the outage was reported");
+    } finally {
+      await a.close();
+      await b.close();
+      await redis.stop();
+    }
+    await assert.rejects(
+      RedisRateLimiter.connect(`redis://:pw@127.0.0.1:${await freePort()}`, new InProcessRateLimiter(), () => undefined),
+      (e: Error) => {
+        assert.match(e.message, /cannot reach Redis at redis:\/\/:redacted@127\.0\.0\.1/);
+        return true;
+      },
+    );
+  });
+
+  it("reads usage from SSE split anywhere, from JSON, and from neither", () => {
+    const usage = { prompt_tokens: 4, completion_tokens: 9 };
+    const sse = `data: {"choices":[{"delta":{"content":"é"}}]}\n\ndata: ${JSON.stringify({ choices: [], usage })}\n\ndata: [DONE]\n\n`;
+    const bytes = Buffer.from(sse);
+    for (const cut of [1, 7, 30, 61, bytes.length - 3]) {
+      const tap = new TokenTap("text/event-stream; charset=utf-8");
+      tap.push(bytes.subarray(0, cut));
+      tap.push(bytes.subarray(cut));
+      assert.deepEqual(tap.end(), { prompt: 4, completion: 9 }, `cut at ${cut}`);
+    }
+    const json = new TokenTap("application/json");
+    json.push('{"usage":{"prompt_tokens":2,');
+    json.push('"completion_tokens":5}}');
+    assert.deepEqual(json.end(), { prompt: 2, completion: 5 });
+    const none = new TokenTap("application/json");
+    none.push("not json");
+    assert.deepEqual(none.end(), { prompt: 0, completion: 0 });
+  });
+});
