@@ -250,7 +250,8 @@ for (const dialect of DIALECTS) {
         [keys.bound.secret, "not-bound", 403, "deployment_not_bound"],
         [keys.bound.secret, "stopped", 403, "deployment_not_running"],
         [keys.bound.secret, "no-such-model", 404, "model_not_found"],
-        [`${keys.bound.secret.slice(0, -1)}x`, "llama", 401, "invalid_key"],
+        // A one-character typo (never the character that is there already).
+        [`${keys.bound.secret.slice(0, -1)}${keys.bound.secret.endsWith("x") ? "y" : "x"}`, "llama", 401, "invalid_key"],
       ];
       for (const [key, model, status, code] of cases) {
         const e = await apiError(client(key).chat.completions.create({ model, messages }));
