@@ -81,7 +81,7 @@ export const ROUTES = [
     operationId: "updateApiKey",
     method: "PATCH",
     url: `${P}/api-keys/:id`,
-    summary: "Update an API key's name, description, labels or lifetime",
+    summary: "Update an API key's name, description, labels, scope or lifetime",
     auth: "management",
     body: s.ApiKeyPatch,
     response: s.ApiKey,
@@ -194,4 +194,3 @@ export const ROUTES = [
   route({ operationId: "healthz", method: "GET", url: "/healthz", summary: "Liveness", auth: "public", response: s.Health, status: 200 }),
   route({ operationId: "readyz", method: "GET", url: "/readyz", summary: "Readiness (database reachable)", auth: "public", response: s.Health, status: 200 }),
 ] as const satisfies readonly RouteSpec[];
-

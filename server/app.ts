@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { fieldIssues, ROUTES, type RouteSpec } from "@keyplane/api";
 import { ApiError } from "./api-error";
 import { authorize } from "./authorize";
+import { consolePlugin } from "./console/plugin";
 import { principalName, type Principal, type RequestContext, type Services } from "./context";
 import type { Keyring } from "./crypto/keyring";
 import { handleGateway, type GatewayLookup } from "./gateway";
@@ -116,6 +117,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/openapi.json", { schema: { hide: true } }, async () => document);
   app.get("/metrics", { schema: { hide: true } }, async (_req, reply) => reply.type("text/plain; version=0.0.4").send(metrics.render()));
+  await app.register(consolePlugin, { services, adminToken: options.adminToken });
 
   const runManagement = async (spec: RouteSpec, request: FastifyRequest, reply: FastifyReply) => {
     const params = request.params as Record<string, string>;

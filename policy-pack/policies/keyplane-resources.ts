@@ -17,7 +17,6 @@ export function str(props: Record<string, unknown>, key: string): string | undef
   return typeof v === "string" ? v : undefined;
 }
 
-
 /** Seconds of a duration setting, failing loudly on a bad one (a config error, not a violation). */
 export function configSeconds(value: string, setting: string): number {
   const s = parseDuration(value);

@@ -8,7 +8,7 @@ import { newId } from "../ids";
 import { findProject } from "./projects";
 import { changedLifetime, initialLifetime, keyStatus, renewedExpiry } from "./key-lifetime";
 
-export function toApiKey(r: ApiKeyRow, now: number): ApiKey {
+export function toApiKey(r: ApiKeyRow, now: number, deploymentCount: number): ApiKey {
   return {
     id: r.id,
     projectId: r.project_id,
@@ -29,7 +29,28 @@ export function toApiKey(r: ApiKeyRow, now: number): ApiKey {
     numUses: r.num_uses,
     usesRemaining: r.num_uses === 0 ? null : Math.max(0, r.num_uses - r.uses),
     lastUsedAt: isoOrNull(r.last_used_at),
+    updatedAt: iso(r.updated_at),
+    deploymentCount,
   };
+}
+
+/** Bindings per key, for the keys given (one query for a whole list). */
+async function deploymentCounts(ctx: RequestContext, keyIds: string[]): Promise<Map<string, number>> {
+  if (keyIds.length === 0) return new Map();
+  const rows = await ctx.db
+    .selectFrom("bindings")
+    .select(["api_key_id", (eb) => eb.fn.countAll<number | string>().as("n")])
+    .where("api_key_id", "in", keyIds)
+    .groupBy("api_key_id")
+    .execute();
+  return new Map(rows.map((r) => [r.api_key_id, Number(r.n)]));
+}
+
+const withCount = async (ctx: RequestContext, row: ApiKeyRow, now: number) => toApiKey(row, now, (await deploymentCounts(ctx, [row.id])).get(row.id) ?? 0);
+
+/** Marks a key changed (its bindings changed); part of the caller's transaction. */
+export async function touchKey(ctx: RequestContext, keyId: string, at: number): Promise<void> {
+  await ctx.db.updateTable("api_keys").set({ updated_at: at }).where("id", "=", keyId).execute();
 }
 
 /** A live (not revoked) key of the path's project. */
@@ -69,6 +90,7 @@ export const apiKeyHandlers = {
       uses: 0,
       last_used_at: null,
       revoked_at: null,
+      updated_at: now,
     };
     await ctx.db.insertInto("api_keys").values(row).execute();
     await recordAudit(ctx.db, ctx.principal, now, {
@@ -78,7 +100,7 @@ export const apiKeyHandlers = {
       targetId: row.id,
       details: { name: row.name, scope: row.scope, deploymentAccess: row.deployment_access },
     });
-    return { ...toApiKey(row, now), secret };
+    return { ...toApiKey(row, now, 0), secret };
   },
 
   async listApiKeys(ctx: RequestContext) {
@@ -92,11 +114,15 @@ export const apiKeyHandlers = {
       .orderBy("created_at")
       .orderBy("id")
       .execute();
-    return { items: rows.map((r) => toApiKey(r, now)) };
+    const counts = await deploymentCounts(
+      ctx,
+      rows.map((r) => r.id),
+    );
+    return { items: rows.map((r) => toApiKey(r, now, counts.get(r.id) ?? 0)) };
   },
 
   async getApiKey(ctx: RequestContext) {
-    return toApiKey(await findLiveKey(ctx, ctx.params.id), ctx.now());
+    return withCount(ctx, await findLiveKey(ctx, ctx.params.id), ctx.now());
   },
 
   async updateApiKey(ctx: RequestContext) {
@@ -108,28 +134,40 @@ export const apiKeyHandlers = {
       name: b.name ?? row.name,
       description: b.description ?? row.description,
       labels: b.labels === undefined ? row.labels : JSON.stringify(b.labels),
+      scope: b.scope ?? row.scope,
       ...changedLifetime(row, now, b),
+      updated_at: now,
     };
     await ctx.db
       .updateTable("api_keys")
-      .set({ name: next.name, description: next.description, labels: next.labels, expires_at: next.expires_at, ttl_seconds: next.ttl_seconds })
+      .set({
+        name: next.name,
+        description: next.description,
+        labels: next.labels,
+        scope: next.scope,
+        expires_at: next.expires_at,
+        ttl_seconds: next.ttl_seconds,
+        updated_at: now,
+      })
       .where("id", "=", row.id)
       .execute();
+    // A scope change widens or narrows what the key's holder may do: the trail names both ends.
+    const scopeChange = next.scope !== row.scope ? { scope: { from: row.scope, to: next.scope } } : {};
     await recordAudit(ctx.db, ctx.principal, now, {
       projectId: row.project_id,
       action: "api_key.update",
       targetType: "api_key",
       targetId: row.id,
-      details: { fields: Object.keys(b) },
+      details: { fields: Object.keys(b), ...scopeChange },
     });
-    return toApiKey(next, now);
+    return withCount(ctx, next, now);
   },
 
   async renewApiKey(ctx: RequestContext) {
     const row = await findLiveKey(ctx, ctx.params.id);
     const now = ctx.now();
     const { expiresAt, warnings } = renewedExpiry(row, now, ctx.body?.increment);
-    await ctx.db.updateTable("api_keys").set({ expires_at: expiresAt }).where("id", "=", row.id).execute();
+    await ctx.db.updateTable("api_keys").set({ expires_at: expiresAt, updated_at: now }).where("id", "=", row.id).execute();
     await recordAudit(ctx.db, ctx.principal, now, {
       projectId: row.project_id,
       action: "api_key.renew",
@@ -137,7 +175,7 @@ export const apiKeyHandlers = {
       targetId: row.id,
       details: { expiresAt: iso(expiresAt) },
     });
-    return { ...toApiKey({ ...row, expires_at: expiresAt }, now), warnings };
+    return { ...(await withCount(ctx, { ...row, expires_at: expiresAt, updated_at: now }, now)), warnings };
   },
 
   async revokeApiKey(ctx: RequestContext) {

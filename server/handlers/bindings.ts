@@ -2,7 +2,7 @@ import type { Binding } from "@keyplane/api";
 import type { BindingRow } from "../store/schema";
 import { recordAudit } from "../audit";
 import { iso, type RequestContext } from "../context";
-import { findLiveKey } from "./api-keys";
+import { findLiveKey, touchKey } from "./api-keys";
 import { findDeployment } from "./deployments";
 
 const toBinding = (r: BindingRow): Binding => ({
@@ -30,6 +30,7 @@ export const bindingHandlers = {
       .onConflict((oc) => oc.columns(["api_key_id", "deployment_id"]).doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) {
+      await touchKey(ctx, key.id, now);
       await recordAudit(ctx.db, ctx.principal, now, {
         projectId: key.project_id,
         action: "binding.create",
@@ -46,6 +47,7 @@ export const bindingHandlers = {
     const key = await findLiveKey(ctx, ctx.params.id);
     const deleted = await ctx.db.deleteFrom("bindings").where("api_key_id", "=", key.id).where("deployment_id", "=", ctx.params.deploymentId).executeTakeFirst();
     if (Number(deleted.numDeletedRows) > 0) {
+      await touchKey(ctx, key.id, ctx.now());
       await recordAudit(ctx.db, ctx.principal, ctx.now(), {
         projectId: key.project_id,
         action: "binding.delete",

@@ -41,6 +41,8 @@ export interface ApiKeyRow {
   uses: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** Last change to the key or its bindings. */
+  updated_at: number;
 }
 
 export interface BindingRow {
@@ -90,6 +92,16 @@ export interface IdempotencyRow {
   created_at: number;
 }
 
+export interface ConsoleSessionRow {
+  /** SHA-256 of the session id; the id itself is only in the browser's HttpOnly cookie. */
+  id_hash: string;
+  principal_kind: "admin" | "key";
+  key_id: string | null;
+  project_id: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   projects: ProjectRow;
   deployments: DeploymentRow;
@@ -99,4 +111,5 @@ export interface Database {
   secret_versions: SecretVersionRow;
   audit: AuditRow;
   idempotency: IdempotencyRow;
+  console_sessions: ConsoleSessionRow;
 }
