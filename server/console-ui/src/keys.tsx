@@ -160,9 +160,12 @@ function KeyDetails(props: { projectId: string; apiKey: Key; deployments: Deploy
           <p class="muted">None.</p>
         ) : (
           <ul>
-            {bindings.map((b) => (
-              <li key={b.deploymentId}>{nameOf(b.deploymentId)}</li>
-            ))}
+            {bindings
+              .map((b) => nameOf(b.deploymentId))
+              .sort()
+              .map((name) => (
+                <li key={name}>{name}</li>
+              ))}
           </ul>
         )}
       </div>
