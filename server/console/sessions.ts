@@ -2,7 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { ApiError } from "../api-error";
 import type { Principal, Services } from "../context";
 import { constantTimeEqual } from "../crypto/keyring";
-import { keyStatus } from "../handlers/key-lifetime";
+import type { ApiKeyRow } from "../store/schema";
+import { refuseUnlessActive } from "../verify-key";
 
 // Console sessions: a random id in an HttpOnly cookie, only its SHA-256 in the database (a
 // 256-bit random id needs no pepper), a CSRF token derived from the id, and an absolute expiry.
@@ -38,6 +39,15 @@ export function sameOrigin(headers: Headers): boolean {
   if (typeof origin !== "string") return true;
   try {
     return new URL(origin).host === headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/** The gateway's own rule for "may this key be used", so a session never outlives its key's refusal. */
+function mayStillManage(key: ApiKeyRow | undefined, now: number): boolean {
+  try {
+    return refuseUnlessActive(key, now).scope === "project";
   } catch {
     return false;
   }
@@ -84,11 +94,11 @@ export async function activeSession(services: Services, sessionId: string, write
   let principal: Principal = { kind: "admin" };
   if (row.principal_kind === "key") {
     const key = await services.db.selectFrom("api_keys").selectAll().where("id", "=", row.key_id!).executeTakeFirst();
-    if (!key || keyStatus(key, now) !== "active" || key.scope !== "project") {
+    if (!mayStillManage(key, now)) {
       await endSession(services, sessionId);
       throw new ApiError("session_expired", "the key this session signed in with can no longer manage the project; sign in again");
     }
-    principal = { kind: "key", keyId: key.id, projectId: key.project_id };
+    principal = { kind: "key", keyId: key!.id, projectId: key!.project_id };
   }
   const csrfToken = csrfTokenOf(sessionId);
   if (write) {

@@ -136,17 +136,14 @@ const bindingsPath = (projectId: string, keyId: string) => projectPath(projectId
 /** The linked deployments by name, and usage where this server reports it. */
 function KeyDetails(props: { projectId: string; apiKey: Key; deployments: Deployment[] }) {
   const [bindings, setBindings] = useState<Binding[] | null>(null);
-  const [usage, setUsage] = useState<[string, number][] | null>(null);
+  const [usage, setUsage] = useState<KeyUsage | null>(null);
   useEffect(() => {
     void api.get<{ items: Binding[] }>(bindingsPath(props.projectId, props.apiKey.id)).then(
       (b) => setBindings(b.items),
       () => setBindings([]),
     );
     // Usage comes with the limits feature; a server without it answers 404 and the panel stays away.
-    void api.get<Record<string, unknown>>(projectPath(props.projectId, `/api-keys/${props.apiKey.id}/usage`)).then(
-      (u) => setUsage(numbersOf((u.totals as Record<string, unknown>) ?? u)),
-      () => setUsage(null),
-    );
+    void api.get<KeyUsage>(projectPath(props.projectId, `/api-keys/${props.apiKey.id}/usage`)).then(setUsage, () => setUsage(null));
   }, [props.apiKey.id]);
   const nameOf = (id: string) => props.deployments.find((d) => d.id === id)?.name ?? id;
   return (
@@ -169,17 +166,28 @@ function KeyDetails(props: { projectId: string; apiKey: Key; deployments: Deploy
           </ul>
         )}
       </div>
-      {usage && (
+      {usage?.totals && (
         <div>
           <h3>Usage</h3>
           <dl>
-            {usage.map(([k, v]) => (
-              <Fragment key={k}>
-                <dt>{k}</dt>
-                <dd>{v.toLocaleString("en")}</dd>
+            {USAGE_COUNTS.map(([field, label]) => (
+              <Fragment key={field}>
+                <dt>{label}</dt>
+                <dd>{(usage.totals?.[field] ?? 0).toLocaleString("en")}</dd>
               </Fragment>
             ))}
+            <dt>Last used</dt>
+            <dd>{when(usage.lastUsedAt ?? props.apiKey.lastUsedAt)}</dd>
           </dl>
+          {(usage.deployments ?? []).length > 0 && (
+            <ul class="small">
+              {usage.deployments!.map((d) => (
+                <li key={d.deploymentId}>
+                  {d.deployment ?? `${d.deploymentId} (deleted)`}: {d.requests.toLocaleString("en")} requests, {(d.promptTokens + d.completionTokens).toLocaleString("en")} tokens
+                </li>
+              ))}
+            </ul>
+          )}
         </div>
       )}
       <p class="muted small">
@@ -190,7 +198,22 @@ function KeyDetails(props: { projectId: string; apiKey: Key; deployments: Deploy
   );
 }
 
-const numbersOf = (o: Record<string, unknown> | undefined): [string, number][] => Object.entries(o ?? {}).filter((e): e is [string, number] => typeof e[1] === "number");
+// The usage API's shape (GET …/api-keys/{id}/usage), on servers that have it.
+interface UsageCounts {
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+interface KeyUsage {
+  lastUsedAt?: string | null;
+  totals?: UsageCounts;
+  deployments?: (UsageCounts & { deploymentId: string; deployment: string | null })[];
+}
+const USAGE_COUNTS: [keyof UsageCounts, string][] = [
+  ["requests", "Requests"],
+  ["promptTokens", "Prompt tokens"],
+  ["completionTokens", "Completion tokens"],
+];
 
 type Validity = "never" | "ttl" | "date";
 
