@@ -111,7 +111,10 @@ describe("web console in Chromium", function () {
     await row.getByText(`kp_••••••••${secret.slice(-4)}`).waitFor();
     // Expand the linked deployments, visit other pages and come back: every answer since the close.
     await row.getByRole("button", { name: /linked deployments of ci-key/ }).click();
-    await page.getByRole("listitem").filter({ hasText: "dep-b" }).waitFor();
+    await page
+      .getByRole("listitem")
+      .filter({ hasText: /^dep-b$/ })
+      .waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, "keys.png") });
     await page.getByRole("link", { name: "Audit" }).click();
     await page.getByRole("cell", { name: "api_key.create" }).first().waitFor();

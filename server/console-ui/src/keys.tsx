@@ -183,7 +183,7 @@ function KeyDetails(props: { projectId: string; apiKey: Key; deployments: Deploy
             <ul class="small">
               {usage.deployments!.map((d) => (
                 <li key={d.deploymentId}>
-                  {d.deployment ?? `${d.deploymentId} (deleted)`}: {d.requests.toLocaleString("en")} requests, {(d.promptTokens + d.completionTokens).toLocaleString("en")} tokens
+                  {d.deployment ?? `${d.deploymentId} (deleted)`}: {count(d.requests, "request")}, {count(d.promptTokens + d.completionTokens, "token")}
                 </li>
               ))}
             </ul>
@@ -209,6 +209,7 @@ interface KeyUsage {
   totals?: UsageCounts;
   deployments?: (UsageCounts & { deploymentId: string; deployment: string | null })[];
 }
+const count = (n: number, unit: string) => `${n.toLocaleString("en")} ${unit}${n === 1 ? "" : "s"}`;
 const USAGE_COUNTS: [keyof UsageCounts, string][] = [
   ["requests", "Requests"],
   ["promptTokens", "Prompt tokens"],
