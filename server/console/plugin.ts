@@ -94,7 +94,10 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     if (constantTimeEqual(token, adminToken)) {
       principal = { kind: "admin" };
     } else {
-      const key = await verifyApiKey(services, token);
+      const key = await verifyApiKey(services, token).catch((e) => {
+        if (e instanceof ApiError && e.code === "invalid_key") throw new ApiError("invalid_key", "this is neither the admin token nor a valid keyplane key");
+        throw e;
+      });
       if (key.scope !== "project") throw new ApiError("scope_forbidden", "inference keys cannot sign in; use a project-scope key or the admin token");
       principal = { kind: "key", keyId: key.id, projectId: key.project_id };
     }

@@ -5,6 +5,9 @@ import { Dialog, Field, Loading, type Problem, ProblemBanner, pulumiOwner, probl
 
 type KeyDialog = { kind: "create" } | { kind: "edit"; key: Key } | { kind: "delete"; key: Key } | null;
 
+/** Project-scope keys and `deploymentAccess: all` reach every deployment, bound or not. */
+const callsEvery = (k: Key) => k.deploymentAccess === "all" || k.scope === "project";
+
 /** active / disabled / expired / revoked / exhausted: the server's status, with `enabled: false` shown as disabled. */
 const statusOf = (k: Key) => (k.status === "active" && k.enabled === false ? "disabled" : k.status);
 
@@ -82,7 +85,7 @@ export function KeysPage(props: { projectId: string }) {
                       <td>{k.scope}</td>
                       <td>
                         <button type="button" class="link" aria-expanded={open} aria-controls={`details-${k.id}`} onClick={() => setExpanded(open ? null : k.id)}>
-                          {k.deploymentAccess === "all" ? "all" : k.deploymentCount} {open ? "▾" : "▸"}
+                          {callsEvery(k) ? "all" : k.deploymentCount} {open ? "▾" : "▸"}
                           <span class="visually-hidden"> linked deployments of {k.name}</span>
                         </button>
                       </td>
@@ -150,7 +153,7 @@ function KeyDetails(props: { projectId: string; apiKey: Key; deployments: Deploy
     <div class="key-details">
       <div>
         <h3>Linked deployments</h3>
-        {props.apiKey.deploymentAccess === "all" && <p>This key may call every deployment of the project.</p>}
+        {callsEvery(props.apiKey) && <p>This key may call every deployment of the project{props.apiKey.scope === "project" ? " (project scope)" : ""}.</p>}
         {bindings === null ? (
           <Loading what="deployments" />
         ) : bindings.length === 0 ? (
