@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { ADMIN_TOKEN, startTestServer, type TestServer } from "../helpers/server";
@@ -44,6 +45,18 @@ describe("web console in Chromium", function () {
       bodies.push({ url: r.url(), body, afterClose });
     });
   });
+  afterEach(async function () {
+    // A failure leaves a picture of the page and the requests it made, for whoever reads the log.
+    if (this.currentTest?.state !== "failed" || !page) return;
+    const file = join(tmpdir(), `keyplane-console-failure-${Date.now()}.png`);
+    await page.screenshot({ path: file }).catch(() => undefined);
+    console.log(
+      `      page at the failure: ${file}; last responses: ${bodies
+        .slice(-8)
+        .map((b) => b.url.replace(s.url, ""))
+        .join(" ")}`,
+    );
+  });
   after(async () => {
     await browser?.close();
     await s?.close();
@@ -58,6 +71,7 @@ describe("web console in Chromium", function () {
     await page.goto(`${s.url}/console`);
     await signIn(page, ADMIN_TOKEN);
     await page.getByRole("heading", { name: "API keys" }).waitFor();
+    await page.getByLabel("Project").selectOption({ label: "acme" });
     const cookies = await context.cookies();
     const session = cookies.find((c) => c.name === "kp_session")!;
     assert.ok(session, "a session cookie");

@@ -108,6 +108,7 @@ function Console(props: { session: Session; onSignedOut: () => void }) {
       principal.kind === "key" ? api.get<Project>(projectPath(principal.projectId!)).then((p) => [p]) : api.get<{ items: Project[] }>("/v1/projects").then((r) => r.items);
     load.then(
       (list) => {
+        list.sort((a, b) => a.name.localeCompare(b.name));
         setProjects(list);
         setProjectId((current) => current || list[0]?.id || "");
       },
