@@ -132,6 +132,11 @@ describe("web console in Chromium", function () {
     await page.screenshot({ path: join(SCREENSHOTS, "keys.png") });
     await page.getByRole("link", { name: "Audit" }).click();
     await page.getByRole("cell", { name: "api_key.create" }).first().waitFor();
+    // Filterable by what: only the two bindings remain.
+    await page.getByLabel("What").selectOption("binding.create");
+    await page.getByRole("cell", { name: "api_key.create" }).first().waitFor({ state: "detached" });
+    assert.equal(await page.getByRole("cell", { name: "binding.create" }).count(), 2);
+    assert.deepEqual([...new Set(await page.locator("tbody td:nth-child(2)").allTextContents())], ["admin"]);
     await page.getByRole("link", { name: "API keys" }).click();
     await page.getByRole("row", { name: /ci-key/ }).waitFor();
     assert.ok(!(await page.content()).includes(secret));

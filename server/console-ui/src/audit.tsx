@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, type AuditEvent, projectPath } from "./api";
+import { api, type AuditEvent, type Key, projectPath } from "./api";
 import { Field, Loading, type Problem, ProblemBanner, problemOf, when } from "./ui";
 
 export function AuditPage(props: { projectId: string }) {
@@ -8,8 +8,14 @@ export function AuditPage(props: { projectId: string }) {
   const [who, setWho] = useState("");
   const [action, setAction] = useState("");
   const [text, setText] = useState("");
+  // Key principals read better by name; revoked keys are no longer listed and keep their id.
+  const [keyNames, setKeyNames] = useState<Map<string, string>>(new Map());
   useEffect(() => {
     setEvents(null);
+    api.get<{ items: Key[] }>(projectPath(props.projectId, "/api-keys")).then(
+      (r) => setKeyNames(new Map(r.items.map((k) => [`key:${k.id}`, k.name]))),
+      () => undefined,
+    );
     api.get<{ items: AuditEvent[] }>(projectPath(props.projectId, "/audit?limit=1000")).then(
       (r) => setEvents(r.items),
       (e) => setProblem(problemOf(e)),
@@ -17,6 +23,7 @@ export function AuditPage(props: { projectId: string }) {
   }, [props.projectId]);
   const principals = [...new Set((events ?? []).map((e) => e.principal))].sort();
   const actions = [...new Set((events ?? []).map((e) => e.action))].sort();
+  const whoIs = (principal: string) => (keyNames.has(principal) ? `key “${keyNames.get(principal)}”` : principal);
   const needle = text.trim().toLowerCase();
   const shown = (events ?? []).filter(
     (e) => (!who || e.principal === who) && (!action || e.action === action) && (!needle || `${e.targetId} ${JSON.stringify(e.details)}`.toLowerCase().includes(needle)),
@@ -30,7 +37,9 @@ export function AuditPage(props: { projectId: string }) {
             <select {...aria} value={who} onChange={(e) => setWho(e.currentTarget.value)}>
               <option value="">Anyone</option>
               {principals.map((p) => (
-                <option key={p}>{p}</option>
+                <option key={p} value={p}>
+                  {whoIs(p)}
+                </option>
               ))}
             </select>
           )}
@@ -69,7 +78,7 @@ export function AuditPage(props: { projectId: string }) {
               {shown.map((e) => (
                 <tr key={e.id}>
                   <td>{when(e.at)}</td>
-                  <td>{e.principal}</td>
+                  <td title={e.principal}>{whoIs(e.principal)}</td>
                   <td>{e.action}</td>
                   <td>
                     {e.targetType} <code>{e.targetId}</code>
