@@ -9,7 +9,7 @@ import { ADMIN_TOKEN, startTestServer, type TestServer } from "../helpers/server
 // gateway called directly to prove each change takes effect at once.
 const SCREENSHOTS = join(__dirname, "..", "..", "..", "docs", "screenshots");
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const SECRET_VALUES = ["hf_console_test_token_value_42", "s3-console-secret-access-key-value"];
+const SECRET_VALUES = ["hf_console_test_token_value_42", "s3-console-secret-access-key-value", "s3-console-second-version-value"];
 
 describe("web console in Chromium", function () {
   this.timeout(120_000);
@@ -271,6 +271,18 @@ describe("web console in Chromium", function () {
     await page.getByLabel("Use case", { exact: true }).selectOption("s3");
     await table.getByRole("row", { name: /hf-token/ }).waitFor({ state: "detached" });
     await table.getByRole("row", { name: /s3-creds/ }).waitFor();
+    // A new version of the S3 secret: the form asks for its fields again and shows no old value.
+    await page.getByRole("button", { name: "New version of s3-creds" }).click();
+    const nv = page.getByRole("dialog", { name: "New version of s3-creds" });
+    assert.equal(await nv.getByLabel("Secret access key").inputValue(), "");
+    await nv.getByLabel("Access key ID").fill("AKIACONSOLETEST2");
+    await nv.getByLabel("Secret access key").fill(SECRET_VALUES[2]);
+    await nv.getByRole("button", { name: "Store new version" }).click();
+    await nv.waitFor({ state: "detached" });
+    await table
+      .getByRole("row", { name: /s3-creds/ })
+      .getByRole("cell", { name: "2", exact: true })
+      .waitFor();
     const html = await page.content();
     for (const v of SECRET_VALUES) {
       assert.ok(!html.includes(v));
