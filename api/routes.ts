@@ -90,7 +90,7 @@ export const ROUTES = [
     operationId: "updateApiKey",
     method: "PATCH",
     url: `${P}/api-keys/:id`,
-    summary: "Update an API key's name, description, labels, lifetime, enabled flag, rate limit or allowed CIDRs",
+    summary: "Update an API key's name, description, labels, scope, lifetime, enabled flag, rate limit or allowed CIDRs",
     auth: "management",
     body: s.ApiKeyPatch,
     response: s.ApiKey,

@@ -18,6 +18,9 @@ export const Duration = z.string().refine((s) => parseDuration(s) !== undefined,
 
 export const Timestamp = z.iso.datetime({ offset: true });
 
+/** An expiry: a timestamp, or a date alone meaning 00:00 UTC that day (as Gcore's keys take it). */
+export const ExpiryTime = z.union([Timestamp, z.iso.date()], { error: "must be an ISO 8601 timestamp or a date (YYYY-MM-DD, 00:00 UTC)" });
+
 export const Labels = z
   .record(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?$/, "label keys are 1-63 characters of letters, digits, '.', '_', '/', '-'"), z.string().max(256))
   .refine((labels) => Object.keys(labels).length <= 64, "at most 64 labels");
@@ -103,7 +106,7 @@ export const ApiKeyCreate = z
     scope: Scope.optional(),
     deploymentAccess: DeploymentAccess.optional(),
     ttl: Duration.optional(),
-    expiresAt: Timestamp.optional(),
+    expiresAt: ExpiryTime.optional(),
     renewable: z.boolean().optional(),
     explicitMaxTtl: Duration.optional(),
     numUses: NumUses.optional(),
@@ -122,8 +125,10 @@ export const ApiKeyPatch = z
     name: KeyName.optional(),
     description: Description.optional(),
     labels: Labels.optional(),
+    /** Changed in place and audited; the Pulumi provider still replaces on a scope change. */
+    scope: Scope.optional(),
     ttl: Duration.optional(),
-    expiresAt: Timestamp.optional(),
+    expiresAt: ExpiryTime.optional(),
     managedBy: ManagedBy.nullable().optional(),
     enabled: z.boolean().optional(),
     /** null: no rate limit. */
@@ -170,6 +175,10 @@ export const ApiKey = z.object({
   enabled: z.boolean(),
   rateLimit: RateLimit.nullable(),
   allowedCidrs: z.array(z.string()),
+  /** The last change to the key or its bindings. */
+  updatedAt: Timestamp,
+  /** How many deployments the key is bound to. */
+  deploymentCount: z.number().int().min(0),
 });
 
 /** The create response: the only place the key's secret is ever shown. */

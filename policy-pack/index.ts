@@ -10,15 +10,5 @@ import { rotationGraceMax } from "./policies/rotation-grace-max";
 // One policy a line, so packs of policies added on other branches merge cleanly.
 new PolicyPack("keyplane", {
   description: "Least-privilege scoping and maximum lifetimes for keyplane API keys, bindings and secrets.",
-  policies: [
-    keyMaxTtl,
-    keyLeastPrivilegeScope,
-    keyNoAllDeployments,
-    keyMustBeBound,
-    bindingSameProject,
-    usageLimitForLabelledKeys,
-    secretUseCase,
-    keyRateLimit,
-    rotationGraceMax,
-  ],
+  policies: [keyMaxTtl, keyLeastPrivilegeScope, keyNoAllDeployments, keyMustBeBound, bindingSameProject, usageLimitForLabelledKeys, secretUseCase, keyRateLimit, rotationGraceMax],
 });

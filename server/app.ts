@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { ApiError } from "./api-error";
+import { consolePlugin } from "./console/plugin";
 import type { Services } from "./context";
 import type { Keyring } from "./crypto/keyring";
 import type { GatewayLookup } from "./gateway/lookup";
@@ -123,11 +124,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await options.rateLimiter.close();
   });
 
-  // The app's surfaces, one plugin each; a new one (e.g. the web console under /console)
-  // is one more line here, and inherits the error bodies, parsers and metrics above.
+  // The app's surfaces, one plugin each; a new one is one more line here, and inherits the
+  // error bodies, parsers and metrics above.
   await app.register(opsPlugin, parts);
   await app.register(docsPlugin, { version: options.version ?? "0.0.0" });
   await app.register(managementPlugin, { ...parts, adminToken: options.adminToken });
+  await app.register(consolePlugin, { services, adminToken: options.adminToken });
   await app.register(gatewayPlugin, {
     ...parts,
     upstreamTimeoutMs: options.upstreamTimeoutMs ?? 60_000,

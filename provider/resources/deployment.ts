@@ -14,7 +14,15 @@ export const provider = resourceKind<Deployment>({
   stables: ["project", "name", "createdAt"],
   createBody: (inputs) => ({ name: inputs.name, model: inputs.model, status: inputs.status, upstreamUrl: inputs.upstreamUrl, upstreamSecret: inputs.upstreamSecret }),
   outputs: (inputs, d) =>
-    compact({ ...inputs, name: d.name, model: d.model, status: d.status, upstreamUrl: d.upstreamUrl ?? undefined, upstreamSecret: d.upstreamSecret ?? undefined, createdAt: d.createdAt }),
+    compact({
+      ...inputs,
+      name: d.name,
+      model: d.model,
+      status: d.status,
+      upstreamUrl: d.upstreamUrl ?? undefined,
+      upstreamSecret: d.upstreamSecret ?? undefined,
+      createdAt: d.createdAt,
+    }),
   update: (client, id, _olds, news) =>
     client.call<Deployment>({
       method: "PATCH",

@@ -9,12 +9,12 @@ import { newId } from "../ids";
 import { findProject } from "./projects";
 import { changedLifetime, graceExpiry, initialLifetime, keyStatus, renewedExpiry } from "./key-lifetime";
 import { findLiveApiKey, insertApiKey, listLiveApiKeys, markRevoked, updateApiKey } from "../store/api-keys";
-import { deleteBindingsOfKey } from "../store/bindings";
+import { countBindingsOfKeys, deleteBindingsOfKey } from "../store/bindings";
 import { endReplaysOf } from "../idempotency";
 
 const rateLimitColumns = (r: RateLimit | null) => ({ rate_limit: r?.limit ?? null, rate_window_seconds: r === null ? null : parseDuration(r.window)! });
 
-export function toApiKey(r: ApiKeyRow, now: number): ApiKey {
+export function toApiKey(r: ApiKeyRow, now: number, deploymentCount: number): ApiKey {
   return {
     id: r.id,
     projectId: r.project_id,
@@ -39,7 +39,16 @@ export function toApiKey(r: ApiKeyRow, now: number): ApiKey {
     rateLimit: r.rate_limit === null || r.rate_window_seconds === null ? null : { limit: r.rate_limit, window: formatDuration(r.rate_window_seconds) },
     allowedCidrs: JSON.parse(r.allowed_cidrs),
     managedBy: r.managed_by,
+    updatedAt: iso(r.updated_at),
+    deploymentCount,
   };
+}
+
+const withCount = async (ctx: RequestContext, row: ApiKeyRow, now: number) => toApiKey(row, now, (await countBindingsOfKeys(ctx.db, [row.id])).get(row.id) ?? 0);
+
+/** Marks a key changed (its bindings changed); part of the caller's transaction. */
+export async function touchKey(ctx: RequestContext, keyId: string, at: number): Promise<void> {
+  await updateApiKey(ctx.db, keyId, { updated_at: at });
 }
 
 /** A live (not revoked) key of the path's project. */
@@ -78,6 +87,7 @@ export const apiKeyHandlers = {
       allowed_cidrs: JSON.stringify(b.allowedCidrs ?? []),
       grace_revoked_at: null,
       managed_by: b.managedBy ?? null,
+      updated_at: now,
     };
     await insertApiKey(ctx.db, row);
     await recordAudit(ctx.db, ctx.principal, now, {
@@ -87,7 +97,7 @@ export const apiKeyHandlers = {
       targetId: row.id,
       details: { name: row.name, scope: row.scope, deploymentAccess: row.deployment_access },
     });
-    return { ...toApiKey(row, now), secret };
+    return { ...toApiKey(row, now, 0), secret };
   },
 
   async listApiKeys(ctx: RequestContext) {
@@ -95,12 +105,16 @@ export const apiKeyHandlers = {
     const now = ctx.now();
     await ctx.usage.flush(); // lastUsedAt as of this call
     const rows = await listLiveApiKeys(ctx.db, ctx.params.projectId, ctx.query.managedBy);
-    return { items: rows.map((r) => toApiKey(r, now)) };
+    const counts = await countBindingsOfKeys(
+      ctx.db,
+      rows.map((r) => r.id),
+    );
+    return { items: rows.map((r) => toApiKey(r, now, counts.get(r.id) ?? 0)) };
   },
 
   async getApiKey(ctx: RequestContext) {
     await ctx.usage.flush();
-    return toApiKey(await findLiveKey(ctx, ctx.params.id), ctx.now());
+    return withCount(ctx, await findLiveKey(ctx, ctx.params.id), ctx.now());
   },
 
   async updateApiKey(ctx: RequestContext) {
@@ -114,29 +128,32 @@ export const apiKeyHandlers = {
       name: b.name ?? row.name,
       description: b.description ?? row.description,
       labels: b.labels === undefined ? row.labels : JSON.stringify(b.labels),
+      scope: b.scope ?? row.scope,
       ...(b.managedBy === undefined ? {} : { managed_by: b.managedBy }),
       ...changedLifetime(row, now, b),
       ...(b.enabled === undefined ? {} : { enabled: b.enabled ? 1 : 0 }),
       ...(b.rateLimit === undefined ? {} : rateLimitColumns(b.rateLimit)),
       ...(b.allowedCidrs === undefined ? {} : { allowed_cidrs: JSON.stringify(b.allowedCidrs) }),
+      updated_at: now,
     };
     await updateApiKey(ctx.db, row.id, changes);
+    // A scope change widens or narrows what the key's holder may do: the trail names both ends.
+    const scopeChange = changes.scope !== row.scope ? { scope: { from: row.scope, to: changes.scope } } : {};
     await recordAudit(ctx.db, ctx.principal, now, {
       projectId: row.project_id,
       action: "api_key.update",
       targetType: "api_key",
       targetId: row.id,
-      details: { fields: Object.keys(b), ...(b.enabled === undefined ? {} : { enabled: b.enabled }) },
+      details: { fields: Object.keys(b), ...(b.enabled === undefined ? {} : { enabled: b.enabled }), ...scopeChange },
     });
-    const next = { ...row, ...changes } as ApiKeyRow;
-    return toApiKey(next, now);
+    return withCount(ctx, { ...row, ...changes } as ApiKeyRow, now);
   },
 
   async renewApiKey(ctx: RequestContext) {
     const row = await findLiveKey(ctx, ctx.params.id);
     const now = ctx.now();
     const { expiresAt, warnings } = renewedExpiry(row, now, ctx.body?.increment);
-    await updateApiKey(ctx.db, row.id, { expires_at: expiresAt });
+    await updateApiKey(ctx.db, row.id, { expires_at: expiresAt, updated_at: now });
     await recordAudit(ctx.db, ctx.principal, now, {
       projectId: row.project_id,
       action: "api_key.renew",
@@ -144,7 +161,7 @@ export const apiKeyHandlers = {
       targetId: row.id,
       details: { expiresAt: iso(expiresAt) },
     });
-    return { ...toApiKey({ ...row, expires_at: expiresAt }, now), warnings };
+    return { ...(await withCount(ctx, { ...row, expires_at: expiresAt, updated_at: now }, now)), warnings };
   },
 
   async revokeApiKey(ctx: RequestContext) {

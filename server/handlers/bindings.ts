@@ -2,7 +2,7 @@ import type { Binding } from "@keyplane/api";
 import type { BindingRow } from "../store/schema";
 import { recordAudit } from "../audit";
 import { iso, type RequestContext } from "../context";
-import { findLiveKey } from "./api-keys";
+import { findLiveKey, touchKey } from "./api-keys";
 import { findDeployment } from "./deployments";
 import { deleteBinding, findBinding, insertBinding, listBindingsOfKey } from "../store/bindings";
 
@@ -26,6 +26,7 @@ export const bindingHandlers = {
     const deployment = await findDeployment(ctx, ctx.params.deploymentId);
     const now = ctx.now();
     if (await insertBinding(ctx.db, { api_key_id: key.id, deployment_id: deployment.id, project_id: key.project_id, created_at: now })) {
+      await touchKey(ctx, key.id, now);
       await recordAudit(ctx.db, ctx.principal, now, {
         projectId: key.project_id,
         action: "binding.create",
@@ -40,6 +41,7 @@ export const bindingHandlers = {
   async unbindDeployment(ctx: RequestContext) {
     const key = await findLiveKey(ctx, ctx.params.id);
     if (await deleteBinding(ctx.db, key.id, ctx.params.deploymentId)) {
+      await touchKey(ctx, key.id, ctx.now());
       await recordAudit(ctx.db, ctx.principal, ctx.now(), {
         projectId: key.project_id,
         action: "binding.delete",

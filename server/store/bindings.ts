@@ -34,3 +34,15 @@ export async function deleteBindingsOfKey(db: Kysely<Database>, apiKeyId: string
 export async function deleteBindingsOfDeployment(db: Kysely<Database>, deploymentId: string): Promise<void> {
   await db.deleteFrom("bindings").where("deployment_id", "=", deploymentId).execute();
 }
+
+/** Bindings per key, for the keys given (one query for a whole list). */
+export async function countBindingsOfKeys(db: Kysely<Database>, keyIds: string[]): Promise<Map<string, number>> {
+  if (keyIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom("bindings")
+    .select(["api_key_id", (eb) => eb.fn.countAll<number | string>().as("n")])
+    .where("api_key_id", "in", keyIds)
+    .groupBy("api_key_id")
+    .execute();
+  return new Map(rows.map((r) => [r.api_key_id, Number(r.n)]));
+}

@@ -1,4 +1,4 @@
-import { type Kysely, Migrator, type Migration } from "kysely";
+import { type Kysely, Migrator, type Migration, sql } from "kysely";
 import type { Dialect } from "./database";
 
 // Migrations live in code so the server binary carries them; they run on start.
@@ -161,6 +161,27 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("access_log_project").on("access_log").columns(["project_id", "id"]).execute();
         await db.schema.createIndex("access_log_key").on("access_log").columns(["api_key_id", "id"]).execute();
         await db.schema.createIndex("access_log_at").on("access_log").column("at").execute();
+      },
+    },
+    "0006_console": {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .alterTable("api_keys")
+          .addColumn("updated_at", bigint, (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.updateTable("api_keys").set({ updated_at: sql`created_at` }).execute();
+        // Console sign-ins live in the database so every replica on one PostgreSQL knows them.
+        // Only a hash of the session id is stored: a copy of the table signs nobody in.
+        await db.schema
+          .createTable("console_sessions")
+          .addColumn("id_hash", "text", (c) => c.primaryKey())
+          .addColumn("principal_kind", "text", (c) => c.notNull())
+          .addColumn("key_id", "text")
+          .addColumn("project_id", "text")
+          .addColumn("created_at", bigint, (c) => c.notNull())
+          .addColumn("expires_at", bigint, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("console_sessions_expiry").on("console_sessions").column("expires_at").execute();
       },
     },
   };

@@ -53,6 +53,8 @@ export interface ApiKeyRow {
   allowed_cidrs: string;
   /** When a revoke with a grace period was asked for (the key then expires at expires_at). */
   grace_revoked_at: number | null;
+  /** Last change to the key or its bindings. */
+  updated_at: number;
 }
 
 export interface BindingRow {
@@ -132,6 +134,15 @@ export interface AccessLogTable {
 }
 export type AccessLogRow = Selectable<AccessLogTable>;
 export type NewAccessLogRow = Insertable<AccessLogTable>;
+export interface ConsoleSessionRow {
+  /** SHA-256 of the session id; the id itself is only in the browser's HttpOnly cookie. */
+  id_hash: string;
+  principal_kind: "admin" | "key";
+  key_id: string | null;
+  project_id: string | null;
+  created_at: number;
+  expires_at: number;
+}
 
 export interface Database {
   projects: ProjectRow;
@@ -144,4 +155,5 @@ export interface Database {
   idempotency: IdempotencyRow;
   key_usage: KeyUsageTable;
   access_log: AccessLogTable;
+  console_sessions: ConsoleSessionRow;
 }

@@ -1,0 +1,141 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { extname, join, relative, sep } from "node:path";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { ApiError } from "../api-error";
+import { recordAudit } from "../audit";
+import type { Principal, Services } from "../context";
+import { constantTimeEqual } from "../crypto/keyring";
+import { verifyApiKey } from "../verify-key";
+import { activeSession, CSRF_HEADER, createSession, endSession, type ActiveSession, sameOrigin, SESSION_TTL_MS, sessionCookie, sessionIdFrom } from "./sessions";
+
+export interface ConsoleOptions {
+  services: Services;
+  adminToken: string;
+  /** The built UI (vite output); defaults to dist/console-ui beside this module. */
+  assetsDir?: string;
+}
+
+// Self only, nothing inline, never framed: the UI is one script and one stylesheet of our own.
+const SECURITY_HEADERS = {
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cross-origin-opener-policy": "same-origin",
+};
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+};
+
+/** The built files, read once: a handful of small files, served from memory. */
+function loadAssets(dir: string): Map<string, { body: Buffer; type: string }> {
+  const files = new Map<string, { body: Buffer; type: string }>();
+  if (!existsSync(dir)) return files;
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const full = join(d, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else files.set(relative(dir, full).split(sep).join("/"), { body: readFileSync(full), type: TYPES[extname(name)] ?? "application/octet-stream" });
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+const sessionBody = (s: ActiveSession) => ({
+  principal: s.principal.kind === "admin" ? { kind: "admin" } : { kind: "key", keyId: s.principal.keyId, projectId: s.principal.projectId },
+  csrfToken: s.csrfToken,
+  expiresAt: new Date(s.expiresAt).toISOString(),
+});
+
+/** GET /console (the UI) and /console/api/session (sign-in, who am I, sign-out). The pages call the v1 API with the session cookie. */
+export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opts) => {
+  const { services, adminToken } = opts;
+  const assets = loadAssets(opts.assetsDir ?? join(__dirname, "..", "console-ui"));
+
+  app.addHook("onSend", async (request, reply) => {
+    reply.headers(SECURITY_HEADERS);
+    if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
+  });
+
+  const sendFile = (path: string, reply: FastifyReply) => {
+    const file = assets.get(path);
+    if (!file) {
+      const what = path === "index.html" ? "the console is not built; run npm run build" : `no console file ${path}`;
+      return reply.code(404).send(new ApiError("not_found", what).body());
+    }
+    // Vite names assets by content hash, so they never change under their name.
+    if (path.startsWith("assets/")) reply.header("cache-control", "public, max-age=31536000, immutable");
+    return reply.type(file.type).send(file.body);
+  };
+  app.get("/console", (_req, reply) => sendFile("index.html", reply));
+  app.get("/console/", (_req, reply) => sendFile("index.html", reply));
+  app.get("/console/assets/*", (request, reply) => sendFile(`assets/${(request.params as { "*": string })["*"]}`, reply));
+
+  const secure = (request: FastifyRequest) => request.protocol === "https";
+
+  app.post("/console/api/session", async (request, reply) => {
+    // A custom header and our own Origin: a cross-site form cannot sign a browser in as someone else.
+    if (typeof request.headers[CSRF_HEADER] !== "string" || !sameOrigin(request.headers)) {
+      throw new ApiError("forbidden", `sign-in needs the ${CSRF_HEADER} header, from this origin`);
+    }
+    const token = (request.body as { token?: unknown } | undefined)?.token;
+    if (typeof token !== "string" || token.length === 0 || token.length > 512) {
+      throw new ApiError("invalid_request", "invalid body: token", [{ path: "token", message: "enter the admin token or a project-scope key" }]);
+    }
+    let principal: Principal;
+    if (constantTimeEqual(token, adminToken)) {
+      principal = { kind: "admin" };
+    } else {
+      const key = await verifyApiKey(services, token).catch((e) => {
+        if (e instanceof ApiError && e.code === "invalid_key") throw new ApiError("invalid_key", "this is neither the admin token nor a valid keyplane key");
+        throw e;
+      });
+      if (key.scope !== "project") throw new ApiError("scope_forbidden", "inference keys cannot sign in; use a project-scope key or the admin token");
+      principal = { kind: "key", keyId: key.id, projectId: key.project_id };
+    }
+    const session = await createSession(services, principal);
+    await recordAudit(services.db, principal, services.now(), {
+      projectId: principal.kind === "key" ? principal.projectId : null,
+      action: "console.sign_in",
+      targetType: "console_session",
+      targetId: principal.kind === "key" ? principal.keyId : "admin",
+    });
+    reply.header("set-cookie", sessionCookie(session.id, SESSION_TTL_MS / 1000, secure(request)));
+    return reply.code(201).send(sessionBody({ principal, csrfToken: session.csrfToken, expiresAt: session.expiresAt }));
+  });
+
+  app.get("/console/api/session", async (request) => {
+    const id = sessionIdFrom(request.headers);
+    if (!id) throw new ApiError("session_expired", "not signed in");
+    return sessionBody(await activeSession(services, id, false, request.headers));
+  });
+
+  app.delete("/console/api/session", async (request, reply) => {
+    const id = sessionIdFrom(request.headers);
+    if (id) {
+      const session = await activeSession(services, id, true, request.headers).catch((e) => {
+        if (e instanceof ApiError && e.code === "session_expired") return undefined;
+        throw e;
+      });
+      await endSession(services, id);
+      if (session) {
+        await recordAudit(services.db, session.principal, services.now(), {
+          projectId: session.principal.kind === "key" ? session.principal.projectId : null,
+          action: "console.sign_out",
+          targetType: "console_session",
+          targetId: session.principal.kind === "key" ? session.principal.keyId : "admin",
+        });
+      }
+    }
+    reply.header("set-cookie", sessionCookie("", 0, secure(request)));
+    return reply.code(204).send();
+  });
+};

@@ -1,0 +1,108 @@
+import { createHash, randomBytes } from "node:crypto";
+import { ApiError } from "../api-error";
+import type { Principal, Services } from "../context";
+import { constantTimeEqual } from "../crypto/keyring";
+import type { ApiKeyRow } from "../store/schema";
+import { keyRefusal } from "../verify-key";
+
+// Console sessions: a random id in an HttpOnly cookie, only its SHA-256 in the database (a
+// 256-bit random id needs no pepper), a CSRF token derived from the id, and an absolute expiry.
+
+export const SESSION_COOKIE = "kp_session";
+export const CSRF_HEADER = "x-keyplane-csrf";
+export const SESSION_TTL_MS = 8 * 3600 * 1000;
+
+type Headers = Record<string, string | string[] | undefined>;
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** What the page must echo in the CSRF header: derived from the session id, useless without the cookie. */
+const csrfTokenOf = (sessionId: string) => sha256(`keyplane console csrf v1:${sessionId}`);
+
+export function sessionIdFrom(headers: Headers): string | undefined {
+  const cookie = headers.cookie;
+  if (typeof cookie !== "string") return undefined;
+  for (const part of cookie.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim() || undefined;
+  }
+  return undefined;
+}
+
+export function sessionCookie(sessionId: string, maxAgeSeconds: number, secure: boolean): string {
+  return `${SESSION_COOKIE}=${sessionId}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure ? "; Secure" : ""}`;
+}
+
+/** A cross-site write carries a foreign Origin; a same-origin one carries ours or none (older clients). */
+export function sameOrigin(headers: Headers): boolean {
+  const origin = headers.origin;
+  if (typeof origin !== "string") return true;
+  try {
+    return new URL(origin).host === headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/** The gateway's own rule for "may this key be used", so a session never outlives its key's refusal. */
+function mayStillManage(key: ApiKeyRow | undefined, now: number): boolean {
+  // The same refusals the gateway gives (revoked, expired, spent, disabled), and project scope.
+  return keyRefusal(key, now) === undefined && key!.scope === "project";
+}
+
+export async function createSession(services: Services, principal: Principal): Promise<{ id: string; csrfToken: string; expiresAt: number }> {
+  const now = services.now();
+  const id = randomBytes(32).toString("base64url");
+  const expiresAt = now + SESSION_TTL_MS;
+  await services.db.deleteFrom("console_sessions").where("expires_at", "<=", now).execute();
+  await services.db
+    .insertInto("console_sessions")
+    .values({
+      id_hash: sha256(id),
+      principal_kind: principal.kind,
+      key_id: principal.kind === "key" ? principal.keyId : null,
+      project_id: principal.kind === "key" ? principal.projectId : null,
+      created_at: now,
+      expires_at: expiresAt,
+    })
+    .execute();
+  return { id, csrfToken: csrfTokenOf(id), expiresAt };
+}
+
+export async function endSession(services: Services, sessionId: string): Promise<void> {
+  await services.db.deleteFrom("console_sessions").where("id_hash", "=", sha256(sessionId)).execute();
+}
+
+export interface ActiveSession {
+  principal: Principal;
+  csrfToken: string;
+  expiresAt: number;
+}
+
+/**
+ * The session a cookie names, if it is still good: not expired, and for a key session the key
+ * still live and still project-scoped (a revoked, expired or narrowed key ends its sessions).
+ * Writes must also carry the CSRF token and come from our own origin.
+ */
+export async function activeSession(services: Services, sessionId: string, write: boolean, headers: Headers): Promise<ActiveSession> {
+  const now = services.now();
+  const row = await services.db.selectFrom("console_sessions").selectAll().where("id_hash", "=", sha256(sessionId)).executeTakeFirst();
+  if (!row || row.expires_at <= now) throw new ApiError("session_expired", "the console session has ended; sign in again");
+  let principal: Principal = { kind: "admin" };
+  if (row.principal_kind === "key") {
+    const key = await services.db.selectFrom("api_keys").selectAll().where("id", "=", row.key_id!).executeTakeFirst();
+    if (!mayStillManage(key, now)) {
+      await endSession(services, sessionId);
+      throw new ApiError("session_expired", "the key this session signed in with can no longer manage the project; sign in again");
+    }
+    principal = { kind: "key", keyId: key!.id, projectId: key!.project_id };
+  }
+  const csrfToken = csrfTokenOf(sessionId);
+  if (write) {
+    const sent = headers[CSRF_HEADER];
+    if (typeof sent !== "string" || !constantTimeEqual(sent, csrfToken) || !sameOrigin(headers)) {
+      throw new ApiError("forbidden", `console writes need the ${CSRF_HEADER} header of this session, from this origin`);
+    }
+  }
+  return { principal, csrfToken, expiresAt: row.expires_at };
+}
