@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export const REPO_ROOT = resolve(__dirname, "../..");
 
@@ -55,11 +55,17 @@ export function installPacked(tarballs: string[], dependencies: Record<string, s
   // The server's SQLite driver builds a native addon: its install script must be approved.
   const manifest = { name: "keyplane-packed-install", private: true, dependencies: deps, allowScripts: { "better-sqlite3": true } };
   writeFileSync(join(work, "package.json"), JSON.stringify(manifest, null, 2));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: work, stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: work, stdio: ["ignore", "ignore", "inherit"], env: nativeBuildEnv() });
   writeFileSync(join(work, "node_modules", ".keyplane-complete"), "");
   rmSync(dir, { recursive: true, force: true });
   renameSync(work, dir);
   return dir;
+}
+
+/** Native addons compile against the headers of the Node.js running this, when it ships them. */
+function nativeBuildEnv(): NodeJS.ProcessEnv {
+  const home = dirname(dirname(process.execPath));
+  return existsSync(join(home, "include", "node", "node.h")) ? { ...process.env, npm_config_nodedir: home } : process.env;
 }
 
 function packageNameOf(tarball: string): string {
