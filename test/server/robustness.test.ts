@@ -1,39 +1,13 @@
 import { strict as assert } from "node:assert";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import axios from "axios";
 import fc from "fast-check";
 import { ROUTES } from "@keyplane/api";
-import { freePort } from "../helpers/net";
 import { freshPostgresDatabase } from "../helpers/postgres";
 import { ADMIN_TOKEN, DIALECTS, startTestServer } from "../helpers/server";
-
-const CLI = require.resolve("@keyplane/server/dist/cli.js");
-const MASTER_KEY = "11".repeat(32);
-
-/** A real `keyplane-server` process on a free loopback port. */
-async function spawnServer(args: string[]): Promise<{ url: string; proc: ChildProcess; logs: () => string }> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, [CLI, "--port", String(port), ...args], {
-    env: { ...process.env, KEYPLANE_ADMIN_TOKEN: ADMIN_TOKEN, KEYPLANE_MASTER_KEY: MASTER_KEY },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let logs = "";
-  proc.stdout!.on("data", (d) => (logs += d));
-  proc.stderr!.on("data", (d) => (logs += d));
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await axios.get(`${url}/readyz`)).status === 200) return { url, proc, logs: () => logs };
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  proc.kill("SIGKILL");
-  throw new Error(`server did not start: ${logs}`);
-}
+import { spawnServer } from "../helpers/spawn-server";
 
 const admin = (url: string) => axios.create({ baseURL: url, validateStatus: () => true, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
 
