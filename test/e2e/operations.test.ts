@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { newStack, requirePulumi, stateFiles, writeProgram } from "../helpers/pulumi";
@@ -14,6 +15,24 @@ new keyplane.DeploymentBinding("key-dep", { project: p.id, apiKey: k.keyId, depl
 new keyplane.Secret("hf", { project: p.id, useCase: "huggingface", value: { token: "hf_OPSE2EVALUE" } });
 module.exports = { projectId: p.id, keyId: k.keyId, keySecret: k.secret };
 `;
+
+/**
+ * A CLI killed while it wrote its checkpoint can leave the stack file unreadable ("failed to
+ * load checkpoint: EOF"); the file backend keeps the one before as `<stack>.json.bak`, and
+ * restoring it is the operator's way out. State then knows less than the server, which the
+ * rerun's replayed creates make good.
+ */
+function restoreCheckpointIfBroken(programDir: string, project: string, stack: string): boolean {
+  const file = join(programDir, ".state", ".pulumi", "stacks", project, `${stack}.json`);
+  try {
+    JSON.parse(readFileSync(file, "utf8"));
+    return false;
+  } catch {
+    if (!existsSync(`${file}.bak`)) return false;
+    copyFileSync(`${file}.bak`, file);
+    return true;
+  }
+}
 
 const outputsOf = async (stack: Stack) => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value])) as Record<string, any>;
 const gateway = (server: TestServer, key: string, model = "dep") =>
@@ -184,7 +203,8 @@ module.exports = { projectId: p.id, keys };
     for (const killAt of [4, 30]) {
       it(`killed after ${killAt} keys exist: refresh and up leave exactly the keys in state; destroy leaves none`, async () => {
         const server = track(await startTestServer("sqlite"));
-        const stack = await newStack(bin, writeProgram(`ops-kill-${killAt}`, MANY), { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+        const dir = writeProgram(`ops-kill-${killAt}`, MANY);
+        const stack = await newStack(bin, dir, { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
         const projectId = async () => (await server.admin.get("/v1/projects")).data.items.find((p: any) => p.name === `killed-${stack.name}`)?.id as string | undefined;
         const liveKeys = async () => {
           const id = await projectId();
@@ -196,6 +216,7 @@ module.exports = { projectId: p.id, keys };
 
         // What Pulumi asks for after an interrupted update: remove the dead run's lock, refresh
         // (forgetting the creates it never heard back from), then the same up again.
+        if (restoreCheckpointIfBroken(dir, `ops-kill-${killAt}`, stack.name)) console.log("      (the kill broke the checkpoint: restored its .bak)");
         await stack.cancel();
         const refreshed = await stack.refresh({ clearPendingCreates: true });
         assert.equal(refreshed.summary.result, "succeeded");
