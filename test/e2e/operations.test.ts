@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { newStack, requirePulumi, stateFiles, writeProgram } from "../helpers/pulumi";
@@ -17,21 +17,33 @@ module.exports = { projectId: p.id, keyId: k.keyId, keySecret: k.secret };
 `;
 
 /**
- * A CLI killed while it wrote its checkpoint can leave the stack file unreadable ("failed to
- * load checkpoint: EOF"); the file backend keeps the one before as `<stack>.json.bak`, and
- * restoring it is the operator's way out. State then knows less than the server, which the
- * rerun's replayed creates make good.
+ * A CLI killed while the file backend wrote its checkpoint can leave it unreadable ("failed to
+ * load checkpoint: EOF"): the blob library writes each file's `.attrs` sidecar by truncating it
+ * first, and the stack file itself could be cut short. The operator's repair: drop an empty
+ * sidecar (a missing one is allowed), or restore `<stack>.json.bak`. State may then know less
+ * than the server, which the rerun's replayed creates make good.
  */
-function restoreCheckpointIfBroken(programDir: string, project: string, stack: string): boolean {
+function repairKilledCheckpoint(programDir: string, project: string, stack: string): string[] {
   const file = join(programDir, ".state", ".pulumi", "stacks", project, `${stack}.json`);
-  try {
-    JSON.parse(readFileSync(file, "utf8"));
-    return false;
-  } catch {
-    if (!existsSync(`${file}.bak`)) return false;
+  const readable = (f: string) => {
+    try {
+      JSON.parse(readFileSync(f, "utf8"));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const done: string[] = [];
+  if (!readable(file) && existsSync(`${file}.bak`)) {
     copyFileSync(`${file}.bak`, file);
-    return true;
+    if (existsSync(`${file}.bak.attrs`)) copyFileSync(`${file}.bak.attrs`, `${file}.attrs`);
+    done.push("restored the stack file from its .bak");
   }
+  if (existsSync(`${file}.attrs`) && !readable(`${file}.attrs`)) {
+    rmSync(`${file}.attrs`);
+    done.push("removed a truncated .attrs sidecar");
+  }
+  return done;
 }
 
 const outputsOf = async (stack: Stack) => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value])) as Record<string, any>;
@@ -216,7 +228,7 @@ module.exports = { projectId: p.id, keys };
 
         // What Pulumi asks for after an interrupted update: remove the dead run's lock, refresh
         // (forgetting the creates it never heard back from), then the same up again.
-        if (restoreCheckpointIfBroken(dir, `ops-kill-${killAt}`, stack.name)) console.log("      (the kill broke the checkpoint: restored its .bak)");
+        for (const repair of repairKilledCheckpoint(dir, `ops-kill-${killAt}`, stack.name)) console.log(`      (the kill broke the checkpoint: ${repair})`);
         await stack.cancel();
         const refreshed = await stack.refresh({ clearPendingCreates: true });
         assert.equal(refreshed.summary.result, "succeeded");
