@@ -267,6 +267,20 @@ function ValidityFields(props: {
   );
 }
 
+/** The scope a key is created with or changed to (the create and edit dialogs). */
+function ScopeField(props: { id: string; problem: Problem | null; scope: string; setScope: (s: string) => void; hint: string }) {
+  return (
+    <Field id={props.id} label="Scope" problem={props.problem} path="scope" hint={props.hint}>
+      {(aria) => (
+        <select {...aria} value={props.scope} onChange={(e) => props.setScope(e.currentTarget.value)}>
+          <option value="inference">inference</option>
+          <option value="project">project</option>
+        </select>
+      )}
+    </Field>
+  );
+}
+
 function CreateKeyDialog(props: { projectId: string; deployments: Deployment[]; onClose: (changed: boolean) => void }) {
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
@@ -309,14 +323,7 @@ function CreateKeyDialog(props: { projectId: string; deployments: Deployment[]; 
         <Field id="key-description" label="Description" problem={problem} path="description">
           {(aria) => <textarea {...aria} rows={2} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />}
         </Field>
-        <Field id="key-scope" label="Scope" problem={problem} path="scope" hint="inference: call linked deployments. project: manage this project's keys, secrets and deployments.">
-          {(aria) => (
-            <select {...aria} value={scope} onChange={(e) => setScope(e.currentTarget.value)}>
-              <option value="inference">inference</option>
-              <option value="project">project</option>
-            </select>
-          )}
-        </Field>
+        <ScopeField id="key-scope" problem={problem} scope={scope} setScope={setScope} hint="inference: call linked deployments. project: manage this project's keys, secrets and deployments." />
         <ValidityFields validity={validity} setValidity={setValidity} ttl={ttl} setTtl={setTtl} date={date} setDate={setDate} problem={problem} />
         <Field id="key-uses" label="Number of uses" problem={problem} path="numUses" hint="0 means unlimited.">
           {(aria) => <input {...aria} type="number" min={0} inputMode="numeric" value={numUses} onInput={(e) => setNumUses(e.currentTarget.value)} />}
@@ -467,14 +474,7 @@ function EditKeyDialog(props: { projectId: string; apiKey: Key; deployments: Dep
         <Field id="edit-description" label="Description" problem={problem} path="description">
           {(aria) => <textarea {...aria} rows={2} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />}
         </Field>
-        <Field id="edit-scope" label="Scope" problem={problem} path="scope" hint="Changes what this key may do as soon as you save.">
-          {(aria) => (
-            <select {...aria} value={scope} onChange={(e) => setScope(e.currentTarget.value)}>
-              <option value="inference">inference</option>
-              <option value="project">project</option>
-            </select>
-          )}
-        </Field>
+        <ScopeField id="edit-scope" problem={problem} scope={scope} setScope={setScope} hint="Changes what this key may do as soon as you save." />
         <ValidityFields validity={validity} setValidity={setValidity} ttl={ttl} setTtl={setTtl} date={date} setDate={setDate} problem={problem} keep />
         {k.enabled !== undefined && (
           <div class="field">
