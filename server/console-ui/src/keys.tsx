@@ -323,7 +323,13 @@ function CreateKeyDialog(props: { projectId: string; deployments: Deployment[]; 
         <Field id="key-description" label="Description" problem={problem} path="description">
           {(aria) => <textarea {...aria} rows={2} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />}
         </Field>
-        <ScopeField id="key-scope" problem={problem} scope={scope} setScope={setScope} hint="inference: call linked deployments. project: manage this project's keys, secrets and deployments." />
+        <ScopeField
+          id="key-scope"
+          problem={problem}
+          scope={scope}
+          setScope={setScope}
+          hint="inference: call linked deployments. project: manage this project's keys, secrets and deployments."
+        />
         <ValidityFields validity={validity} setValidity={setValidity} ttl={ttl} setTtl={setTtl} date={date} setDate={setDate} problem={problem} />
         <Field id="key-uses" label="Number of uses" problem={problem} path="numUses" hint="0 means unlimited.">
           {(aria) => <input {...aria} type="number" min={0} inputMode="numeric" value={numUses} onInput={(e) => setNumUses(e.currentTarget.value)} />}
