@@ -91,7 +91,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     keyring: options.keyring,
     now,
     spender: new UseSpender(options.store.db, options.store.dialect === "sqlite"),
-    usage: new UsageRecorder(options.store.db, metrics, {
+    usage: new UsageRecorder(options.store, metrics, {
       now,
       accessLogRetentionMs: options.accessLogRetentionMs ?? 7 * DAY_MS,
       sweepMs: options.accessLogSweepMs,

@@ -56,9 +56,10 @@ async function lookup(
 ): Promise<GatewayLookup | GateRefusal> {
   const credential = gatewayCredential(headers);
   if (credential === undefined) return refuse("missing_key", "send an API key as Authorization: Bearer <key> or x-api-key");
-  // Remembered rows skip the database; malformed keys are refused before any lookup.
-  const keyHash = services.keyring.hashApiKey(credential);
-  const row = await cache.lookup(keyHash, model, async () => (isWellFormedApiKey(credential) ? (await lookupCall(services.db, { model, keyHash })).rows[0] : undefined));
+  // Remembered rows skip the database and the keyed hash; malformed keys are refused before any lookup.
+  const row = await cache.lookup(credential, model, async () =>
+    isWellFormedApiKey(credential) ? (await lookupCall(services.db, { model, keyHash: services.keyring.hashApiKey(credential) })).rows[0] : undefined,
+  );
   const refused = keyRefusal(row, services.now());
   if (refused) return { ...refused, key: row && admittedKey(row) };
   if (!limits.checkAddress(row!, client).ok) return refuse("ip_not_allowed", "this key may not be used from this address", admittedKey(row!));

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely } from "kysely";
+import { CompiledQuery, type Kysely, sql } from "kysely";
 import type { AccessLogRow, Database, NewAccessLogRow } from "./schema";
 
 // Every query on the access_log table.
@@ -54,7 +54,21 @@ export function listAccessLog(db: Kysely<Database>, f: AccessLogFilter): Promise
   return q.orderBy("id", "desc").limit(f.limit).execute();
 }
 
+/**
+ * Deletes the entries before the first one (in id order) made at or after `cutoff`, or all
+ * when there is none: ids grow with time, so this reads only the oldest rows, with no index
+ * on `at`. One statement, so rows added meanwhile are never taken. An entry written late
+ * (a long streamed call) may outlive the cutoff until the next sweep passes it.
+ */
 export async function forgetAccessLogBefore(db: Kysely<Database>, cutoff: number): Promise<number> {
-  const deleted = await db.deleteFrom("access_log").where("at", "<", cutoff).executeTakeFirst();
+  const deleted = await db
+    .deleteFrom("access_log")
+    .where("id", "<", (eb) =>
+      eb.fn.coalesce(
+        eb.selectFrom("access_log").select("id").where("at", ">=", cutoff).orderBy("id").limit(1),
+        eb.selectFrom("access_log").select(sql<number>`max(id) + 1`.as("end")),
+      ),
+    )
+    .executeTakeFirst();
   return Number(deleted.numDeletedRows);
 }

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
 import SqliteDatabase from "better-sqlite3";
 import pg from "pg";
 import { mkdirSync } from "node:fs";
@@ -15,6 +15,12 @@ export interface Store {
   dialect: Dialect;
   /** Where the data lives, for logs: never includes a password. */
   location: string;
+  /**
+   * A transaction whose commit does not wait for the disk, for rows whose last second may be
+   * lost to a power cut (usage counts, the access log): the database stays consistent, and
+   * the next durable commit makes them durable too.
+   */
+  lazyTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -41,7 +47,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     await migrate(db, "postgres");
     const url = new URL(options.databaseUrl);
     url.password = "";
-    return { db, dialect: "postgres", location: url.toString(), close: () => db.destroy() };
+    const lazyTransaction = <T>(fn: (trx: Transaction<Database>) => Promise<T>) =>
+      db.transaction().execute(async (trx) => {
+        await sql`set local synchronous_commit = off`.execute(trx);
+        return fn(trx);
+      });
+    return { db, dialect: "postgres", location: url.toString(), lazyTransaction, close: () => db.destroy() };
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = join(options.dataDir, "keyplane.db");
@@ -51,11 +62,23 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   sqlite.pragma("locking_mode = EXCLUSIVE");
   sqlite.pragma("journal_mode = WAL");
   // FULL: an acknowledged write survives a crash of the process or of the machine.
-  sqlite.pragma("synchronous = FULL");
+  const durable = "synchronous = FULL";
+  sqlite.pragma(durable);
   sqlite.pragma("busy_timeout = 5000");
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }) });
   await migrate(db, "sqlite");
-  return { db, dialect: "sqlite", location: file, close: () => db.destroy() };
+  // The setting is the connection's: the lazy transaction holds the one connection while it
+  // is relaxed, so no other write can commit under it.
+  const lazyTransaction = <T>(fn: (trx: Transaction<Database>) => Promise<T>) =>
+    db.connection().execute(async (conn) => {
+      sqlite.pragma("synchronous = NORMAL");
+      try {
+        return await conn.transaction().execute(fn);
+      } finally {
+        sqlite.pragma(durable);
+      }
+    });
+  return { db, dialect: "sqlite", location: file, lazyTransaction, close: () => db.destroy() };
 }
 
 /** True for a unique-constraint violation on either dialect. */

@@ -184,6 +184,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("console_sessions_expiry").on("console_sessions").column("expires_at").execute();
       },
     },
+    "0007_access_log_sweep_by_id": {
+      async up(db: Kysely<any>) {
+        // Every gateway call adds an access-log row; an index on `at` made each add a fifth
+        // dearer, and the retention sweep finds its cut through the id order instead.
+        await db.schema.dropIndex("access_log_at").execute();
+      },
+    },
   };
 }
 

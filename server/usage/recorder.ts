@@ -1,7 +1,7 @@
-import type { Kysely } from "kysely";
 import { forgetAccessLogBefore, appendAccessLog } from "../store/access-log";
 import { recordLastUsed } from "../store/api-keys";
-import type { Database, KeyUsageRow, NewAccessLogRow } from "../store/schema";
+import type { Store } from "../store/database";
+import type { KeyUsageRow, NewAccessLogRow } from "../store/schema";
 import { addUsage } from "../store/usage";
 import type { Tokens } from "./tokens";
 
@@ -38,6 +38,8 @@ export interface RecorderOptions {
 
 // Unwritten access-log entries kept while the database cannot be reached; past it the oldest go.
 const MAX_PENDING_LOG = 100_000;
+// Access-log rows per transaction of a flush (a few milliseconds of SQLite's time).
+const LOG_SLICE = 1000;
 
 const DAY_MS = 86_400_000;
 // The day's name is formatted once per day, not once per call.
@@ -49,9 +51,11 @@ function utcDay(ms: number): string {
 }
 
 /**
- * Usage, lastUsedAt and the access log, gathered in memory and written in one transaction
- * per flush (every `flushMs`, and all of it on close), so an admitted call costs the hot path
- * no database round trip. A flush that fails keeps its rows for the next one.
+ * Usage, lastUsedAt and the access log, gathered in memory and written by a flush (every
+ * `flushMs`, and all of it on close), so an admitted call costs the hot path no database
+ * round trip. A flush's commits do not wait for the disk: what is gathered in memory is
+ * already lost to a crash, and the disk's sync, once per slice, would cost more than the
+ * writes. A flush that fails keeps its rows for the next one.
  */
 export class UsageRecorder {
   private usage = new Map<string, KeyUsageRow>();
@@ -62,7 +66,7 @@ export class UsageRecorder {
   readonly retentionMs: number;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly store: Pick<Store, "db" | "lazyTransaction">,
     private readonly sink: UsageSink,
     private readonly options: RecorderOptions,
   ) {
@@ -122,15 +126,29 @@ export class UsageRecorder {
     this.usage = new Map();
     this.lastUsed = new Map();
     this.log = [];
+    // A second of calls at full speed is thousands of log rows, and SQLite writes on this
+    // thread: the log goes in slices, one transaction each, with the event loop free between
+    // them, so no call waits behind more than one slice. Usage goes with the first slice.
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await this.store.lazyTransaction(async (trx) => {
         await addUsage(trx, [...usage.values()]);
         for (const [id, at] of lastUsed) await recordLastUsed(trx, id, at);
-        await appendAccessLog(trx, log);
+        await appendAccessLog(trx, log.slice(0, LOG_SLICE));
       });
     } catch (e) {
       this.keep(usage, lastUsed, log);
       this.options.onError("usage and access log not written yet; will retry", e as Error);
+      return;
+    }
+    for (let i = LOG_SLICE; i < log.length; i += LOG_SLICE) {
+      await new Promise((resolve) => setImmediate(resolve));
+      try {
+        await this.store.lazyTransaction((trx) => appendAccessLog(trx, log.slice(i, i + LOG_SLICE)));
+      } catch (e) {
+        this.keep(new Map(), new Map(), log.slice(i));
+        this.options.onError("access log not written yet; will retry", e as Error);
+        return;
+      }
     }
   }
 
@@ -152,7 +170,7 @@ export class UsageRecorder {
 
   private async sweep(): Promise<void> {
     try {
-      await forgetAccessLogBefore(this.db, this.options.now() - this.retentionMs);
+      await forgetAccessLogBefore(this.store.db, this.options.now() - this.retentionMs);
     } catch (e) {
       this.options.onError("access log entries past retention not deleted yet", e as Error);
     }
