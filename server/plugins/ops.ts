@@ -14,5 +14,5 @@ export async function opsPlugin(app: FastifyInstance, { services, metrics }: App
       return reply.code(503).send(new ApiError("not_ready", "the database is not reachable").body());
     }
   });
-  app.get("/metrics", { schema: { hide: true } }, async (_req, reply) => reply.type("text/plain; version=0.0.4").send(metrics.render()));
+  app.get("/metrics", { schema: { hide: true } }, async (_req, reply) => reply.type(metrics.contentType).send(await metrics.render()));
 }
