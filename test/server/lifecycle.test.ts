@@ -355,9 +355,16 @@ for (const dialect of DIALECTS) {
       assert.match(m.data, /keyplane_http_requests_total\{route="\/v1\/projects\/:projectId\/api-keys",method="POST",status="201"\} [1-9]\d*/);
       assert.match(m.data, /keyplane_http_requests_total\{route="\/healthz",method="GET",status="200"\} [1-9]\d*/);
       // Latency histograms per route (the +Inf bucket holds every call), and process metrics beside them.
-      const buckets = (m.data as string).split("\n").filter((l) => l.startsWith("keyplane_http_request_duration_seconds_bucket{") && l.includes('route="/v1/chat/completions"') && l.includes('status="403"'));
+      const buckets = (m.data as string)
+        .split("\n")
+        .filter((l) => l.startsWith("keyplane_http_request_duration_seconds_bucket{") && l.includes('route="/v1/chat/completions"') && l.includes('status="403"'));
       assert.ok(buckets.length > 10, "a bucket per bound");
-      const inf = Number(buckets.find((l) => l.includes('le="+Inf"'))?.split(" ").pop());
+      const inf = Number(
+        buckets
+          .find((l) => l.includes('le="+Inf"'))
+          ?.split(" ")
+          .pop(),
+      );
       assert.ok(inf >= 1);
       assert.match(m.data, new RegExp(`keyplane_http_request_duration_seconds_count\\{route="/v1/chat/completions",method="POST",status="403"\\} ${inf}\n`));
       assert.match(m.data, /\nprocess_resident_memory_bytes \d+/);
