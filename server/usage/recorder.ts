@@ -53,9 +53,9 @@ function utcDay(ms: number): string {
 /**
  * Usage, lastUsedAt and the access log, gathered in memory and written by a flush (every
  * `flushMs`, and all of it on close), so an admitted call costs the hot path no database
- * round trip. A flush's commits do not wait for the disk: what is gathered in memory is
- * already lost to a crash, and the disk's sync, once per slice, would cost more than the
- * writes. A flush that fails keeps its rows for the next one.
+ * round trip. Only a flush's first commit waits for the disk (a sync per slice would cost
+ * more than the writes): a crash of the machine loses at most about two flushes' worth.
+ * A flush that fails keeps its rows for the next one.
  */
 export class UsageRecorder {
   private usage = new Map<string, KeyUsageRow>();
@@ -128,9 +128,10 @@ export class UsageRecorder {
     this.log = [];
     // A second of calls at full speed is thousands of log rows, and SQLite writes on this
     // thread: the log goes in slices, one transaction each, with the event loop free between
-    // them, so no call waits behind more than one slice. Usage goes with the first slice.
+    // them, so no call waits behind more than one slice. Usage goes with the first slice, in
+    // a durable commit, which makes the previous flush's lazy slices durable too.
     try {
-      await this.store.lazyTransaction(async (trx) => {
+      await this.store.db.transaction().execute(async (trx) => {
         await addUsage(trx, [...usage.values()]);
         for (const [id, at] of lastUsed) await recordLastUsed(trx, id, at);
         await appendAccessLog(trx, log.slice(0, LOG_SLICE));
