@@ -7,6 +7,12 @@ import { RedisRateLimiter } from "@keyplane/server/dist/limits/redis-rate-limite
 import { freePort } from "../helpers/net";
 import { startRedis } from "../helpers/redis";
 import { TokenTap } from "@keyplane/server/dist/usage/tokens";
+import { UsageRecorder } from "@keyplane/server/dist/usage/recorder";
+import { openStore } from "@keyplane/server/dist/store/database";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freshPostgresDatabase } from "../helpers/postgres";
 
 describe("limits and usage building blocks", () => {
   it("parses IPv4 and IPv6 CIDRs and single addresses, and nothing else", () => {
@@ -114,4 +120,63 @@ describe("limits and usage building blocks", () => {
     none.push("not json");
     assert.deepEqual(none.end(), { prompt: 0, completion: 0 });
   });
+
+  for (const dialect of ["sqlite", "postgres"] as const) {
+    it(`${dialect}: a flush bigger than one slice writes every log entry and counts usage once; the sweep cuts by age`, async () => {
+      const store = await openStore({
+        dataDir: mkdtempSync(join(tmpdir(), "kp-recorder-")),
+        databaseUrl: dialect === "postgres" ? (await freshPostgresDatabase()).url : undefined,
+      });
+      const errors: string[] = [];
+      let now = Date.parse("2026-11-23T12:00:00Z");
+      const sink = { recordProjectCall: () => {} };
+      const recorder = new UsageRecorder(store, sink, {
+        now: () => now,
+        accessLogRetentionMs: 60_000,
+        flushMs: 3_600_000,
+        sweepMs: 3_600_000,
+        onError: (what) => errors.push(what),
+      });
+      try {
+        const call = (i: number, at: number) => ({
+          at,
+          projectId: "prj_a",
+          apiKeyId: "key_a",
+          deployment: "d",
+          deploymentId: "dep_a",
+          outcome: "ok",
+          status: 200,
+          client: `10.0.0.${i % 250}`,
+          tokens: { prompt: 2, completion: 3 },
+        });
+        // 2,600 calls: the first slice, a full lazy slice and part of another.
+        for (let i = 0; i < 2_600; i++) recorder.record(call(i, now - 120_000));
+        await recorder.flush();
+        for (let i = 0; i < 10; i++) recorder.record(call(i, now));
+        await recorder.flush();
+        const log = await store.db
+          .selectFrom("access_log")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow();
+        assert.equal(Number(log.n), 2_610);
+        const usage = await store.db.selectFrom("key_usage").selectAll().execute();
+        assert.deepEqual(
+          usage.map((u) => [Number(u.requests), Number(u.prompt_tokens), Number(u.completion_tokens)]),
+          [[2_610, 2 * 2_610, 3 * 2_610]],
+        );
+        // Retention one minute: the 2,600 older entries go, the 10 recent ones stay.
+        await (recorder as unknown as { sweep(): Promise<void> }).sweep();
+        const left = await store.db.selectFrom("access_log").select("at").execute();
+        assert.deepEqual(new Set(left.map((r) => Number(r.at))), new Set([now]));
+        assert.equal(left.length, 10);
+        now += 120_000;
+        await (recorder as unknown as { sweep(): Promise<void> }).sweep();
+        assert.equal((await store.db.selectFrom("access_log").select("id").execute()).length, 0, "all past retention: none left");
+        assert.deepEqual(errors, []);
+      } finally {
+        await recorder.close();
+        await store.close();
+      }
+    });
+  }
 });
