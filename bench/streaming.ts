@@ -73,36 +73,17 @@ export async function streamingBenchmark(gatewayUrl: string, quick: boolean) {
         gateway.push(g);
       }
     }
-    const stats = (runs: { ttfb: number; total: number }[]) => ({
-      ttfbP50: round(
-        percentile(
-          runs.map((r) => r.ttfb),
-          50,
-        ),
-        3,
-      ),
-      ttfbP99: round(
-        percentile(
-          runs.map((r) => r.ttfb),
-          99,
-        ),
-        3,
-      ),
-      totalP50: round(
-        percentile(
-          runs.map((r) => r.total),
-          50,
-        ),
-        3,
-      ),
-      totalP99: round(
-        percentile(
-          runs.map((r) => r.total),
-          99,
-        ),
-        3,
-      ),
-    });
+    const stats = (runs: { ttfb: number; total: number }[]) => {
+      const at = (field: "ttfb" | "total", p: number) =>
+        round(
+          percentile(
+            runs.map((r) => r[field]),
+            p,
+          ),
+          3,
+        );
+      return { ttfbP50: at("ttfb", 50), ttfbP99: at("ttfb", 99), totalP50: at("total", 50), totalP99: at("total", 99) };
+    };
     const s = { calls, chunks: CHUNKS, direct: stats(direct), gateway: stats(gateway) };
     return {
       ...s,
