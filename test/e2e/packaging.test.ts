@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { installFootprint } from "../../bench/install-footprint";
 import { installPacked, packWorkspaces } from "../../scripts/packed-install";
+import { listeningUrl } from "../helpers/spawn-server";
 
 const tarballFiles = (tarball: string) => execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n");
 const tarballManifest = (tarball: string) => JSON.parse(execFileSync("tar", ["-xOzf", tarball, "package/package.json"], { encoding: "utf8" }));
@@ -44,15 +45,7 @@ describe("keyplane as users install it (npm pack)", function () {
     assert.ok(!existsSync(join(dir, "node_modules/keyplane")));
     const child = spawn(join(dir, "node_modules/.bin/keyplane-server"), ["--port", "0", "--data-dir", join(dir, "data")], { stdio: ["ignore", "ignore", "pipe"] });
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let err = "";
-        child.stderr.on("data", (b: Buffer) => {
-          err += b;
-          const m = /listening on (\S+)/.exec(err);
-          if (m) resolve(m[1]);
-        });
-        child.on("exit", (code) => reject(new Error(`keyplane-server exited ${code}: ${err}`)));
-      });
+      const url = await listeningUrl(child);
       const health = await fetch(`${url}/readyz`);
       assert.equal(health.status, 200);
       assert.deepEqual(await health.json(), { status: "ready" });

@@ -14,6 +14,19 @@ export interface SpawnedServer {
   stop(): Promise<void>;
 }
 
+/** The URL a `keyplane-server` process says it listens on (it prints it on stderr once ready). */
+export function listeningUrl(child: ChildProcess): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    let err = "";
+    child.stderr!.on("data", (b: Buffer) => {
+      err += b;
+      const m = /listening on (\S+)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`keyplane-server exited ${code}: ${err}`)));
+  });
+}
+
 /** A real `keyplane-server` process on a free loopback port. */
 export async function spawnServer(args: string[]): Promise<SpawnedServer> {
   const port = await freePort();
