@@ -78,6 +78,8 @@ describe("web console in Chromium", function () {
     assert.equal(session.httpOnly, true);
     assert.equal(session.sameSite, "Strict");
     assert.equal(session.path, "/");
+    // The page names its icon, so the browser never asks the server for a /favicon.ico it lacks.
+    assert.equal(await page.locator('link[rel="icon"][href^="data:image/svg+xml"]').count(), 1);
     assert.ok(!cookies.some((c) => c.value.includes(ADMIN_TOKEN)));
     assert.equal(await page.evaluate(() => localStorage.length + sessionStorage.length), 0);
     assert.ok(!(await page.content()).includes(ADMIN_TOKEN));
@@ -339,6 +341,9 @@ describe("web console in Chromium", function () {
     await page.getByRole("row", { name: /typed-before-expiry/ }).waitFor();
     const overflow = Number(await page.evaluate("document.documentElement.scrollWidth - window.innerWidth"));
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the window (tables scroll in their own box)`);
+    // The row's actions stay in view at the table's right edge, without scrolling it sideways.
+    const edit = await page.getByRole("button", { name: "Edit typed-before-expiry" }).boundingBox();
+    assert.ok(edit && edit.x >= 0 && edit.x + edit.width <= 390, `the Edit button is at ${JSON.stringify(edit)}`);
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type AuditEvent, type Key, projectPath } from "./api";
-import { Field, Loading, type Problem, ProblemBanner, problemOf, when } from "./ui";
+import { Field, Loading, type Problem, ProblemBanner, problemOf, When } from "./ui";
 
 export function AuditPage(props: { projectId: string }) {
   const [events, setEvents] = useState<AuditEvent[] | null>(null);
@@ -67,7 +67,7 @@ export function AuditPage(props: { projectId: string }) {
             <caption class="visually-hidden">Latest {events.length} audit events, newest first</caption>
             <thead>
               <tr>
-                <th scope="col">When</th>
+                <th scope="col">When (UTC)</th>
                 <th scope="col">Who</th>
                 <th scope="col">What</th>
                 <th scope="col">Target</th>
@@ -77,14 +77,14 @@ export function AuditPage(props: { projectId: string }) {
             <tbody>
               {shown.map((e) => (
                 <tr key={e.id}>
-                  <td>{when(e.at)}</td>
+                  <td>
+                    <When iso={e.at} />
+                  </td>
                   <td title={e.principal}>{whoIs(e.principal)}</td>
                   <td>{e.action}</td>
-                  <td>
-                    {e.targetType} <code>{e.targetId}</code>
-                  </td>
-                  <td>
-                    <code class="small">{JSON.stringify(e.details)}</code>
+                  <td title={`${e.targetType} ${e.targetId}`}>{targetOf(e, keyNames)}</td>
+                  <td class="wrap">
+                    <Details details={e.details} />
                   </td>
                 </tr>
               ))}
@@ -95,4 +95,39 @@ export function AuditPage(props: { projectId: string }) {
       )}
     </section>
   );
+}
+
+const TARGET_KINDS: Record<string, string> = { api_key: "key", deployment: "deployment", secret: "secret", binding: "binding", project: "project" };
+
+/** A target by kind and name where the trail or the key list knows it; the id stays in the cell's title. */
+function targetOf(e: AuditEvent, keyNames: Map<string, string>): string {
+  const kind = TARGET_KINDS[e.targetType] ?? e.targetType;
+  const name = keyNames.get(`key:${e.targetId}`) ?? (typeof e.details?.name === "string" ? e.details.name : undefined);
+  return name ? `${kind} “${name}”` : `${kind} …${e.targetId.slice(-6)}`;
+}
+
+/** An event's details as short "field: value" lines rather than raw JSON. */
+function Details(props: { details: Record<string, unknown> | null | undefined }) {
+  const entries = Object.entries(props.details ?? {}).filter(([, v]) => v !== undefined);
+  if (entries.length === 0) return <span class="muted">—</span>;
+  return (
+    <dl class="kv">
+      {entries.map(([k, v]) => (
+        <div key={k}>
+          <dt>{k}</dt>
+          <dd>{readable(v)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function readable(v: unknown): string {
+  if (v === null) return "none";
+  if (Array.isArray(v)) return v.length ? v.map(readable).join(", ") : "none";
+  if (typeof v === "object")
+    return Object.entries(v as Record<string, unknown>)
+      .map(([k, x]) => `${k} ${readable(x)}`)
+      .join(", ");
+  return String(v);
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type Deployment, projectPath } from "./api";
-import { Loading, type Problem, ProblemBanner, problemOf, when } from "./ui";
+import { Loading, type Problem, ProblemBanner, problemOf, When } from "./ui";
 
 export function DeploymentsPage(props: { projectId: string }) {
   const [items, setItems] = useState<Deployment[] | null>(null);
@@ -29,7 +29,7 @@ export function DeploymentsPage(props: { projectId: string }) {
                 <th scope="col">Model</th>
                 <th scope="col">Status</th>
                 <th scope="col">Upstream</th>
-                <th scope="col">Updated</th>
+                <th scope="col">Updated (UTC)</th>
               </tr>
             </thead>
             <tbody>
@@ -41,7 +41,9 @@ export function DeploymentsPage(props: { projectId: string }) {
                     <span class={`status status-${d.status}`}>{d.status}</span>
                   </td>
                   <td>{d.upstreamUrl ? <code>{d.upstreamUrl}</code> : <span class="muted">reference echo model</span>}</td>
-                  <td>{when(d.updatedAt)}</td>
+                  <td>
+                    <When iso={d.updatedAt} />
+                  </td>
                 </tr>
               ))}
             </tbody>

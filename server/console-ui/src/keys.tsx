@@ -1,7 +1,7 @@
 import { Fragment } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api, type Binding, type Deployment, type Key, projectPath } from "./api";
-import { Dialog, Field, Loading, type Problem, ProblemBanner, pulumiOwner, problemOf, when } from "./ui";
+import { Dialog, Field, Loading, type Problem, ProblemBanner, pulumiOwner, problemOf, When, when } from "./ui";
 
 type KeyDialog = { kind: "create" } | { kind: "edit"; key: Key } | { kind: "delete"; key: Key } | null;
 
@@ -60,9 +60,9 @@ export function KeysPage(props: { projectId: string }) {
                 <th scope="col">Key</th>
                 <th scope="col">Scope</th>
                 <th scope="col">Deployments</th>
-                <th scope="col">Created</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Last used</th>
+                <th scope="col">Created (UTC)</th>
+                <th scope="col">Expires (UTC)</th>
+                <th scope="col">Last used (UTC)</th>
                 <th scope="col">Status</th>
                 <th scope="col">Managed by</th>
                 <th scope="col">Actions</th>
@@ -89,9 +89,15 @@ export function KeysPage(props: { projectId: string }) {
                           <span class="visually-hidden"> linked deployments of {k.name}</span>
                         </button>
                       </td>
-                      <td>{when(k.createdAt)}</td>
-                      <td>{when(k.expiresAt)}</td>
-                      <td>{when(k.lastUsedAt)}</td>
+                      <td>
+                        <When iso={k.createdAt} />
+                      </td>
+                      <td>
+                        <When iso={k.expiresAt} />
+                      </td>
+                      <td>
+                        <When iso={k.lastUsedAt} />
+                      </td>
                       <td>
                         <span class={`status status-${statusOf(k)}`}>{statusOf(k)}</span>
                       </td>

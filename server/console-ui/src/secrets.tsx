@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api, type ManagedSecret, projectPath } from "./api";
-import { Dialog, Field, Loading, type Problem, ProblemBanner, problemOf, pulumiOwner, when } from "./ui";
+import { Dialog, Field, Loading, type Problem, ProblemBanner, problemOf, pulumiOwner, When } from "./ui";
 
 type UseCase = ManagedSecret["useCase"];
 const USE_CASES: [UseCase, string][] = [
@@ -77,7 +77,7 @@ export function SecretsPage(props: { projectId: string }) {
                 <th scope="col">Name</th>
                 <th scope="col">Use case</th>
                 <th scope="col">Version</th>
-                <th scope="col">Created</th>
+                <th scope="col">Created (UTC)</th>
                 <th scope="col">Creator</th>
                 <th scope="col">Managed by</th>
                 <th scope="col">Actions</th>
@@ -94,7 +94,9 @@ export function SecretsPage(props: { projectId: string }) {
                     </th>
                     <td>{labelOf(s.useCase)}</td>
                     <td>{s.version}</td>
-                    <td>{when(s.createdAt)}</td>
+                    <td>
+                      <When iso={s.createdAt} />
+                    </td>
                     <td>{s.createdBy}</td>
                     <td>
                       {owner ? (

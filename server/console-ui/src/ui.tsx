@@ -74,10 +74,13 @@ export function Field(props: {
 /** The request's message, with any field messages that no field on the form shows. */
 export function ProblemBanner(props: { problem: Problem | null; shownPaths?: string[] }) {
   if (!props.problem) return null;
-  const rest = Object.entries(props.problem.fields).filter(([path]) => !props.shownPaths?.includes(path));
+  const fields = Object.entries(props.problem.fields);
+  const rest = fields.filter(([path]) => !props.shownPaths?.includes(path));
+  // The API's own message ("invalid body: ttl") is for programs; a person is pointed at the fields.
+  const message = fields.length === 0 ? props.problem.message : rest.length < fields.length ? "Please correct the marked fields." : "Please correct:";
   return (
     <div role="alert" class="problem">
-      <p>{props.problem.message}</p>
+      <p>{message}</p>
       {rest.length > 0 && (
         <ul>
           {rest.map(([path, message]) => (
@@ -95,6 +98,16 @@ export function ProblemBanner(props: { problem: Problem | null; shownPaths?: str
 export function when(iso: string | null | undefined, none = "never"): string {
   if (!iso) return none;
   return `${iso.slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/** A time in a table cell: UTC (the column says so), minutes precision, never split over two lines. */
+export function When(props: { iso: string | null | undefined; none?: string }) {
+  if (!props.iso) return <span class="muted">{props.none ?? "never"}</span>;
+  return (
+    <time dateTime={props.iso} title={when(props.iso)}>
+      {props.iso.slice(0, 16).replace("T", " ")}
+    </time>
+  );
 }
 
 /** `pulumi:<stack>:<urn>` as the stack and the resource name (the URN's last `::` part). */
