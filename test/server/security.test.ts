@@ -256,6 +256,7 @@ for (const dialect of DIALECTS) {
         const marked = await chat(s.url, p.key.secret, "loop", { "keyplane-hop": hops[0] });
         assert.equal(marked.status, 508);
         assert.equal(hops.length, 1);
+        assert.match((await s.http.get("/openapi.json")).data.info.description, /508: loop_detected/);
       } finally {
         forwarder.closeAllConnections();
         await new Promise<void>((resolve) => forwarder.close(() => resolve()));
