@@ -2,6 +2,9 @@
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 const DURATION_RE = /^(?:\d+[smhd])+$/;
 
+/** The longest duration any field takes: 100 years (of 365.25 days), so every expiry stays a valid date. */
+export const MAX_DURATION_SECONDS = 100 * 365.25 * 86400;
+
 /** Seconds in a duration string, or undefined when it is not one. "0" is 0. */
 export function parseDuration(text: string): number | undefined {
   if (text === "0") return 0;

@@ -1,6 +1,6 @@
 /** Every error code the server answers with, by HTTP status. One list for server, client and docs. */
 export const ERROR_CODES = {
-  400: ["invalid_request", "invalid_json"],
+  400: ["invalid_request", "invalid_json", "invalid_body"],
   401: ["missing_key", "invalid_key", "expired_key", "revoked_key", "exhausted_key", "disabled_key", "session_expired"],
   403: ["forbidden", "scope_forbidden", "deployment_not_bound", "deployment_not_running", "not_renewable", "ip_not_allowed"],
   404: ["not_found", "model_not_found"],
@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   500: ["internal"],
   502: ["upstream_failed"],
   503: ["not_ready"],
+  508: ["loop_detected"],
 } as const;
 
 export type ErrorStatus = keyof typeof ERROR_CODES;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseCidr } from "./cidr";
-import { parseDuration } from "./duration";
+import { MAX_DURATION_SECONDS, parseDuration } from "./duration";
 
 // ---- building blocks -------------------------------------------------------
 
@@ -14,7 +14,14 @@ export const SecretName = z.string().regex(/^[a-z][a-z0-9-]{0,251}[a-z0-9]$/, "m
 
 export const Description = z.string().max(1024);
 
-export const Duration = z.string().refine((s) => parseDuration(s) !== undefined, 'must be a duration such as 90s, 15m, 24h, 30d or 1h30m, or "0" for none');
+export const Duration = z
+  .string()
+  .max(64)
+  .superRefine((text, ctx) => {
+    const seconds = parseDuration(text);
+    if (seconds === undefined) ctx.addIssue({ code: "custom", message: 'must be a duration such as 90s, 15m, 24h, 30d or 1h30m, or "0" for none' });
+    else if (seconds > MAX_DURATION_SECONDS) ctx.addIssue({ code: "custom", message: "must be at most 100 years (36525d)" });
+  });
 
 export const Timestamp = z.iso.datetime({ offset: true });
 
@@ -48,6 +55,26 @@ export const Project = z.object({
 
 /** The base URL of an OpenAI-compatible server (e.g. http://vllm:8000/v1); routes are appended to it. */
 const UpstreamUrl = z.url({ protocol: /^https?$/ }).max(2048);
+/**
+ * An upstream origin a secret may be sent to: scheme, host and port as `new URL(..).origin`
+ * writes them (https://api-inference.huggingface.co, http://vllm.models.svc:8000), or "*"
+ * for any origin the server's egress policy allows.
+ */
+export const UpstreamOrigin = z
+  .string()
+  .max(2048)
+  .refine((text) => {
+    if (text === "*") return true;
+    try {
+      const url = new URL(text);
+      return (url.protocol === "http:" || url.protocol === "https:") && text.replace(/\/$/, "") === url.origin;
+    } catch {
+      return false;
+    }
+  }, 'must be an origin such as https://api-inference.huggingface.co or http://vllm.models.svc:8000 (scheme, lowercase host, port; no path), or "*"');
+/** Empty: the secret is sent upstream nowhere. */
+export const AllowedUpstreams = z.array(UpstreamOrigin).max(64);
+
 /** The id of a Secret in the same project (use case huggingface, or generic with a `token` entry). */
 export const UpstreamSecret = z.string().regex(/^sec_[0-9A-Za-z]{16,40}$/, "must be a Secret's id (sec_...)");
 export const DeploymentCreate = z.strictObject({
@@ -289,12 +316,15 @@ const secretCreateOf = <U extends z.infer<typeof UseCase>>(useCase: U) =>
     description: Description.optional(),
     useCase: z.literal(useCase),
     value: SECRET_VALUE_SCHEMAS[useCase],
+    /** Where the gateway may send the value as a deployment's upstreamSecret; set only with a value. */
+    allowedUpstreams: AllowedUpstreams.optional(),
     managedBy: ManagedBy.optional(),
   });
 
 export const SecretCreate = z.discriminatedUnion("useCase", [secretCreateOf("huggingface"), secretCreateOf("s3"), secretCreateOf("image-pull"), secretCreateOf("generic")]);
 export const SecretPatch = z.strictObject({ description: Description.optional(), managedBy: ManagedBy.nullable().optional() });
-export const SecretValuePut = z.strictObject({ value: z.record(z.string(), z.unknown()) });
+/** allowedUpstreams omitted: the list stays as it was. */
+export const SecretValuePut = z.strictObject({ value: z.record(z.string(), z.unknown()), allowedUpstreams: AllowedUpstreams.optional() });
 export const SecretListQuery = ManagedListQuery.extend({ useCase: UseCase.optional(), search: z.string().max(253).optional() });
 
 export const Secret = z.object({
@@ -304,6 +334,7 @@ export const Secret = z.object({
   description: z.string(),
   useCase: UseCase,
   version: z.number().int().min(1),
+  allowedUpstreams: z.array(z.string()),
   createdAt: Timestamp,
   createdBy: z.string(),
   updatedAt: Timestamp,

@@ -65,6 +65,7 @@ export const SecretInputs = z
     description: s.Description.optional(),
     useCase: s.UseCase,
     value: z.record(z.string(), z.unknown()),
+    allowedUpstreams: s.AllowedUpstreams.optional(),
     managedBy: ManagedBy,
   })
   .superRefine((secret, ctx) => {

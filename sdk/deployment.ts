@@ -15,6 +15,7 @@ export interface DeploymentArgs {
   /**
    * A `keyplane.Secret`'s id (`secret.id`) in the same project whose token the gateway sends upstream as
    * `Authorization: Bearer …`: a huggingface secret's `token`, or a generic secret's `data.token`. Callers never hold it.
+   * The secret's `allowedUpstreams` must list `upstreamUrl`'s origin, or the server refuses the deployment (naming `upstreamUrl`).
    */
   upstreamSecret?: pulumi.Input<string>;
 }

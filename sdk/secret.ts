@@ -33,6 +33,14 @@ export interface SecretArgs {
    * Stored encrypted by the server and never returned. A new value is an in-place update (a new version).
    */
   value: pulumi.Input<SecretValueInput>;
+  /**
+   * The upstream origins the gateway may send this value to as a Deployment's `upstreamSecret`
+   * (e.g. `["https://api-inference.huggingface.co", "http://vllm.models.svc:8000"]`; `"*"`: any origin
+   * the server's egress policy allows). Unset or empty: nowhere. Set with the value: a change is a
+   * new version, as a new value is. A Deployment may name the secret only while its `upstreamUrl`'s
+   * origin is listed.
+   */
+  allowedUpstreams?: pulumi.Input<pulumi.Input<string>[]>;
   /** Free text. Replaces (the server keeps it with the first version). */
   description?: pulumi.Input<string>;
 }
@@ -42,6 +50,7 @@ export class Secret extends pulumi.dynamic.Resource {
   static readonly __pulumiType = "pulumi-nodejs:dynamic/keyplane:Secret";
   declare readonly name: pulumi.Output<string>;
   declare readonly useCase: pulumi.Output<SecretUseCase>;
+  declare readonly allowedUpstreams: pulumi.Output<string[] | undefined>;
   /** Increments with each new value. */
   declare readonly version: pulumi.Output<number>;
   declare readonly createdAt: pulumi.Output<string>;

@@ -16,6 +16,9 @@ import type { BlockList } from "node:net";
 import { KeyLimits } from "./limits/key-limits";
 import type { RateLimiter } from "./limits/rate-limiter";
 import { UsageRecorder } from "./usage/recorder";
+import { EgressPolicy } from "./gateway/egress";
+import { loggableUrl } from "./log-redaction";
+import { jsonTooDeep, MAX_JSON_DEPTH } from "./parse-input";
 import type { Store } from "./store/database";
 
 export interface AppOptions {
@@ -40,6 +43,10 @@ export interface AppOptions {
   accessLogSweepMs?: number;
   /** How often counted usage and access-log entries are written (default 1s). */
   usageFlushMs?: number;
+  /** Where the gateway may send upstream calls (default: the built-in deny list only). */
+  egress?: EgressPolicy;
+  /** When set, GET /metrics needs `Authorization: Bearer <it>` (or the admin token). */
+  metricsToken?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -63,7 +70,11 @@ function installCommon(app: FastifyInstance, metrics: Metrics) {
   // or none; many clients always send application/json, so an empty JSON body is no body.
   const json = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => (body === "" ? done(null, undefined) : json(req, body as string, done)));
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    if (body === "") return done(null, undefined);
+    if (jsonTooDeep(body as string)) return done(new ApiError("invalid_body", `the body nests arrays and objects more than ${MAX_JSON_DEPTH} deep`), undefined);
+    return json(req, body as string, done);
+  });
   app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body === "" ? undefined : body));
   app.setNotFoundHandler((request, reply) => {
     metrics.recordRequest("unmatched", request.method, 404, reply.elapsedTime / 1000);
@@ -90,6 +101,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     db: options.store.db,
     keyring: options.keyring,
     now,
+    egress: options.egress ?? new EgressPolicy(),
     spender: new UseSpender(options.store.db, options.store.dialect === "sqlite"),
     usage: new UsageRecorder(options.store, metrics, {
       now,
@@ -112,6 +124,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         : {
             level: process.env.KEYPLANE_LOG_LEVEL ?? "info",
             redact: { paths: ["req.headers.authorization", 'req.headers["x-api-key"]', "req.headers.cookie"], censor: "[redacted]" },
+            // Fastify's own request fields, with any credential in the query replaced.
+            serializers: {
+              req: (req: { method: string; url: string; host?: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+                method: req.method,
+                url: loggableUrl(req.url),
+                host: req.host ?? req.hostname,
+                remoteAddress: req.ip,
+                remotePort: req.socket?.remotePort,
+              }),
+            },
             ...(typeof options.logger === "object" ? options.logger : {}),
           },
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -126,15 +148,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   // The app's surfaces, one plugin each; a new one is one more line here, and inherits the
   // error bodies, parsers and metrics above.
-  await app.register(opsPlugin, parts);
+  const limits = new KeyLimits(options.rateLimiter);
+  // Who holds the admin token: checked by value, and by a keyed fingerprint for the sessions it made.
+  const admin = { token: options.adminToken, fingerprint: options.keyring.fingerprint("admin token", options.adminToken) };
+  const callers = { admin, limits, trustedProxies: options.trustedProxies };
+  await app.register(opsPlugin, { ...parts, metricsToken: options.metricsToken, adminToken: options.adminToken });
   await app.register(docsPlugin, { version: options.version ?? "0.0.0" });
-  await app.register(managementPlugin, { ...parts, adminToken: options.adminToken });
-  await app.register(consolePlugin, { services, adminToken: options.adminToken });
+  await app.register(managementPlugin, { ...parts, callers });
+  await app.register(consolePlugin, { services, callers });
   await app.register(gatewayPlugin, {
     ...parts,
     upstreamTimeoutMs: options.upstreamTimeoutMs ?? 60_000,
-    limits: new KeyLimits(options.rateLimiter),
+    limits,
     trustedProxies: options.trustedProxies,
+    egress: services.egress,
+    hopMark: options.keyring.fingerprint("gateway hop", "mark"),
   });
   return app;
 }

@@ -3,17 +3,20 @@ import { ApiError } from "./api-error";
 import { activeSession, sessionIdFrom } from "./console/sessions";
 import type { Principal, Services } from "./context";
 import { constantTimeEqual } from "./crypto/keyring";
+import { type Callers, checkKeyAddress } from "./callers";
 import { bearerToken, verifyApiKey } from "./verify-key";
+
+type Headers = Record<string, string | string[] | undefined>;
 
 /** Who is calling a management route, and whether they may call this one. */
 export async function authorize(
   services: Services,
-  adminToken: string,
+  callers: Callers,
   spec: Pick<RouteSpec, "auth" | "method">,
-  headers: Record<string, string | string[] | undefined>,
+  request: { headers: Headers; client: string },
   params: Record<string, string>,
 ): Promise<Principal> {
-  const principal = await whoIsCalling(services, adminToken, spec, headers);
+  const principal = await whoIsCalling(services, callers, spec, request);
   if (principal.kind === "admin") return principal;
   if (spec.auth === "admin") throw new ApiError("forbidden", "this operation needs the admin token");
   if (params.projectId !== principal.projectId) throw new ApiError("forbidden", "a project key can only manage its own project");
@@ -21,15 +24,16 @@ export async function authorize(
 }
 
 /** A bearer credential wins; without one, a console session cookie stands for the credential it signed in with. */
-async function whoIsCalling(services: Services, adminToken: string, spec: Pick<RouteSpec, "method">, headers: Record<string, string | string[] | undefined>): Promise<Principal> {
-  const credential = bearerToken(headers);
+async function whoIsCalling(services: Services, callers: Callers, spec: Pick<RouteSpec, "method">, request: { headers: Headers; client: string }): Promise<Principal> {
+  const credential = bearerToken(request.headers);
   if (!credential) {
-    const sessionId = sessionIdFrom(headers);
+    const sessionId = sessionIdFrom(request.headers);
     if (!sessionId) throw new ApiError("missing_key", "send the admin token or a project-scope key as Authorization: Bearer <token>");
-    return (await activeSession(services, sessionId, spec.method !== "GET", headers)).principal;
+    return (await activeSession(services, callers, sessionId, spec.method !== "GET", request)).principal;
   }
-  if (constantTimeEqual(credential, adminToken)) return { kind: "admin" };
+  if (constantTimeEqual(credential, callers.admin.token)) return { kind: "admin" };
   const key = await verifyApiKey(services, credential);
+  checkKeyAddress(callers, key, request.client);
   if (key.scope !== "project") throw new ApiError("scope_forbidden", "inference keys cannot manage anything; use a project-scope key or the admin token");
   return { kind: "key", keyId: key.id, projectId: key.project_id };
 }

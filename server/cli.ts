@@ -7,6 +7,7 @@ import { startServer } from "./index";
 
 const USAGE = `usage: keyplane-server [--port N] [--host H] [--data-dir DIR] [--database-url postgres://...] [--upstream-timeout 60s]
                        [--redis-url redis://...] [--trusted-proxy CIDR]... [--access-log-retention 7d]
+                       [--upstream-allow CIDR|host]... [--upstream-deny CIDR|host]... [--metrics-token TOKEN]
 
   --port          port to listen on (default 8420, or $PORT)
   --host          address to bind (default 127.0.0.1)
@@ -22,8 +23,17 @@ const USAGE = `usage: keyplane-server [--port N] [--host H] [--data-dir DIR] [--
                   (repeatable, or comma-separated; default: none, X-Forwarded-For is ignored)
   --access-log-retention
                   how long gateway access-log entries are kept (default 7d)
+  --upstream-deny CIDR or host name deployments' upstream calls may not reach (repeatable,
+                  or comma-separated); always refused: 169.254.0.0/16, fe80::/10,
+                  fd00:ec2::254, 0.0.0.0/8, :: and this server's own address and port
+  --upstream-allow
+                  CIDR or host name upstream calls may reach even where a deny rule (or a
+                  default one) refuses it (repeatable, or comma-separated; default: none)
+  --metrics-token GET /metrics then needs Authorization: Bearer <token> (or the admin
+                  token); default $KEYPLANE_METRICS_TOKEN, else /metrics is open
 
 environment: KEYPLANE_ADMIN_TOKEN (else one is generated into the data dir),
+             KEYPLANE_METRICS_TOKEN (see --metrics-token),
              KEYPLANE_MASTER_KEY (else one is generated into the data dir)`;
 
 async function main() {
@@ -36,6 +46,9 @@ async function main() {
     "trusted-proxy": { type: "string", multiple: true },
     "access-log-retention": { type: "string" },
     "upstream-timeout": { type: "string" },
+    "upstream-allow": { type: "string", multiple: true },
+    "upstream-deny": { type: "string", multiple: true },
+    "metrics-token": { type: "string" },
     help: { type: "boolean", short: "h" },
   } as const;
   let values: ReturnType<typeof parseArgs<{ options: typeof options }>>["values"];
@@ -60,6 +73,17 @@ async function main() {
     console.error(`keyplane-server: --trusted-proxy ${badProxy} is not an IPv4 or IPv6 address or CIDR\n\n${USAGE}`);
     process.exit(2);
   }
+  const hostsOrCidrs = (flag: "upstream-allow" | "upstream-deny") => {
+    const list = (values[flag] ?? []).flatMap((p) => p.split(",").map((c) => c.trim())).filter(Boolean);
+    const bad = list.find((c) => parseCidr(c) === undefined && !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/i.test(c));
+    if (bad !== undefined) {
+      console.error(`keyplane-server: --${flag} ${bad} is neither an IPv4/IPv6 CIDR nor a host name\n\n${USAGE}`);
+      process.exit(2);
+    }
+    return list;
+  };
+  const upstreamAllow = hostsOrCidrs("upstream-allow");
+  const upstreamDeny = hostsOrCidrs("upstream-deny");
   const retention = parseDuration(values["access-log-retention"] ?? "7d");
   if (!retention) {
     console.error(`keyplane-server: --access-log-retention must be a duration such as 7d or 12h\n\n${USAGE}`);
@@ -79,6 +103,9 @@ async function main() {
     trustedProxies,
     accessLogRetentionMs: retention * 1000,
     upstreamTimeoutMs: upstreamTimeout * 1000,
+    upstreamAllow,
+    upstreamDeny,
+    metricsToken: values["metrics-token"],
   });
   // The token's location, never the token: logs are read by many.
   console.error(`keyplane-server listening on ${server.url} (admin token: ${server.adminTokenSource})`);

@@ -3,6 +3,7 @@ import type { Database } from "./store/schema";
 import type { Keyring } from "./crypto/keyring";
 import type { UseSpender } from "./use-spender";
 import type { UsageRecorder } from "./usage/recorder";
+import type { EgressPolicy } from "./gateway/egress";
 
 export type Principal = { kind: "admin" } | { kind: "key"; keyId: string; projectId: string };
 
@@ -13,6 +14,8 @@ export interface Services {
   db: Kysely<Database>;
   keyring: Keyring;
   now: () => number;
+  /** Where deployments' upstreamUrls may point (judged when set, and per connection). */
+  egress: EgressPolicy;
   spender: UseSpender;
   usage: UsageRecorder;
 }

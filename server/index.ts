@@ -6,6 +6,7 @@ import { openStore, type Store } from "./store/database";
 import { cidrList } from "./limits/cidr";
 import { InProcessRateLimiter, type RateLimiter } from "./limits/rate-limiter";
 import { RedisRateLimiter, redactedUrl } from "./limits/redis-rate-limiter";
+import { EgressPolicy, type Resolver } from "./gateway/egress";
 
 export { buildApp } from "./app";
 export { openStore } from "./store/database";
@@ -29,6 +30,14 @@ export interface ServerOptions {
   usageFlushMs?: number;
   /** Idle timeout of the gateway's upstream calls, in ms (default 60 s). */
   upstreamTimeoutMs?: number;
+  /** CIDRs or host names upstream calls may reach even where the default egress policy refuses. */
+  upstreamAllow?: string[];
+  /** CIDRs or host names upstream calls may not reach (besides link-local and metadata addresses). */
+  upstreamDeny?: string[];
+  /** How upstream host names are resolved (default: the system's resolver); tests inject their own. */
+  upstreamResolver?: Resolver;
+  /** When set, GET /metrics needs it as a bearer token (default: none, $KEYPLANE_METRICS_TOKEN). */
+  metricsToken?: string;
 }
 
 export interface RunningServer {
@@ -56,7 +65,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await rateLimiter.close();
     throw e;
   }
+  const egress = new EgressPolicy({ allow: options.upstreamAllow, deny: options.upstreamDeny, resolver: options.upstreamResolver });
   const app = await buildApp({
+    egress,
+    metricsToken: options.metricsToken ?? (env.KEYPLANE_METRICS_TOKEN || undefined),
     rateLimiter,
     trustedProxies: options.trustedProxies?.length ? cidrList(options.trustedProxies) : undefined,
     accessLogRetentionMs: options.accessLogRetentionMs,
@@ -79,6 +91,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     app.log.warn({ err: { message: err.message } }, "Redis unreachable: rate limits are counted per replica until it is back");
   };
   const address = await app.listen({ port: options.port ?? 8420, host: options.host ?? "127.0.0.1" });
+  // The gateway never calls the address it answers on.
+  egress.listeningOn(app.addresses().filter((a) => typeof a !== "string"));
   app.log.info(
     {
       store: store.dialect,

@@ -23,6 +23,8 @@ function talliedCounter<L extends string>(registry: Registry, name: string, help
     },
   });
   return (id: string, labels: () => Labels<L>, n = 1) => {
+    // What reaches a counter is whole and finite, so a scrape can never fail on data.
+    if (!Number.isSafeInteger(n) || n < 0) return;
     const t = tallies.get(id);
     if (t) t.n += n;
     else tallies.set(id, { labels: labels(), n });
@@ -51,6 +53,12 @@ export class Metrics {
     "Tokens reported by admitted calls' answers, per project and kind (prompt, completion).",
     ["project", "kind"],
   );
+  private readonly invalidUsage = talliedCounter(
+    this.registry,
+    "keyplane_upstream_usage_invalid_total",
+    "Usage numbers in upstream answers ignored as not believable (not whole, negative, or past 1e9), per project.",
+    ["project"],
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -71,9 +79,10 @@ export class Metrics {
   }
 
   /** Per-project gateway counters: calls by outcome, and the tokens admitted calls reported. */
-  recordProjectCall(project: string, outcome: string, tokens: { prompt: number; completion: number } | undefined) {
+  recordProjectCall(project: string, outcome: string, tokens: { prompt: number; completion: number; invalid?: number } | undefined) {
     this.projectCalls(`${project} ${outcome}`, () => ({ project, outcome }));
     if (!tokens) return;
+    if (tokens.invalid) this.invalidUsage(project, () => ({ project }), tokens.invalid);
     this.projectTokens(`${project} prompt`, () => ({ project, kind: "prompt" }), tokens.prompt);
     this.projectTokens(`${project} completion`, () => ({ project, kind: "completion" }), tokens.completion);
   }

@@ -23,3 +23,28 @@ export function parseOrThrow(schema: z.ZodType | undefined, value: unknown, wher
   if (!parsed.ok) throw parsed.error;
   return parsed.data;
 }
+
+/** The deepest nesting of arrays and objects a JSON body may have (OpenAI tool schemas stay far below it). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Whether JSON text nests arrays and objects deeper than `max`: one pass without recursion,
+ * run before JSON.parse so a body nested 50,000 deep is refused rather than overflowing a stack
+ * later. Brackets inside strings do not count.
+ */
+export function jsonTooDeep(text: string, max = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // backslash: the next character is escaped
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > max) return true;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return false;
+}

@@ -10,15 +10,26 @@ export const provider = resourceKind<Secret>({
   path: (props, id) => path(props.project, id),
   response: schemas.Secret,
   replaceOn: ["project", "name", "useCase"],
-  updateOn: ["description", "value", "managedBy"],
+  updateOn: ["description", "value", "allowedUpstreams", "managedBy"],
   // A name exists once per project, so a replacement deletes the old secret first.
   deleteBeforeReplace: true,
   stables: ["project", "name", "useCase", "createdAt"],
-  createBody: (inputs) => ({ name: inputs.name, description: inputs.description, useCase: inputs.useCase, value: inputs.value, managedBy: inputs.managedBy }),
+  createBody: (inputs) => ({
+    name: inputs.name,
+    description: inputs.description,
+    useCase: inputs.useCase,
+    value: inputs.value,
+    allowedUpstreams: inputs.allowedUpstreams,
+    managedBy: inputs.managedBy,
+  }),
   outputs: (inputs, s) => compact({ ...inputs, name: s.name, useCase: s.useCase, version: s.version, createdAt: s.createdAt, createdBy: s.createdBy }),
   async update(client, id, _olds, news, changed) {
     let s: Secret | undefined;
-    if (changed.includes("value")) s = await client.call<Secret>({ method: "PUT", path: `${path(news.project, id)}/value`, body: { value: news.value }, response: schemas.Secret });
+    // allowedUpstreams changes only with a value (the server's rule), so either change puts both: a new version.
+    if (changed.includes("value") || changed.includes("allowedUpstreams")) {
+      const body = { value: news.value, allowedUpstreams: news.allowedUpstreams ?? [] };
+      s = await client.call<Secret>({ method: "PUT", path: `${path(news.project, id)}/value`, body, response: schemas.Secret });
+    }
     if (changed.includes("description") || changed.includes("managedBy")) {
       const body = { description: news.description ?? "", managedBy: news.managedBy ?? null };
       s = await client.call<Secret>({ method: "PATCH", path: path(news.project, id), body, response: schemas.Secret });

@@ -5,12 +5,14 @@ import { ApiError } from "../api-error";
 import { recordAudit } from "../audit";
 import type { Principal, Services } from "../context";
 import { constantTimeEqual } from "../crypto/keyring";
+import { type Callers, callerAddress, checkKeyAddress } from "../callers";
+import { SignInThrottle } from "../limits/sign-in-throttle";
 import { verifyApiKey } from "../verify-key";
 import { activeSession, CSRF_HEADER, createSession, endSession, type ActiveSession, sameOrigin, SESSION_TTL_MS, sessionCookie, sessionIdFrom } from "./sessions";
 
 export interface ConsoleOptions {
   services: Services;
-  adminToken: string;
+  callers: Callers;
   /** The built UI (vite output); defaults to dist/console-ui beside this module. */
   assetsDir?: string;
 }
@@ -57,7 +59,8 @@ const sessionBody = (s: ActiveSession) => ({
 
 /** GET /console (the UI) and /console/api/session (sign-in, who am I, sign-out). The pages call the v1 API with the session cookie. */
 export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opts) => {
-  const { services, adminToken } = opts;
+  const { services, callers } = opts;
+  const throttle = new SignInThrottle();
   const assets = loadAssets(opts.assetsDir ?? join(__dirname, "..", "console-ui"));
 
   app.addHook("onSend", async (request, reply) => {
@@ -81,27 +84,42 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
 
   const secure = (request: FastifyRequest) => request.protocol === "https";
 
+  /** The principal a sign-in token stands for; the key's limits (lifetime, enabled, address, scope) hold. */
+  const signInAs = async (token: string, client: string): Promise<Principal> => {
+    if (constantTimeEqual(token, callers.admin.token)) return { kind: "admin" };
+    const key = await verifyApiKey(services, token).catch((e) => {
+      if (e instanceof ApiError && e.code === "invalid_key") throw new ApiError("invalid_key", "this is neither the admin token nor a valid keyplane key");
+      throw e;
+    });
+    checkKeyAddress(callers, key, client);
+    if (key.scope !== "project") throw new ApiError("scope_forbidden", "inference keys cannot sign in; use a project-scope key or the admin token");
+    return { kind: "key", keyId: key.id, projectId: key.project_id };
+  };
+
   app.post("/console/api/session", async (request, reply) => {
     // A custom header and our own Origin: a cross-site form cannot sign a browser in as someone else.
     if (typeof request.headers[CSRF_HEADER] !== "string" || !sameOrigin(request.headers)) {
       throw new ApiError("forbidden", `sign-in needs the ${CSRF_HEADER} header, from this origin`);
+    }
+    const client = callerAddress(callers, request);
+    const allowed = throttle.check(client, services.now());
+    if (!allowed.ok) {
+      reply.header("retry-after", String(allowed.retryAfterSeconds));
+      throw new ApiError("rate_limited", "too many failed sign-ins from this address; try again later");
     }
     const token = (request.body as { token?: unknown } | undefined)?.token;
     if (typeof token !== "string" || token.length === 0 || token.length > 512) {
       throw new ApiError("invalid_request", "invalid body: token", [{ path: "token", message: "enter the admin token or a project-scope key" }]);
     }
     let principal: Principal;
-    if (constantTimeEqual(token, adminToken)) {
-      principal = { kind: "admin" };
-    } else {
-      const key = await verifyApiKey(services, token).catch((e) => {
-        if (e instanceof ApiError && e.code === "invalid_key") throw new ApiError("invalid_key", "this is neither the admin token nor a valid keyplane key");
-        throw e;
-      });
-      if (key.scope !== "project") throw new ApiError("scope_forbidden", "inference keys cannot sign in; use a project-scope key or the admin token");
-      principal = { kind: "key", keyId: key.id, projectId: key.project_id };
+    try {
+      principal = await signInAs(token, client);
+    } catch (e) {
+      throttle.failed(client, services.now());
+      throw e;
     }
-    const session = await createSession(services, principal);
+    throttle.succeeded(client);
+    const session = await createSession(services, principal, callers.admin.fingerprint);
     await recordAudit(services.db, principal, services.now(), {
       projectId: principal.kind === "key" ? principal.projectId : null,
       action: "console.sign_in",
@@ -115,14 +133,14 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
   app.get("/console/api/session", async (request) => {
     const id = sessionIdFrom(request.headers);
     if (!id) throw new ApiError("session_expired", "not signed in");
-    return sessionBody(await activeSession(services, id, false, request.headers));
+    return sessionBody(await activeSession(services, callers, id, false, { headers: request.headers, client: callerAddress(callers, request) }));
   });
 
   app.delete("/console/api/session", async (request, reply) => {
     const id = sessionIdFrom(request.headers);
     if (id) {
-      const session = await activeSession(services, id, true, request.headers).catch((e) => {
-        if (e instanceof ApiError && e.code === "session_expired") return undefined;
+      const session = await activeSession(services, callers, id, true, { headers: request.headers, client: callerAddress(callers, request) }).catch((e) => {
+        if (e instanceof ApiError && (e.code === "session_expired" || e.code === "ip_not_allowed")) return undefined;
         throw e;
       });
       await endSession(services, id);

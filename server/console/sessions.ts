@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { ApiError } from "../api-error";
+import { type Callers, checkKeyAddress } from "../callers";
 import type { Principal, Services } from "../context";
 import { constantTimeEqual } from "../crypto/keyring";
 import type { ApiKeyRow } from "../store/schema";
@@ -50,7 +51,8 @@ function mayStillManage(key: ApiKeyRow | undefined, now: number): boolean {
   return keyRefusal(key, now) === undefined && key!.scope === "project";
 }
 
-export async function createSession(services: Services, principal: Principal): Promise<{ id: string; csrfToken: string; expiresAt: number }> {
+/** `adminFingerprint`: for an admin session, the keyed fingerprint of the token it signed in with. */
+export async function createSession(services: Services, principal: Principal, adminFingerprint: string): Promise<{ id: string; csrfToken: string; expiresAt: number }> {
   const now = services.now();
   const id = randomBytes(32).toString("base64url");
   const expiresAt = now + SESSION_TTL_MS;
@@ -62,6 +64,7 @@ export async function createSession(services: Services, principal: Principal): P
       principal_kind: principal.kind,
       key_id: principal.kind === "key" ? principal.keyId : null,
       project_id: principal.kind === "key" ? principal.projectId : null,
+      admin_fingerprint: principal.kind === "admin" ? adminFingerprint : null,
       created_at: now,
       expires_at: expiresAt,
     })
@@ -80,21 +83,35 @@ export interface ActiveSession {
 }
 
 /**
- * The session a cookie names, if it is still good: not expired, and for a key session the key
- * still live and still project-scoped (a revoked, expired or narrowed key ends its sessions).
- * Writes must also carry the CSRF token and come from our own origin.
+ * The session a cookie names, if it is still good: not expired; for an admin session, made with
+ * the admin token this server runs with (a rotated token ends the sessions of the old one); for
+ * a key session, the key still live and still project-scoped (a revoked, expired or narrowed key
+ * ends its sessions), used from an address it allows. Writes must also carry the CSRF token
+ * and come from our own origin.
  */
-export async function activeSession(services: Services, sessionId: string, write: boolean, headers: Headers): Promise<ActiveSession> {
+export async function activeSession(
+  services: Services,
+  callers: Callers,
+  sessionId: string,
+  write: boolean,
+  request: { headers: Headers; client: string },
+): Promise<ActiveSession> {
+  const { headers } = request;
   const now = services.now();
   const row = await services.db.selectFrom("console_sessions").selectAll().where("id_hash", "=", sha256(sessionId)).executeTakeFirst();
   if (!row || row.expires_at <= now) throw new ApiError("session_expired", "the console session has ended; sign in again");
   let principal: Principal = { kind: "admin" };
+  if (row.principal_kind === "admin" && (row.admin_fingerprint === null || !constantTimeEqual(row.admin_fingerprint, callers.admin.fingerprint))) {
+    await endSession(services, sessionId);
+    throw new ApiError("session_expired", "the admin token this session signed in with is no longer the server's; sign in again");
+  }
   if (row.principal_kind === "key") {
     const key = await services.db.selectFrom("api_keys").selectAll().where("id", "=", row.key_id!).executeTakeFirst();
     if (!mayStillManage(key, now)) {
       await endSession(services, sessionId);
       throw new ApiError("session_expired", "the key this session signed in with can no longer manage the project; sign in again");
     }
+    checkKeyAddress(callers, key!, request.client);
     principal = { kind: "key", keyId: key!.id, projectId: key!.project_id };
   }
   const csrfToken = csrfTokenOf(sessionId);

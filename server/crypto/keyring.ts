@@ -21,6 +21,14 @@ export class Keyring {
     return createHmac("sha256", this.pepper).update(key).digest("hex");
   }
 
+  /**
+   * A keyed fingerprint of a value under a label (the admin token a session signed in with,
+   * the hop mark): stable across replicas that share the master key, useless without it.
+   */
+  fingerprint(label: string, value: string): string {
+    return createHmac("sha256", this.pepper).update(`keyplane ${label} v1\u0000${value}`).digest("hex").slice(0, 32);
+  }
+
   /** AES-256-GCM; `context` (e.g. the row id and version) is bound as associated data. */
   encrypt(plaintext: string, context: string): string {
     const iv = randomBytes(12);

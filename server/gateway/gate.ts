@@ -18,7 +18,7 @@ export interface AdmittedDeployment {
   model: string;
   upstreamUrl: string | null;
   /** The Secret named as upstreamSecret, with its sealed current value (null when it is gone); opened only when the call goes upstream. */
-  upstreamSecret: { id: string; sealed: { useCase: string; version: number; ciphertext: string } | null } | null;
+  upstreamSecret: { id: string; sealed: { useCase: string; version: number; ciphertext: string } | null; allowedUpstreams: string[] } | null;
 }
 
 /** A refusal, with the key it concerns once that is known (for the access log), and when to retry. */
@@ -117,6 +117,7 @@ export async function gate(
         ? {
             id: row.dep_upstream_secret,
             sealed: row.secret_ciphertext ? { useCase: row.secret_use_case!, version: Number(row.secret_version), ciphertext: row.secret_ciphertext } : null,
+            allowedUpstreams: row.secret_allowed_upstreams ? JSON.parse(row.secret_allowed_upstreams) : [],
           }
         : null,
     },

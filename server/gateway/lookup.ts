@@ -33,6 +33,7 @@ export const lookupCall = reusableQuery(
         "d.upstream_url as dep_upstream_url",
         "d.upstream_secret as dep_upstream_secret",
         "s.use_case as secret_use_case",
+        "s.allowed_upstreams as secret_allowed_upstreams",
         "v.version as secret_version",
         "v.ciphertext as secret_ciphertext",
         eb.exists(eb.selectFrom("bindings as b").select("b.api_key_id").whereRef("b.api_key_id", "=", "k.id").whereRef("b.deployment_id", "=", "d.id")).as("bound"),

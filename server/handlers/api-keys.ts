@@ -124,6 +124,11 @@ export const apiKeyHandlers = {
     if (row.grace_revoked_at !== null && (b.ttl !== undefined || b.expiresAt !== undefined)) {
       throw new ApiError("conflict", "this key is being revoked with a grace period; its lifetime can no longer change");
     }
+    // Expiry is terminal, as revocation is: a leaked key that has lapsed must not be revivable by whoever holds a project key.
+    if ((b.ttl !== undefined || b.expiresAt !== undefined) && keyStatus(row, now) === "expired") {
+      const path = b.ttl !== undefined ? "ttl" : "expiresAt";
+      throw new ApiError("conflict", "this key has expired, and an expired key stays expired; create a new key", [{ path, message: "the key has already expired" }]);
+    }
     const changes: Updateable<ApiKeyRow> = {
       name: b.name ?? row.name,
       description: b.description ?? row.description,

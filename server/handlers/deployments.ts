@@ -8,6 +8,7 @@ import { deleteBindingsOfDeployment } from "../store/bindings";
 import { isUniqueViolation } from "../store/database";
 import { findProject } from "./projects";
 import { endReplaysOf } from "../idempotency";
+import { originAllowed } from "../gateway/upstream";
 
 export const toDeployment = (r: DeploymentRow): Deployment => ({
   id: r.id,
@@ -29,15 +30,17 @@ export async function findDeployment(ctx: RequestContext, id: string): Promise<D
 
 /**
  * An upstreamSecret must be a Secret of the same project that holds a bearer token: a
- * huggingface secret (its `token`) or a generic one with a `token` entry.
+ * huggingface secret (its `token`) or a generic one with a `token` entry; and the deployment's
+ * upstreamUrl must be an origin the secret allows. Whoever cannot read a secret thus cannot
+ * point the gateway elsewhere to have it sent there: the PATCH is refused, naming the field it changed.
  */
-async function checkUpstreamSecret(ctx: RequestContext, id: string | null | undefined): Promise<void> {
-  if (id === null || id === undefined) return;
+async function checkUpstreamSecret(ctx: RequestContext, id: string | null, upstreamUrl: string | null): Promise<void> {
+  if (id === null) return;
   const refuse = (message: string) => new ApiError("invalid_request", `upstreamSecret ${message}`, [{ path: "upstreamSecret", message }]);
   const secret = await ctx.db
     .selectFrom("secrets as s")
     .innerJoin("secret_versions as v", (j) => j.onRef("v.secret_id", "=", "s.id").onRef("v.version", "=", "s.version"))
-    .select(["s.id", "s.use_case", "s.version", "v.ciphertext"])
+    .select(["s.id", "s.name", "s.use_case", "s.version", "s.allowed_upstreams", "v.ciphertext"])
     .where("s.id", "=", id)
     .where("s.project_id", "=", ctx.params.projectId)
     .executeTakeFirst();
@@ -48,12 +51,19 @@ async function checkUpstreamSecret(ctx: RequestContext, id: string | null | unde
   } else if (secret.use_case !== "huggingface") {
     throw refuse("must be a huggingface secret or a generic secret with a token entry");
   }
+  if (upstreamUrl !== null && !originAllowed(JSON.parse(secret.allowed_upstreams), upstreamUrl)) {
+    const origin = new URL(upstreamUrl).origin;
+    const message = `${origin} is not in the allowedUpstreams of secret ${secret.name} (set them with the secret's value)`;
+    // Name the field this request changed: the URL when it moved, else the secret it named.
+    const path = "upstreamUrl" in ctx.body && ctx.body.upstreamUrl !== undefined ? "upstreamUrl" : "upstreamSecret";
+    throw new ApiError("invalid_request", `${path}: ${message}`, [{ path, message }]);
+  }
 }
 
 export const deploymentHandlers = {
   async createDeployment(ctx: RequestContext) {
     await findProject(ctx, ctx.params.projectId);
-    await checkUpstreamSecret(ctx, ctx.body.upstreamSecret);
+    await checkUpstreamSecret(ctx, ctx.body.upstreamSecret ?? null, ctx.body.upstreamUrl ?? null);
     const now = ctx.now();
     const row: DeploymentRow = {
       id: newId("dep"),
@@ -94,7 +104,6 @@ export const deploymentHandlers = {
 
   async updateDeployment(ctx: RequestContext) {
     const row = await findDeployment(ctx, ctx.params.id);
-    await checkUpstreamSecret(ctx, ctx.body.upstreamSecret);
     const now = ctx.now();
     const next: DeploymentRow = {
       ...row,
@@ -104,6 +113,8 @@ export const deploymentHandlers = {
       upstream_secret: ctx.body.upstreamSecret === undefined ? row.upstream_secret : ctx.body.upstreamSecret,
       updated_at: now,
     };
+    // Judged on where the deployment ends up: a new URL against the secret it keeps, too.
+    if (ctx.body.upstreamSecret !== undefined || ctx.body.upstreamUrl !== undefined) await checkUpstreamSecret(ctx, next.upstream_secret, next.upstream_url);
     await ctx.db
       .updateTable("deployments")
       .set({ model: next.model, status: next.status, upstream_url: next.upstream_url, upstream_secret: next.upstream_secret, updated_at: now })

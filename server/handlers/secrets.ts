@@ -19,6 +19,7 @@ const toSecret = (r: SecretRow): Secret => ({
   createdBy: r.created_by,
   updatedAt: iso(r.updated_at),
   updatedBy: r.updated_by,
+  allowedUpstreams: JSON.parse(r.allowed_upstreams),
   managedBy: r.managed_by,
 });
 
@@ -51,6 +52,7 @@ export const secretHandlers = {
       updated_at: now,
       updated_by: who,
       managed_by: ctx.body.managedBy ?? null,
+      allowed_upstreams: JSON.stringify(ctx.body.allowedUpstreams ?? []),
     };
     try {
       await ctx.db.insertInto("secrets").values(row).execute();
@@ -64,7 +66,7 @@ export const secretHandlers = {
       action: "secret.create",
       targetType: "secret",
       targetId: row.id,
-      details: { name: row.name, useCase: row.use_case },
+      details: { name: row.name, useCase: row.use_case, allowedUpstreams: ctx.body.allowedUpstreams ?? [] },
     });
     return toSecret(row);
   },
@@ -114,10 +116,19 @@ export const secretHandlers = {
     const now = ctx.now();
     const version = row.version + 1;
     const who = principalName(ctx.principal);
+    // Where the value may go changes only with the value: widening it takes knowing (or replacing)
+    // the secret. Narrowing takes effect at once: a deployment left pointing elsewhere gets 502.
+    const allowed = ctx.body.allowedUpstreams === undefined ? row.allowed_upstreams : JSON.stringify(ctx.body.allowedUpstreams);
     await storeValue(ctx, row.id, version, parsed.data, now);
-    await ctx.db.updateTable("secrets").set({ version, updated_at: now, updated_by: who }).where("id", "=", row.id).execute();
-    await recordAudit(ctx.db, ctx.principal, now, { projectId: row.project_id, action: "secret.put_value", targetType: "secret", targetId: row.id, details: { version } });
-    return toSecret({ ...row, version, updated_at: now, updated_by: who });
+    await ctx.db.updateTable("secrets").set({ version, allowed_upstreams: allowed, updated_at: now, updated_by: who }).where("id", "=", row.id).execute();
+    await recordAudit(ctx.db, ctx.principal, now, {
+      projectId: row.project_id,
+      action: "secret.put_value",
+      targetType: "secret",
+      targetId: row.id,
+      details: { version, ...(ctx.body.allowedUpstreams === undefined ? {} : { allowedUpstreams: ctx.body.allowedUpstreams }) },
+    });
+    return toSecret({ ...row, version, allowed_upstreams: allowed, updated_at: now, updated_by: who });
   },
 
   async deleteSecret(ctx: RequestContext) {

@@ -7,7 +7,8 @@ import { errorBody } from "../api-error";
 import { type AdmittedDeployment, type AdmittedKey, gate, gateKey } from "../gateway/gate";
 import { callableModels } from "../gateway/models";
 import { echo, type EchoRoute } from "../gateway/reference-model";
-import { callUpstream, upstreamTarget, upstreamToken } from "../gateway/upstream";
+import type { EgressPolicy } from "../gateway/egress";
+import { callUpstream, HOP_HEADER, originAllowed, upstreamTarget, upstreamToken } from "../gateway/upstream";
 import { parseInput } from "../parse-input";
 import type { KeyLimits } from "../limits/key-limits";
 import { clientAddress } from "../limits/client-address";
@@ -22,6 +23,10 @@ export interface GatewayOptions {
   limits: KeyLimits;
   /** Proxies whose X-Forwarded-For is believed. */
   trustedProxies?: BlockList;
+  /** Where upstream calls may go. */
+  egress: EgressPolicy;
+  /** This server's hop mark (the same on every replica): sent on upstream calls, refused inbound. */
+  hopMark: string;
 }
 
 /** Each inference route: what the reference model answers, and where upstream it goes. */
@@ -64,7 +69,7 @@ function upstreamPayload(operationId: string, body: any, model: string): string 
 }
 
 /** The OpenAI-compatible surface: every call goes through one gate, and every answer through one recorder. */
-export async function gatewayPlugin(app: FastifyInstance, { services, metrics, lookups, upstreamTimeoutMs, limits, trustedProxies }: AppParts & GatewayOptions) {
+export async function gatewayPlugin(app: FastifyInstance, { services, metrics, lookups, upstreamTimeoutMs, limits, trustedProxies, egress, hopMark }: AppParts & GatewayOptions) {
   /**
    * The one place every gateway outcome is recorded (admitted or refused, upstream failures
    * too): metrics, the access log, and for admitted calls usage with the tokens the answer
@@ -114,6 +119,11 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
       const headers = answer.stream ? { "content-type": "text/event-stream", "cache-control": "no-cache" } : undefined;
       return { outcome: "ok", key, deployment, status: 200, headers, body: answer.body };
     }
+    // Defense in depth: management refuses such a deployment, but a secret never goes where it may not.
+    if (deployment.upstreamSecret && !originAllowed(deployment.upstreamSecret.allowedUpstreams, deployment.upstreamUrl)) {
+      request.log.warn({ deployment: deployment.name, secret: deployment.upstreamSecret.id }, "the deployment's upstreamUrl is not among its upstreamSecret's allowedUpstreams");
+      return { ...refused("upstream_failed", "the deployment's upstream credential may not be sent to its upstreamUrl"), key, deployment };
+    }
     const token = deployment.upstreamSecret ? upstreamToken(services.keyring, deployment.upstreamSecret) : undefined;
     if (deployment.upstreamSecret && !token) {
       request.log.warn({ deployment: deployment.name, secret: deployment.upstreamSecret.id }, "the deployment's upstreamSecret is gone or holds no token");
@@ -129,8 +139,14 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
       token,
       timeoutMs: upstreamTimeoutMs,
       signal: abort.signal,
+      egress,
+      hop: hopMark,
     });
     if (!result.ok && abort.signal.aborted) return { ...refused("upstream_failed", "the caller went away"), outcome: "client_gone", key, deployment };
+    if (!result.ok && result.refused) {
+      request.log.warn({ deployment: deployment.name, reason: result.reason }, "upstream refused by the egress policy");
+      return { ...refused("upstream_failed", "the deployment's upstream address is refused by this server's egress policy"), key, deployment };
+    }
     if (!result.ok) {
       request.log.warn({ deployment: deployment.name, reason: result.reason }, "upstream call failed");
       return { ...refused("upstream_failed", "the deployment's upstream did not answer"), key, deployment };
@@ -158,7 +174,17 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
           client: clientAddress(request.socket.remoteAddress, request.headers["x-forwarded-for"], trustedProxies),
           deployment: typeof model === "string" ? model.slice(0, 256) : null,
         };
-        const answer = route ? await infer(spec, route, request, reply.raw, call.client) : await listModels(request, call.client);
+        const hops = request.headers[HOP_HEADER];
+        const looped =
+          hops !== undefined &&
+          String(hops)
+            .split(",")
+            .some((h) => h.trim() === hopMark);
+        const answer = looped
+          ? refused("loop_detected", "this call came from this server's own gateway: the deployment's upstreamUrl leads back here")
+          : route
+            ? await infer(spec, route, request, reply.raw, call.client)
+            : await listModels(request, call.client);
         const body = record(answer, call);
         if (answer.headers) reply.headers(answer.headers);
         return reply.code(answer.status).send(body);

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ROUTES, type RouteSpec } from "@keyplane/api";
 import { ApiError } from "../api-error";
 import { authorize } from "../authorize";
+import { type Callers, callerAddress } from "../callers";
 import { principalName, type Principal, type RequestContext } from "../context";
 import { apiKeyHandlers } from "../handlers/api-keys";
 import { auditHandlers } from "../handlers/audit-log";
@@ -27,12 +28,17 @@ const HANDLERS: Record<string, Handler> = {
 };
 
 /** The management API (admin token or project key): every route of the table with a handler above. */
-export async function managementPlugin(app: FastifyInstance, { services, lookups, adminToken }: AppParts & { adminToken: string }) {
+export async function managementPlugin(app: FastifyInstance, { services, lookups, callers }: AppParts & { callers: Callers }) {
   const run = async (spec: RouteSpec, request: FastifyRequest, reply: FastifyReply) => {
     const params = request.params as Record<string, string>;
-    const principal: Principal = await authorize(services, adminToken, spec, request.headers, params);
+    const principal: Principal = await authorize(services, callers, spec, { headers: request.headers, client: callerAddress(callers, request) }, params);
     const body = parseOrThrow(spec.body, spec.operationId === "renewApiKey" ? (request.body ?? {}) : request.body, "body");
     const query = parseOrThrow(spec.query, request.query, "query");
+    // Where a deployment's upstreamUrl points is judged (with a DNS lookup) before any transaction opens.
+    if (typeof body?.upstreamUrl === "string") {
+      const verdict = await services.egress.judgeUrl(new URL(body.upstreamUrl));
+      if (!verdict.ok) throw new ApiError("invalid_request", `upstreamUrl is refused: ${verdict.reason}`, [{ path: "upstreamUrl", message: verdict.reason }]);
+    }
     const handler = HANDLERS[spec.operationId];
     // A replayed answer says so (as Stripe's Idempotent-Replayed), so a client can tell it from a new object.
     const send = (status: number, payload: unknown, replayed = false) => {

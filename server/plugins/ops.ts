@@ -1,10 +1,15 @@
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import { ApiError } from "../api-error";
+import { constantTimeEqual } from "../crypto/keyring";
+import { bearerToken } from "../verify-key";
 import type { AppParts } from "./context";
 
-/** Liveness, readiness and Prometheus metrics: public, no credential. */
-export async function opsPlugin(app: FastifyInstance, { services, metrics }: AppParts) {
+/**
+ * Liveness and readiness: public. Prometheus metrics: public unless a metrics token is set;
+ * then they need it (or the admin token) as a bearer, since they list every project's id.
+ */
+export async function opsPlugin(app: FastifyInstance, { services, metrics, metricsToken, adminToken }: AppParts & { metricsToken?: string; adminToken: string }) {
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {
     try {
@@ -14,5 +19,12 @@ export async function opsPlugin(app: FastifyInstance, { services, metrics }: App
       return reply.code(503).send(new ApiError("not_ready", "the database is not reachable").body());
     }
   });
-  app.get("/metrics", { schema: { hide: true } }, async (_req, reply) => reply.type(metrics.contentType).send(await metrics.render()));
+  app.get("/metrics", { schema: { hide: true } }, async (request, reply) => {
+    if (metricsToken !== undefined) {
+      const presented = bearerToken(request.headers);
+      if (presented === undefined) throw new ApiError("missing_key", "send the metrics token as Authorization: Bearer <token>");
+      if (!constantTimeEqual(presented, metricsToken) && !constantTimeEqual(presented, adminToken)) throw new ApiError("invalid_key", "this is not the metrics token");
+    }
+    return reply.type(metrics.contentType).send(await metrics.render());
+  });
 }

@@ -191,6 +191,37 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.dropIndex("access_log_at").execute();
       },
     },
+    "0008_security": {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .alterTable("secrets")
+          .addColumn("allowed_upstreams", "text", (c) => c.notNull().defaultTo("[]"))
+          .execute();
+        // Secrets already in use keep working: each may go to the origins its deployments name today.
+        const uses = await db
+          .selectFrom("deployments")
+          .select(["upstream_secret", "upstream_url"])
+          .where("upstream_secret", "is not", null)
+          .where("upstream_url", "is not", null)
+          .execute();
+        const origins = new Map<string, Set<string>>();
+        for (const u of uses) {
+          const set = origins.get(u.upstream_secret) ?? new Set<string>();
+          set.add(new URL(u.upstream_url).origin);
+          origins.set(u.upstream_secret, set);
+        }
+        for (const [id, set] of origins) {
+          await db
+            .updateTable("secrets")
+            .set({ allowed_upstreams: JSON.stringify([...set]) })
+            .where("id", "=", id)
+            .execute();
+        }
+        // Admin sessions made before sessions were bound to the admin token end here.
+        await db.schema.alterTable("console_sessions").addColumn("admin_fingerprint", "text").execute();
+        await db.deleteFrom("console_sessions").where("principal_kind", "=", "admin").execute();
+      },
+    },
   };
 }
 

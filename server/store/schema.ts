@@ -76,6 +76,8 @@ export interface SecretRow {
   updated_at: number;
   updated_by: string;
   managed_by: string | null;
+  /** JSON array of the origins the value may be sent to as an upstreamSecret ("*": any). */
+  allowed_upstreams: string;
 }
 
 export interface SecretVersionRow {
@@ -140,6 +142,8 @@ export interface ConsoleSessionRow {
   principal_kind: "admin" | "key";
   key_id: string | null;
   project_id: string | null;
+  /** For an admin session, a keyed fingerprint of the admin token it signed in with (never the token). */
+  admin_fingerprint: string | null;
   created_at: number;
   expires_at: number;
 }

@@ -3,18 +3,27 @@ import type { Database, KeyUsageRow } from "./schema";
 
 // Every query on the key_usage table.
 
+// Counts saturate here rather than overflow a bigint column (or lose exactness in JavaScript).
+const MAX_COUNT = Number.MAX_SAFE_INTEGER;
+
 /** Adds a batch of counts: one upsert per (key, deployment, day), so replicas add up rather than overwrite. */
 export async function addUsage(db: Kysely<Database>, rows: KeyUsageRow[]): Promise<void> {
   for (const row of rows) {
+    const capped = { ...row, prompt_tokens: Math.min(row.prompt_tokens, MAX_COUNT), completion_tokens: Math.min(row.completion_tokens, MAX_COUNT) };
     await db
       .insertInto("key_usage")
-      .values(row)
+      .values(capped)
       .onConflict((oc) =>
-        oc.columns(["api_key_id", "deployment_id", "day"]).doUpdateSet((eb) => ({
-          requests: eb("key_usage.requests", "+", eb.ref("excluded.requests")),
-          prompt_tokens: eb("key_usage.prompt_tokens", "+", eb.ref("excluded.prompt_tokens")),
-          completion_tokens: eb("key_usage.completion_tokens", "+", eb.ref("excluded.completion_tokens")),
-        })),
+        oc.columns(["api_key_id", "deployment_id", "day"]).doUpdateSet((eb) => {
+          const add = (c: "requests" | "prompt_tokens" | "completion_tokens") =>
+            eb
+              .case()
+              .when(eb.ref(`key_usage.${c}`), ">", eb(eb.val(MAX_COUNT), "-", eb.ref(`excluded.${c}`)))
+              .then(eb.val(MAX_COUNT))
+              .else(eb(eb.ref(`key_usage.${c}`), "+", eb.ref(`excluded.${c}`)))
+              .end();
+          return { requests: add("requests"), prompt_tokens: add("prompt_tokens"), completion_tokens: add("completion_tokens") };
+        }),
       )
       .execute();
   }

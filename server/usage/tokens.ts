@@ -4,17 +4,26 @@ import { StringDecoder } from "node:string_decoder";
 export interface Tokens {
   prompt: number;
   completion: number;
+  /** How many of the answer's usage numbers were ignored as not believable. */
+  invalid?: number;
 }
 
 const NO_TOKENS: Tokens = { prompt: 0, completion: 0 };
 
-const count = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.floor(v) : 0);
+/** More tokens than any model's context holds, by far: a count past it is an upstream's error (or malice). */
+export const MAX_TOKENS_PER_ANSWER = 1_000_000_000;
+
+/** A reported count as believed: a whole number from 0 to the bound; anything else (1e308, -5, NaN, "7") is ignored. */
+const believable = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= MAX_TOKENS_PER_ANSWER;
 
 /** From an OpenAI-shaped JSON answer's `usage`. */
 export function tokensOfAnswer(body: unknown): Tokens {
   const usage = (body as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null)?.usage;
   if (!usage || typeof usage !== "object") return NO_TOKENS;
-  return { prompt: count(usage.prompt_tokens), completion: count(usage.completion_tokens) };
+  const { prompt_tokens: p, completion_tokens: c } = usage;
+  const invalid = (p !== undefined && !believable(p) ? 1 : 0) + (c !== undefined && !believable(c) ? 1 : 0);
+  const tokens = { prompt: believable(p) ? (p as number) : 0, completion: believable(c) ? (c as number) : 0 };
+  return invalid ? { ...tokens, invalid } : tokens;
 }
 
 // A JSON answer larger than this is passed on whole but not read for usage.
@@ -81,7 +90,7 @@ class StreamedTokens {
     if (!line.startsWith("data:") || !line.includes('"usage"')) return;
     try {
       const found = tokensOfAnswer(JSON.parse(line.slice(5)));
-      if (found.prompt + found.completion > 0) this.tokens = found;
+      if (found.prompt + found.completion > 0 || found.invalid) this.tokens = found;
     } catch {
       /* not JSON ([DONE], keep-alives): no usage in it */
     }

@@ -246,13 +246,19 @@ describe("web console in Chromium", function () {
     let d = await create(async (dlg) => {
       await dlg.getByLabel("Name").fill("Bad Name");
       await dlg.getByLabel("Hugging Face token").fill(SECRET_VALUES[0]);
+      await dlg.getByLabel("Allowed upstreams").fill("https://api-inference.huggingface.co/models");
     });
     await d.locator("#secret-name-error").waitFor();
     assert.match(String(await d.locator("#secret-name-error").textContent()), /must be 2-253 characters/);
+    assert.match(String(await d.locator("#secret-upstreams-error").textContent()), /line 1: must be an origin/);
     assert.equal((await s.admin.get(`/v1/projects/${projectId}/secrets`)).data.items.length, 0);
     await d.getByLabel("Name").fill("hf-token");
+    await d.getByLabel("Allowed upstreams").fill("https://api-inference.huggingface.co");
     await d.getByRole("button", { name: "Create secret" }).click();
     await d.waitFor({ state: "detached" });
+    const hf = (await s.admin.get(`/v1/projects/${projectId}/secrets`)).data.items.find((x: any) => x.name === "hf-token");
+    assert.deepEqual(hf.allowedUpstreams, ["https://api-inference.huggingface.co"]);
+    await page.getByText("May be sent to https://api-inference.huggingface.co").waitFor();
     d = await create(async (dlg) => {
       await dlg.getByLabel("Name").fill("s3-creds");
       await dlg.getByLabel("Use case").selectOption("s3");

@@ -38,8 +38,9 @@ for (const dialect of DIALECTS) {
         assert.equal(r.status, 201, JSON.stringify(r.data));
         return r.data.id as string;
       };
-      const hf = await secret({ name: "hf", useCase: "huggingface", value: { token: HF_TOKEN } });
-      const generic = await secret({ name: "generic", useCase: "generic", value: { data: { token: GENERIC_TOKEN } } });
+      const allowedUpstreams = [new URL(upstream.url).origin];
+      const hf = await secret({ name: "hf", useCase: "huggingface", value: { token: HF_TOKEN }, allowedUpstreams });
+      const generic = await secret({ name: "generic", useCase: "generic", value: { data: { token: GENERIC_TOKEN } }, allowedUpstreams });
       const deployments: Record<string, Record<string, unknown>> = {
         llama: { model: "llama-3-8b" },
         vllm: { model: "meta/llama-3-70b", upstreamUrl: upstream.url, upstreamSecret: hf },

@@ -8,6 +8,7 @@ import { allowedResource, checkAllDeployments, checkProjectScope, keyLeastPrivil
 import type { KeyProps } from "../../policy-pack/policies/keyplane-resources";
 import { checkRotationGrace, rotationGraceMax } from "../../policy-pack/policies/rotation-grace-max";
 import { checkSecretUseCase, secretUseCase } from "../../policy-pack/policies/secret-use-case";
+import { checkSecretUpstreamsPinned, secretUpstreamsPinned } from "../../policy-pack/policies/secret-upstreams-pinned";
 import { checkUsageLimit, usageLimitForLabelledKeys } from "../../policy-pack/policies/usage-limit";
 import { evasions, type Evasion } from "./evasions";
 
@@ -164,6 +165,15 @@ describe("policies as pure functions", () => {
     assert.deepEqual(checkSecretUseCase({ useCase: "generic", value: { data: { DB_URL: "x" } } }, "s"), []);
     assert.deepEqual(checkSecretUseCase({ useCase: "s3", value: {} }, "s"), []);
     assert.equal(runResource(secretUseCase, keyplane.Secret, { useCase: "generic", value: { data: { ".dockerconfigjson": "{}" } } }).length, 1);
+  });
+
+  it("keyplane-secret-upstreams-pinned is mandatory and refuses a wildcard on secrets a deployment can send upstream", () => {
+    assert.equal(secretUpstreamsPinned.enforcementLevel, "mandatory");
+    assert.match(checkSecretUpstreamsPinned({ useCase: "huggingface", allowedUpstreams: ["*"] }, "hf")[0], /Secret hf may be sent to any upstream/);
+    assert.equal(checkSecretUpstreamsPinned({ useCase: "generic", allowedUpstreams: ["https://a.example", "*"] }, "g").length, 1);
+    assert.deepEqual(checkSecretUpstreamsPinned({ useCase: "huggingface", allowedUpstreams: ["https://api-inference.huggingface.co"] }, "hf"), []);
+    assert.deepEqual(checkSecretUpstreamsPinned({ useCase: "huggingface" }, "hf"), [], "unset: sent nowhere, which is pinned");
+    assert.deepEqual(checkSecretUpstreamsPinned({ useCase: "s3", allowedUpstreams: ["*"] }, "s"), [], "never sent upstream");
   });
 
   it("keyplane-key-must-be-bound and keyplane-binding-same-project (stack policies)", () => {

@@ -39,6 +39,9 @@ describe("providers called directly against a real server", () => {
       [deployment, { project: "p", name: "d", model: "m", upstreamUrl: "ftp://x" }, "upstreamUrl"],
       [deployment, { project: "p", name: "d", model: "m", upstreamSecret: "hf-token" }, "upstreamSecret"],
       [project, { name: "UPPER" }, "name"],
+      [secret, { project: "p", name: "tok", useCase: "huggingface", value: { token: "t" }, allowedUpstreams: ["https://hf.example/v1"] }, "allowedUpstreams.0"],
+      [apiKey, { project: "p", name: "k", ttl: "200000000d" }, "ttl"],
+      [apiKey, { project: "p", name: "k", explicitMaxTtl: "36526d" }, "explicitMaxTtl"],
     ];
     const calls = s.app.server.connections;
     void calls;
@@ -110,6 +113,16 @@ describe("providers called directly against a real server", () => {
     assert.equal(up.outs!.version, 2);
     const sd = await secret.diff!(sec.id, up.outs, { ...up.outs, useCase: "generic" });
     assert.deepEqual(sd.replaces, ["useCase"]);
+    // allowedUpstreams goes with the value: a change is an in-place new version, and the server then lets a deployment use it.
+    const refused = await deployment.create!({ project: projectId, name: "hf-dep", model: "m", upstreamUrl: "https://hf.example/v1", upstreamSecret: sec.id }).catch((e) => e);
+    assert.match(String(refused?.message), /upstreamUrl/);
+    const pinned = { ...up.outs, allowedUpstreams: ["https://hf.example"] };
+    assert.deepEqual((await secret.diff!(sec.id, up.outs, pinned)).replaces ?? [], []);
+    const widened = await secret.update!(sec.id, up.outs, pinned);
+    assert.equal(widened.outs!.version, 3);
+    assert.deepEqual((await s.admin.get(`/v1/projects/${projectId}/secrets/${sec.id}`)).data.allowedUpstreams, ["https://hf.example"]);
+    const dep = await deployment.create!({ project: projectId, name: "hf-dep", model: "m", upstreamUrl: "https://hf.example/v1", upstreamSecret: sec.id });
+    assert.ok(dep.id);
   });
 
   it("retries a create after a connection reset and makes exactly one key", async () => {

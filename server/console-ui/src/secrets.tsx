@@ -91,6 +91,7 @@ export function SecretsPage(props: { projectId: string }) {
                     <th scope="row">
                       {s.name}
                       {s.description && <div class="muted small">{s.description}</div>}
+                      {s.allowedUpstreams.length > 0 && <div class="muted small">May be sent to {s.allowedUpstreams.join(", ")}</div>}
                     </th>
                     <td>{labelOf(s.useCase)}</td>
                     <td>{s.version}</td>
@@ -177,6 +178,7 @@ function SecretForm(props: { projectId: string; secret?: ManagedSecret; onClose:
   const [description, setDescription] = useState("");
   const [useCase, setUseCase] = useState<UseCase>(existing?.useCase ?? "huggingface");
   const [v, setV] = useState<ValueState>(EMPTY);
+  const [upstreams, setUpstreams] = useState((existing?.allowedUpstreams ?? []).join("\n"));
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
   const idempotencyKey = useMemo(() => crypto.randomUUID(), []);
@@ -197,17 +199,29 @@ function SecretForm(props: { projectId: string; secret?: ManagedSecret; onClose:
     e.preventDefault();
     setBusy(true);
     setProblem(null);
+    // One origin a line: where the gateway may send the value, set with it.
+    const allowedUpstreams = upstreams
+      .split(/[\s,]+/)
+      .map((o) => o.trim())
+      .filter(Boolean);
     try {
-      if (existing) await api.put(projectPath(props.projectId, `/secrets/${existing.id}/value`), { value: apiValue(useCase, v) });
+      if (existing) await api.put(projectPath(props.projectId, `/secrets/${existing.id}/value`), { value: apiValue(useCase, v), allowedUpstreams });
       else
         await api.post(
           projectPath(props.projectId, "/secrets"),
-          { name, ...(description ? { description } : {}), useCase, value: apiValue(useCase, v) },
+          { name, ...(description ? { description } : {}), useCase, value: apiValue(useCase, v), allowedUpstreams },
           { "idempotency-key": idempotencyKey },
         );
       props.onClose(true);
     } catch (err) {
-      setProblem(problemOf(err));
+      const found = problemOf(err);
+      // allowedUpstreams.N: shown by the one field, naming the line.
+      for (const [path, message] of Object.entries(found.fields)) {
+        if (!path.startsWith("allowedUpstreams.")) continue;
+        found.fields.allowedUpstreams ??= `line ${Number(path.split(".")[1]) + 1}: ${message}`;
+        delete found.fields[path];
+      }
+      setProblem(found);
     } finally {
       setBusy(false);
     }
@@ -226,6 +240,7 @@ function SecretForm(props: { projectId: string; secret?: ManagedSecret; onClose:
     "value.password",
     "value.dockerConfigJson",
     "value.data",
+    "allowedUpstreams",
   ];
 
   return (
@@ -321,6 +336,17 @@ function SecretForm(props: { projectId: string; secret?: ManagedSecret; onClose:
             </div>
           )}
         </fieldset>
+        {(useCase === "huggingface" || useCase === "generic") && (
+          <Field
+            id="secret-upstreams"
+            label="Allowed upstreams"
+            problem={problem}
+            path="allowedUpstreams"
+            hint="Origins a deployment may send this value to, one a line (e.g. https://api-inference.huggingface.co). Empty: nowhere. Changed only with a new value."
+          >
+            {(aria) => <textarea {...aria} rows={3} spellcheck={false} value={upstreams} onInput={(e) => setUpstreams(e.currentTarget.value)} />}
+          </Field>
+        )}
         <div class="buttons">
           <button type="submit" class="primary" disabled={busy}>
             {existing ? "Store new version" : "Create secret"}
