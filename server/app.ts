@@ -10,7 +10,9 @@ import type { AppParts } from "./plugins/context";
 import { docsPlugin } from "./plugins/docs";
 import { gatewayPlugin } from "./plugins/gateway";
 import { managementPlugin } from "./plugins/management";
+import { leaksPlugin } from "./plugins/leaks";
 import { opsPlugin } from "./plugins/ops";
+import type { VerifyingKeys } from "./leaks/verifying-keys";
 import { UseSpender } from "./use-spender";
 import type { BlockList } from "node:net";
 import { KeyLimits } from "./limits/key-limits";
@@ -40,6 +42,8 @@ export interface AppOptions {
   accessLogSweepMs?: number;
   /** How often counted usage and access-log entries are written (default 1s). */
   usageFlushMs?: number;
+  /** Scanners' public keys that may sign leak reports (none: only management credentials may report). */
+  verifyingKeys?: VerifyingKeys;
 }
 
 const DAY_MS = 86_400_000;
@@ -130,6 +134,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(docsPlugin, { version: options.version ?? "0.0.0" });
   await app.register(managementPlugin, { ...parts, adminToken: options.adminToken });
   await app.register(consolePlugin, { services, adminToken: options.adminToken });
+  await app.register(leaksPlugin, { ...parts, adminToken: options.adminToken, verifyingKeys: options.verifyingKeys ?? new Map() });
   await app.register(gatewayPlugin, {
     ...parts,
     upstreamTimeoutMs: options.upstreamTimeoutMs ?? 60_000,

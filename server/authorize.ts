@@ -21,7 +21,12 @@ export async function authorize(
 }
 
 /** A bearer credential wins; without one, a console session cookie stands for the credential it signed in with. */
-async function whoIsCalling(services: Services, adminToken: string, spec: Pick<RouteSpec, "method">, headers: Record<string, string | string[] | undefined>): Promise<Principal> {
+export async function whoIsCalling(
+  services: Services,
+  adminToken: string,
+  spec: Pick<RouteSpec, "method">,
+  headers: Record<string, string | string[] | undefined>,
+): Promise<Principal> {
   const credential = bearerToken(headers);
   if (!credential) {
     const sessionId = sessionIdFrom(headers);

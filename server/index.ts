@@ -4,6 +4,7 @@ import { Keyring } from "./crypto/keyring";
 import { loadAdminToken, loadMasterKey } from "./crypto/local-credentials";
 import { openStore, type Store } from "./store/database";
 import { cidrList } from "./limits/cidr";
+import { loadVerifyingKeys } from "./leaks/verifying-keys";
 import { InProcessRateLimiter, type RateLimiter } from "./limits/rate-limiter";
 import { RedisRateLimiter, redactedUrl } from "./limits/redis-rate-limiter";
 
@@ -29,6 +30,8 @@ export interface ServerOptions {
   usageFlushMs?: number;
   /** Idle timeout of the gateway's upstream calls, in ms (default 60 s). */
   upstreamTimeoutMs?: number;
+  /** A file of scanners' public keys that may sign leak reports (GitHub's published format). */
+  leakKeysFile?: string;
 }
 
 export interface RunningServer {
@@ -44,6 +47,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const env = options.env ?? process.env;
   const master = loadMasterKey(options.dataDir, env.KEYPLANE_MASTER_KEY);
   const admin = loadAdminToken(options.dataDir, env.KEYPLANE_ADMIN_TOKEN);
+  // Read before anything opens: a bad file stops the start with its name and entry.
+  const verifyingKeys = options.leakKeysFile ? loadVerifyingKeys(options.leakKeysFile) : undefined;
   let log: ((err: Error) => void) | undefined;
   let warnRedis: ((err: Error) => void) | undefined;
   const rateLimiter: RateLimiter = options.redisUrl
@@ -68,6 +73,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     now: options.now,
     logger: options.logger,
     upstreamTimeoutMs: options.upstreamTimeoutMs,
+    verifyingKeys,
     version: require("../package.json").version,
   });
   log = (err) => app.log.warn({ err: { message: err.message } }, "database connection dropped; the pool will reconnect");
@@ -86,6 +92,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       masterKey: master.source,
       adminToken: admin.source,
       rateLimits: options.redisUrl ? redactedUrl(options.redisUrl) : "in-process",
+      leakReportKeys: verifyingKeys ? [...verifyingKeys.keys()] : [],
     },
     "keyplane server ready",
   );
