@@ -62,7 +62,9 @@ async function scan(args: string[]) {
     });
     if (!response.ok) throw new Error(`the server answered ${response.status} to the report: ${((await response.json().catch(() => ({}))) as any)?.error?.message ?? ""}`);
     const labels = (await response.json()) as { label: string }[];
-    console.error(`keyplane-server scan: reported; ${labels.filter((l) => l.label === "true_positive").length} of them are live keys, now refused as leaked`);
+    console.error(
+      `keyplane-server scan: reported; ${labels.filter((l) => l.label === "true_positive").length} of them are keys of that server (live ones are now refused as leaked)`,
+    );
   }
   process.exitCode = findings.length > 0 ? 1 : 0;
 }
