@@ -6,9 +6,21 @@ import { secretUseCase } from "./policies/secret-use-case";
 import { usageLimitForLabelledKeys } from "./policies/usage-limit";
 import { keyRateLimit } from "./policies/key-rate-limit";
 import { rotationGraceMax } from "./policies/rotation-grace-max";
+import { noLeakedKeys } from "./policies/no-leaked-keys";
 
 // One policy a line, so packs of policies added on other branches merge cleanly.
 new PolicyPack("keyplane", {
   description: "Least-privilege scoping and maximum lifetimes for keyplane API keys, bindings and secrets.",
-  policies: [keyMaxTtl, keyLeastPrivilegeScope, keyNoAllDeployments, keyMustBeBound, bindingSameProject, usageLimitForLabelledKeys, secretUseCase, keyRateLimit, rotationGraceMax],
+  policies: [
+    keyMaxTtl,
+    keyLeastPrivilegeScope,
+    keyNoAllDeployments,
+    keyMustBeBound,
+    bindingSameProject,
+    usageLimitForLabelledKeys,
+    secretUseCase,
+    keyRateLimit,
+    rotationGraceMax,
+    noLeakedKeys,
+  ],
 });
