@@ -10,8 +10,8 @@ export interface RouteSpec {
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   url: string;
   summary: string;
-  /** management: admin token or project key; gateway: any API key; public: none. */
-  auth: "admin" | "management" | "gateway" | "public";
+  /** management: admin token or project key; gateway: any API key; public: none; leak-report: a scanner's signature or a management credential. */
+  auth: "admin" | "management" | "gateway" | "public" | "leak-report";
   body?: z.ZodType;
   query?: z.ZodType;
   response?: z.ZodType;
@@ -223,6 +223,18 @@ export const ROUTES = [
     auth: "management",
     query: s.AuditQuery,
     response: s.listOf(s.AuditEvent),
+    status: 200,
+  }),
+
+  route({
+    operationId: "reportLeaks",
+    method: "POST",
+    url: "/v1/leaks",
+    summary:
+      "Report tokens found in public (GitHub secret-scanning partner format): signed with GITHUB-PUBLIC-KEY-IDENTIFIER / GITHUB-PUBLIC-KEY-SIGNATURE, or sent with the admin token or a project key",
+    auth: "leak-report",
+    body: s.LeakReport,
+    response: s.LeakReportAnswer,
     status: 200,
   }),
 

@@ -172,7 +172,8 @@ export const ApiKeyRevokeQuery = z.strictObject({ gracePeriod: Duration.optional
 
 export const ApiKeyRenew = z.strictObject({ increment: Duration.optional() });
 
-export const ApiKeyStatus = z.enum(["active", "expired", "exhausted", "revoked"]);
+/** leaked: reported found in public (POST /v1/leaks); refused like a revoked key, and replaced by the provider. */
+export const ApiKeyStatus = z.enum(["active", "expired", "exhausted", "revoked", "leaked"]);
 
 export const ApiKey = z.object({
   id: Id,
@@ -206,6 +207,10 @@ export const ApiKey = z.object({
   updatedAt: Timestamp,
   /** How many deployments the key is bound to. */
   deploymentCount: z.number().int().min(0),
+  /** When the key was first reported leaked, and where it was found (null: never reported). */
+  leakedAt: Timestamp.nullable(),
+  leakSource: z.string().nullable(),
+  leakUrl: z.string().nullable(),
 });
 
 /** The create response: the only place the key's secret is ever shown. */
@@ -341,6 +346,23 @@ export const Secret = z.object({
   updatedBy: z.string(),
   managedBy: z.string().nullable(),
 });
+
+// ---- leaks -----------------------------------------------------------------
+
+/**
+ * A secret-scanning report in GitHub's partner format: what was found, its type, and where.
+ * Unknown fields are ignored (the format may grow); sizes are bounded so a report costs little.
+ */
+export const LeakReportItem = z.object({
+  token: z.string().max(1024),
+  type: z.string().max(256),
+  url: z.string().max(2048).optional(),
+  source: z.string().max(256).optional(),
+});
+export const LeakReport = z.array(LeakReportItem).max(1000);
+/** Per reported token: true_positive for a keyplane key that exists, false_positive otherwise. */
+export const LeakLabel = z.enum(["true_positive", "false_positive"]);
+export const LeakReportAnswer = z.array(z.object({ token_raw: z.string(), token_type: z.string(), label: LeakLabel }));
 
 // ---- audit -----------------------------------------------------------------
 

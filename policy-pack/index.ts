@@ -7,6 +7,7 @@ import { usageLimitForLabelledKeys } from "./policies/usage-limit";
 import { keyRateLimit } from "./policies/key-rate-limit";
 import { rotationGraceMax } from "./policies/rotation-grace-max";
 import { secretUpstreamsPinned } from "./policies/secret-upstreams-pinned";
+import { noLeakedKeys } from "./policies/no-leaked-keys";
 
 // One policy a line, so packs of policies added on other branches merge cleanly.
 new PolicyPack("keyplane", {
@@ -22,5 +23,6 @@ new PolicyPack("keyplane", {
     keyRateLimit,
     rotationGraceMax,
     secretUpstreamsPinned,
+    noLeakedKeys,
   ],
 });

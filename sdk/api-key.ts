@@ -64,6 +64,10 @@ export class ApiKey extends pulumi.dynamic.Resource {
   declare readonly expiresAt: pulumi.Output<string | null>;
   declare readonly project: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;
+  /** Reported leaked (POST /v1/leaks), as of the last refresh: the gateway refuses it, and the next `up` replaces it. */
+  declare readonly leaked: pulumi.Output<boolean>;
+  /** When it was first reported leaked; null: never. */
+  declare readonly leakedAt: pulumi.Output<string | null>;
 
   constructor(name: string, args: ApiKeyArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -79,6 +83,8 @@ export class ApiKey extends pulumi.dynamic.Resource {
           truncated: undefined,
           createdAt: undefined,
           expiresAt: args.expiresAt,
+          leaked: undefined,
+          leakedAt: undefined,
         },
         { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "secret"] },
       ),

@@ -10,7 +10,9 @@ import type { AppParts } from "./plugins/context";
 import { docsPlugin } from "./plugins/docs";
 import { gatewayPlugin } from "./plugins/gateway";
 import { managementPlugin } from "./plugins/management";
+import { leaksPlugin } from "./plugins/leaks";
 import { opsPlugin } from "./plugins/ops";
+import type { VerifyingKeys } from "./leaks/verifying-keys";
 import { UseSpender } from "./use-spender";
 import type { BlockList } from "node:net";
 import { KeyLimits } from "./limits/key-limits";
@@ -47,6 +49,8 @@ export interface AppOptions {
   egress?: EgressPolicy;
   /** When set, GET /metrics needs `Authorization: Bearer <it>` (or the admin token). */
   metricsToken?: string;
+  /** Scanners' public keys that may sign leak reports (none: only management credentials may report). */
+  verifyingKeys?: VerifyingKeys;
 }
 
 const DAY_MS = 86_400_000;
@@ -156,6 +160,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(docsPlugin, { version: options.version ?? "0.0.0" });
   await app.register(managementPlugin, { ...parts, callers });
   await app.register(consolePlugin, { services, callers });
+  await app.register(leaksPlugin, { ...parts, callers, verifyingKeys: options.verifyingKeys ?? new Map() });
   await app.register(gatewayPlugin, {
     ...parts,
     upstreamTimeoutMs: options.upstreamTimeoutMs ?? 60_000,

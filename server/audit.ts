@@ -11,14 +11,14 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-/** Records a management write in the same transaction as the write itself. */
-export async function recordAudit(db: Kysely<Database>, principal: Principal, at: number, entry: AuditEntry): Promise<void> {
+/** Records a management write in the same transaction as the write itself; a string names a principal that is not a credential (a leak scanner). */
+export async function recordAudit(db: Kysely<Database>, principal: Principal | string, at: number, entry: AuditEntry): Promise<void> {
   await db
     .insertInto("audit")
     .values({
       project_id: entry.projectId,
       at,
-      principal: principalName(principal),
+      principal: typeof principal === "string" ? principal : principalName(principal),
       action: entry.action,
       target_type: entry.targetType,
       target_id: entry.targetId,

@@ -24,7 +24,7 @@ export async function authorize(
 }
 
 /** A bearer credential wins; without one, a console session cookie stands for the credential it signed in with. */
-async function whoIsCalling(services: Services, callers: Callers, spec: Pick<RouteSpec, "method">, request: { headers: Headers; client: string }): Promise<Principal> {
+export async function whoIsCalling(services: Services, callers: Callers, spec: Pick<RouteSpec, "method">, request: { headers: Headers; client: string }): Promise<Principal> {
   const credential = bearerToken(request.headers);
   if (!credential) {
     const sessionId = sessionIdFrom(request.headers);

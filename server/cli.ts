@@ -4,10 +4,13 @@ import { homedir } from "node:os";
 import { parseArgs } from "node:util";
 import { parseCidr, parseDuration } from "@keyplane/api";
 import { startServer } from "./index";
+import { displayForm, findKeys, reportOf } from "./leaks/scan";
 
 const USAGE = `usage: keyplane-server [--port N] [--host H] [--data-dir DIR] [--database-url postgres://...] [--upstream-timeout 60s]
                        [--redis-url redis://...] [--trusted-proxy CIDR]... [--access-log-retention 7d]
                        [--upstream-allow CIDR|host]... [--upstream-deny CIDR|host]... [--metrics-token TOKEN]
+                       [--leak-keys FILE]
+       keyplane-server scan <path>... [--submit URL --token T]
 
   --port          port to listen on (default 8420, or $PORT)
   --host          address to bind (default 127.0.0.1)
@@ -31,12 +34,54 @@ const USAGE = `usage: keyplane-server [--port N] [--host H] [--data-dir DIR] [--
                   default one) refuses it (repeatable, or comma-separated; default: none)
   --metrics-token GET /metrics then needs Authorization: Bearer <token> (or the admin
                   token); default $KEYPLANE_METRICS_TOKEN, else /metrics is open
+  --leak-keys     JSON file of the public keys that may sign leak reports (POST /v1/leaks), in the
+                  format of https://api.github.com/meta/public_keys/secret_scanning
+                  (default $KEYPLANE_LEAK_KEYS_FILE; none: only management credentials may report)
+
+scan: prints every keyplane key (checksum verified) in the files under each path, as
+  file:line and its display form, and exits 1 when it found any. --submit reports them to a
+  keyplane server's POST /v1/leaks (URL of the server or of the route) with --token
+  (default $KEYPLANE_TOKEN: the admin token or the project's project-scope key).
 
 environment: KEYPLANE_ADMIN_TOKEN (else one is generated into the data dir),
              KEYPLANE_METRICS_TOKEN (see --metrics-token),
              KEYPLANE_MASTER_KEY (else one is generated into the data dir)`;
 
+async function scan(args: string[]) {
+  const options = { submit: { type: "string" }, token: { type: "string" } } as const;
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: true });
+  } catch (e) {
+    console.error(`keyplane-server scan: ${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const token = parsed.values.token ?? process.env.KEYPLANE_TOKEN;
+  if (parsed.positionals.length === 0 || (parsed.values.submit !== undefined && !token)) {
+    console.error(`keyplane-server scan: ${parsed.positionals.length === 0 ? "name a path to scan" : "--submit needs --token or $KEYPLANE_TOKEN"}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const findings = parsed.positionals.flatMap((p) => findKeys(p));
+  for (const f of findings) console.log(`${f.file}:${f.line}: ${displayForm(f.token)}`);
+  console.error(`keyplane-server scan: ${findings.length} keyplane key(s) found`);
+  if (parsed.values.submit !== undefined && findings.length > 0) {
+    const url = parsed.values.submit.replace(/\/+$/, "");
+    const response = await fetch(url.endsWith("/v1/leaks") ? url : `${url}/v1/leaks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify(reportOf(findings)),
+    });
+    if (!response.ok) throw new Error(`the server answered ${response.status} to the report: ${((await response.json().catch(() => ({}))) as any)?.error?.message ?? ""}`);
+    const labels = (await response.json()) as { label: string }[];
+    console.error(
+      `keyplane-server scan: reported; ${labels.filter((l) => l.label === "true_positive").length} of them are keys of that server (live ones are now refused as leaked)`,
+    );
+  }
+  process.exitCode = findings.length > 0 ? 1 : 0;
+}
+
 async function main() {
+  if (process.argv[2] === "scan") return scan(process.argv.slice(3));
   const options = {
     port: { type: "string" },
     host: { type: "string" },
@@ -49,6 +94,7 @@ async function main() {
     "upstream-allow": { type: "string", multiple: true },
     "upstream-deny": { type: "string", multiple: true },
     "metrics-token": { type: "string" },
+    "leak-keys": { type: "string" },
     help: { type: "boolean", short: "h" },
   } as const;
   let values: ReturnType<typeof parseArgs<{ options: typeof options }>>["values"];
@@ -106,6 +152,7 @@ async function main() {
     upstreamAllow,
     upstreamDeny,
     metricsToken: values["metrics-token"],
+    leakKeysFile: values["leak-keys"] ?? process.env.KEYPLANE_LEAK_KEYS_FILE,
   });
   // The token's location, never the token: logs are read by many.
   console.error(`keyplane-server listening on ${server.url} (admin token: ${server.adminTokenSource})`);

@@ -4,6 +4,7 @@ import { Keyring } from "./crypto/keyring";
 import { loadAdminToken, loadMasterKey } from "./crypto/local-credentials";
 import { openStore, type Store } from "./store/database";
 import { cidrList } from "./limits/cidr";
+import { loadVerifyingKeys } from "./leaks/verifying-keys";
 import { InProcessRateLimiter, type RateLimiter } from "./limits/rate-limiter";
 import { RedisRateLimiter, redactedUrl } from "./limits/redis-rate-limiter";
 import { EgressPolicy, type Resolver } from "./gateway/egress";
@@ -38,6 +39,8 @@ export interface ServerOptions {
   upstreamResolver?: Resolver;
   /** When set, GET /metrics needs it as a bearer token (default: none, $KEYPLANE_METRICS_TOKEN). */
   metricsToken?: string;
+  /** A file of scanners' public keys that may sign leak reports (GitHub's published format). */
+  leakKeysFile?: string;
 }
 
 export interface RunningServer {
@@ -53,6 +56,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const env = options.env ?? process.env;
   const master = loadMasterKey(options.dataDir, env.KEYPLANE_MASTER_KEY);
   const admin = loadAdminToken(options.dataDir, env.KEYPLANE_ADMIN_TOKEN);
+  // Read before anything opens: a bad file stops the start with its name and entry.
+  const verifyingKeys = options.leakKeysFile ? loadVerifyingKeys(options.leakKeysFile) : undefined;
   let log: ((err: Error) => void) | undefined;
   let warnRedis: ((err: Error) => void) | undefined;
   const rateLimiter: RateLimiter = options.redisUrl
@@ -80,6 +85,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     now: options.now,
     logger: options.logger,
     upstreamTimeoutMs: options.upstreamTimeoutMs,
+    verifyingKeys,
     version: require("../package.json").version,
   });
   log = (err) => app.log.warn({ err: { message: err.message } }, "database connection dropped; the pool will reconnect");
@@ -100,6 +106,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       masterKey: master.source,
       adminToken: admin.source,
       rateLimits: options.redisUrl ? redactedUrl(options.redisUrl) : "in-process",
+      leakReportKeys: verifyingKeys ? [...verifyingKeys.keys()] : [],
     },
     "keyplane server ready",
   );

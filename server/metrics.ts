@@ -60,6 +60,8 @@ export class Metrics {
     ["project"],
   );
 
+  private readonly leakedKeys = talliedCounter(this.registry, "keyplane_leaked_keys_total", "Keys marked leaked by a leak report, per project.", ["project"]);
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -85,6 +87,10 @@ export class Metrics {
     if (tokens.invalid) this.invalidUsage(project, () => ({ project }), tokens.invalid);
     this.projectTokens(`${project} prompt`, () => ({ project, kind: "prompt" }), tokens.prompt);
     this.projectTokens(`${project} completion`, () => ({ project, kind: "completion" }), tokens.completion);
+  }
+
+  recordLeak(project: string) {
+    this.leakedKeys(project, () => ({ project }));
   }
 
   render(): Promise<string> {

@@ -14,7 +14,8 @@ export function openApiDocument(version: string) {
       operationId: r.operationId,
       summary: r.summary,
       parameters: [...params, ...query, ...(r.idempotent ? [{ name: "Idempotency-Key", in: "header", required: false, schema: { type: "string", maxLength: 255 } }] : [])],
-      security: r.auth === "public" ? [] : [{ bearer: [] }, ...(r.auth === "gateway" ? [{ apiKeyHeader: [] }] : [])],
+      security:
+        r.auth === "public" ? [] : [{ bearer: [] }, ...(r.auth === "gateway" ? [{ apiKeyHeader: [] }] : []), ...(r.auth === "leak-report" ? [{ scannerSignature: [] }] : [])],
       responses: {
         [String(r.status)]:
           "response" in r && r.response ? { description: "OK", content: { "application/json": { schema: toSchema(r.response, "output") } } } : { description: "Done" },
@@ -37,6 +38,8 @@ export function openApiDocument(version: string) {
       securitySchemes: {
         bearer: { type: "http", scheme: "bearer" },
         apiKeyHeader: { type: "apiKey", in: "header", name: "x-api-key" },
+        // With GITHUB-PUBLIC-KEY-IDENTIFIER naming the verifying key (see the README's "Leaks").
+        scannerSignature: { type: "apiKey", in: "header", name: "GITHUB-PUBLIC-KEY-SIGNATURE" },
       },
     },
     paths,

@@ -19,6 +19,7 @@ const REFUSALS = {
   revoked: refusal("revoked_key", "this key has been revoked"),
   expired: refusal("expired_key", "this key has expired"),
   exhausted: refusal("exhausted_key", "this key has used all of its numUses"),
+  leaked: refusal("leaked_key", "this key was reported leaked and is refused; replace it"),
 } as const;
 const DISABLED = refusal("disabled_key", "this key is disabled");
 
@@ -31,8 +32,8 @@ export async function verifyApiKey(services: Services, presented: string): Promi
   return row!;
 }
 
-/** Why a missing, revoked, expired, spent or disabled key is refused (401); undefined when it may be used. */
-export function keyRefusal(row: Pick<ApiKeyRow, "revoked_at" | "expires_at" | "num_uses" | "uses" | "enabled"> | undefined, now: number): Refusal | undefined {
+/** Why a missing, leaked, revoked, expired, spent or disabled key is refused (401); undefined when it may be used. */
+export function keyRefusal(row: Pick<ApiKeyRow, "revoked_at" | "expires_at" | "num_uses" | "uses" | "enabled" | "leaked_at"> | undefined, now: number): Refusal | undefined {
   if (!row) return UNKNOWN;
   const status = keyStatus(row, now);
   if (status !== "active") return REFUSALS[status];

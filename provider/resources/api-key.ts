@@ -36,6 +36,9 @@ function outputs(inputs: Props, key: ApiKey, secret: string) {
     expiresAt: key.expiresAt,
     maxExpiresAt: key.maxExpiresAt,
     status: key.status,
+    // Reported leaked (seen by refresh): the next up replaces the key.
+    leaked: key.leakedAt !== null,
+    leakedAt: key.leakedAt,
   });
 }
 
@@ -98,10 +101,14 @@ export const provider = resourceKind<ApiKey>({
     const need = renewalNeed({ ...olds, renewBefore: news.renewBefore, renewable: news.renewable });
     if (need === "renew") changes.push("expiresAt");
     const replaces = need === "replace" ? ["expiresAt"] : [];
+    // A leaked key is never renewed or kept: a new one takes its place (create, then revoke).
+    if (olds.leaked === true) replaces.push("leaked");
     if (
       news.adoptKeyId &&
       news.adoptKeyId === olds.adoptKeyId &&
-      (need === "replace" || REPLACE_ON.some((f) => JSON.stringify(olds[f] ?? (DEFAULTS as Props)[f] ?? null) !== JSON.stringify(news[f] ?? (DEFAULTS as Props)[f] ?? null)))
+      (need === "replace" ||
+        olds.leaked === true ||
+        REPLACE_ON.some((f) => JSON.stringify(olds[f] ?? (DEFAULTS as Props)[f] ?? null) !== JSON.stringify(news[f] ?? (DEFAULTS as Props)[f] ?? null)))
     ) {
       // A replacement would adopt the same key again, then revoke it.
       throw new Error(
@@ -130,7 +137,19 @@ export const provider = resourceKind<ApiKey>({
   staleReplay: spent,
   // The secret is in the create's answer only; after that it survives from state.
   outputs: (inputs, key, olds) => outputs(inputs, key, olds ? olds.secret : (key as ApiKeyCreated).secret),
-  inputsInState: ({ requestedExpiresAt, keyId: _k, secret: _s, truncated: _t, createdAt: _c, expiresAt: _e, maxExpiresAt: _m, status: _st, ...inputs }) => ({
+  inputsInState: ({
+    requestedExpiresAt,
+    keyId: _k,
+    secret: _s,
+    truncated: _t,
+    createdAt: _c,
+    expiresAt: _e,
+    maxExpiresAt: _m,
+    status: _st,
+    leaked: _l,
+    leakedAt: _la,
+    ...inputs
+  }) => ({
     ...inputs,
     expiresAt: requestedExpiresAt,
   }),

@@ -9,6 +9,13 @@ const BODY_LENGTH = 32;
 const CHECKSUM_LENGTH = 6;
 const KEY_RE = new RegExp(`^${PREFIX}[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH}}$`);
 
+/**
+ * The detection rule for secret scanners: a candidate anywhere in text, not glued to other
+ * word characters. A candidate is a keyplane key only when its checksum matches
+ * (isWellFormedApiKey); the README's "Leaks" section spells the checksum out for other tools.
+ */
+export const API_KEY_CANDIDATE = new RegExp(`(?<![0-9A-Za-z_])${PREFIX}[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH}}(?![0-9A-Za-z_])`, "g");
+
 function base62(bytes: Buffer, length: number): string {
   let n = BigInt("0x" + bytes.toString("hex"));
   let out = "";

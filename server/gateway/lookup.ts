@@ -26,6 +26,7 @@ export const lookupCall = reusableQuery(
         "k.num_uses",
         "k.uses",
         "k.revoked_at",
+        "k.leaked_at",
         "d.id as dep_id",
         "d.name as dep_name",
         "d.model as dep_model",

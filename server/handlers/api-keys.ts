@@ -41,6 +41,9 @@ export function toApiKey(r: ApiKeyRow, now: number, deploymentCount: number): Ap
     managedBy: r.managed_by,
     updatedAt: iso(r.updated_at),
     deploymentCount,
+    leakedAt: isoOrNull(r.leaked_at),
+    leakSource: r.leak_source,
+    leakUrl: r.leak_url,
   };
 }
 
@@ -88,6 +91,9 @@ export const apiKeyHandlers = {
       grace_revoked_at: null,
       managed_by: b.managedBy ?? null,
       updated_at: now,
+      leaked_at: null,
+      leak_source: null,
+      leak_url: null,
     };
     await insertApiKey(ctx.db, row);
     await recordAudit(ctx.db, ctx.principal, now, {
@@ -173,7 +179,8 @@ export const apiKeyHandlers = {
     const row = await findLiveKey(ctx, ctx.params.id);
     const now = ctx.now();
     const gracePeriod: string | undefined = ctx.query?.gracePeriod;
-    const expiresAt = graceExpiry(row, now, gracePeriod);
+    // A leaked key gets no grace: it is refused already, and a grace would keep it listed as live.
+    const expiresAt = row.leaked_at === null ? graceExpiry(row, now, gracePeriod) : undefined;
     if (expiresAt !== undefined) {
       // Revoked with grace: the key works (bindings and all) until expiresAt, then is expired_key.
       await updateApiKey(ctx.db, row.id, { expires_at: expiresAt, grace_revoked_at: row.grace_revoked_at ?? now });

@@ -64,6 +64,7 @@ export function changedLifetime(row: ApiKeyRow, now: number, input: { ttl?: stri
 /** Renewal: extend to now + increment (default: the key's ttl), never past the explicit max, never shorter. */
 export function renewedExpiry(row: ApiKeyRow, now: number, increment: string | undefined): { expiresAt: number; warnings: string[] } {
   if (row.renewable !== 1) throw new ApiError("not_renewable", "this key was created with renewable: false");
+  if (row.leaked_at !== null) throw new ApiError("conflict", "this key was reported leaked; it cannot be renewed, replace it");
   if (row.grace_revoked_at !== null) throw new ApiError("conflict", "this key is being revoked with a grace period; it cannot be renewed");
   if (row.expires_at === null) throw new ApiError("conflict", "this key never expires; there is nothing to renew");
   if (row.expires_at <= now) throw new ApiError("conflict", "this key has expired and can no longer be renewed; replace it");
@@ -95,9 +96,12 @@ export function graceExpiry(row: ApiKeyRow, now: number, gracePeriod: string | u
   return expiresAt;
 }
 
-export type KeyStatus = "active" | "expired" | "exhausted" | "revoked";
+export type KeyStatus = "active" | "expired" | "exhausted" | "revoked" | "leaked";
 
-export function keyStatus(row: Pick<ApiKeyRow, "revoked_at" | "expires_at" | "num_uses" | "uses">, now: number): KeyStatus {
+export function keyStatus(row: Pick<ApiKeyRow, "revoked_at" | "expires_at" | "num_uses" | "uses" | "leaked_at">, now: number): KeyStatus {
+  // Leaked wins even over revoked: whoever still presents the key learns why it is refused,
+  // and its access log shows the attempts as leaked_key.
+  if (row.leaked_at !== null) return "leaked";
   if (row.revoked_at !== null) return "revoked";
   if (row.expires_at !== null && row.expires_at <= now) return "expired";
   if (row.num_uses > 0 && row.uses >= row.num_uses) return "exhausted";

@@ -70,3 +70,15 @@ export async function recordLastUsed(db: Kysely<Database>, id: string, at: numbe
     .where((eb) => eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<", at)]))
     .execute();
 }
+
+/** Marks a live key leaked; false when it was revoked or already leaked (a report seen by another replica first). */
+export async function markLeaked(db: Kysely<Database>, id: string, at: number, where: { source: string | null; url: string | null }): Promise<boolean> {
+  const result = await db
+    .updateTable("api_keys")
+    .set({ leaked_at: at, leak_source: where.source, leak_url: where.url, updated_at: at })
+    .where("id", "=", id)
+    .where("revoked_at", "is", null)
+    .where("leaked_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

@@ -222,6 +222,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.deleteFrom("console_sessions").where("principal_kind", "=", "admin").execute();
       },
     },
+    "0009_leaks": {
+      async up(db: Kysely<any>) {
+        // Where a leaked key was found: the report's url and source, never any of the token.
+        await db.schema.alterTable("api_keys").addColumn("leaked_at", bigint).execute();
+        await db.schema.alterTable("api_keys").addColumn("leak_source", "text").execute();
+        await db.schema.alterTable("api_keys").addColumn("leak_url", "text").execute();
+      },
+    },
   };
 }
 

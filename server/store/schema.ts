@@ -55,6 +55,10 @@ export interface ApiKeyRow {
   grace_revoked_at: number | null;
   /** Last change to the key or its bindings. */
   updated_at: number;
+  /** First leak report (POST /v1/leaks): refused with leaked_key from then on; where it was found. */
+  leaked_at: number | null;
+  leak_source: string | null;
+  leak_url: string | null;
 }
 
 export interface BindingRow {

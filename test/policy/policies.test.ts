@@ -7,6 +7,7 @@ import { checkKeyRateLimit, keyRateLimit } from "../../policy-pack/policies/key-
 import { allowedResource, checkAllDeployments, checkProjectScope, keyLeastPrivilegeScope, keyNoAllDeployments } from "../../policy-pack/policies/key-scope";
 import type { KeyProps } from "../../policy-pack/policies/keyplane-resources";
 import { checkRotationGrace, rotationGraceMax } from "../../policy-pack/policies/rotation-grace-max";
+import { checkNoLeakedKeys, noLeakedKeys } from "../../policy-pack/policies/no-leaked-keys";
 import { checkSecretUseCase, secretUseCase } from "../../policy-pack/policies/secret-use-case";
 import { checkSecretUpstreamsPinned, secretUpstreamsPinned } from "../../policy-pack/policies/secret-upstreams-pinned";
 import { checkUsageLimit, usageLimitForLabelledKeys } from "../../policy-pack/policies/usage-limit";
@@ -14,9 +15,10 @@ import { evasions, type Evasion } from "./evasions";
 
 // @pulumi/policy's own proxy, as the engine hands props to policies: reading a value not
 // known at preview throws its UnknownValueError.
-const { unknownCheckingProxy, unknownStringValue } = require("@pulumi/policy/proxy") as {
+const { unknownCheckingProxy, unknownStringValue, unknownBooleanValue } = require("@pulumi/policy/proxy") as {
   unknownCheckingProxy: <T extends object>(o: T) => T;
   unknownStringValue: string;
+  unknownBooleanValue: boolean;
 };
 const UNKNOWN = () => unknownStringValue as any;
 
@@ -232,5 +234,31 @@ describe("limit policies as pure functions", () => {
     assert.throws(() => checkRotationGrace({}, "k", { maxGracePeriod: "a day" }), /maxGracePeriod/);
     assert.equal(runResource(rotationGraceMax, keyplane.ApiKey, { rotationGracePeriod: "48h" }).length, 1, "default 24h");
     assert.equal(runResource(rotationGraceMax, keyplane.ApiKey, { rotationGracePeriod: "48h" }, { maxGracePeriod: "72h" }).length, 0);
+  });
+});
+
+describe("keyplane-no-leaked-keys (stack)", () => {
+  it("a key refresh saw leaked is a mandatory violation until replaced; a replacement under way is not", () => {
+    const leaked = res(keyplane.ApiKey, "exposed", { keyId: "key_1", leaked: true, leakedAt: "2026-12-01T21:00:00.000Z" });
+    const fine = res(keyplane.ApiKey, "fine", { keyId: "key_2", leaked: false, leakedAt: null });
+    const old = res(keyplane.ApiKey, "old", { keyId: "key_3" }); // state from before leak status existed
+    const replacing = res(keyplane.ApiKey, "replacing", unknownCheckingProxy({ keyId: UNKNOWN(), leaked: unknownBooleanValue, leakedAt: UNKNOWN() }));
+    const violations = runStack(noLeakedKeys, [leaked, fine, old, replacing]);
+    assert.deepEqual(
+      violations.map((v) => v.urn),
+      [leaked.urn],
+    );
+    assert.match(violations[0].message, /ApiKey exposed was reported leaked at 2026-12-01T21:00:00.000Z/);
+    assert.match(violations[0].message, /pulumi up --refresh/);
+    assert.equal(noLeakedKeys.enforcementLevel, "mandatory");
+    assert.deepEqual(checkNoLeakedKeys([fine, old, replacing]), []);
+    // Any other failure reading props is not taken for "not known yet".
+    const broken = res(keyplane.ApiKey, "broken", {});
+    Object.defineProperty(broken.props, "leaked", {
+      get() {
+        throw new Error("boom");
+      },
+    });
+    assert.throws(() => checkNoLeakedKeys([broken]), /boom/);
   });
 });

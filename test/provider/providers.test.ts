@@ -125,6 +125,47 @@ describe("providers called directly against a real server", () => {
     assert.ok(dep.id);
   });
 
+  it("a key reported leaked: refresh sees it, diff replaces it, the replacement is a new key and the leaked one is revoked at once", async () => {
+    const inputs = { project: projectId, name: "exposed", ttl: "1h", renewable: true, renewBefore: "2h", rotationGracePeriod: "30m" };
+    const created = await apiKey.create!(inputs);
+    const fresh = await apiKey.read!(created.id, created.outs);
+    assert.equal(fresh.props.leaked, false);
+    assert.deepEqual((await apiKey.diff!(created.id, fresh.props, inputs)).replaces, []);
+    const report = await s.admin.post("/v1/leaks", [{ token: created.outs.secret, type: "keyplane_api_key", url: "https://example.com/paste/1", source: "content" }]);
+    assert.equal(report.data[0].label, "true_positive");
+    const read = await apiKey.read!(created.id, created.outs);
+    assert.equal(read.props.leaked, true);
+    assert.equal(read.props.status, "leaked");
+    assert.ok(Date.parse(read.props.leakedAt) > 0);
+    assert.equal(read.props.secret, created.outs.secret, "state keeps what it had; the key is refused anyway");
+    const d = await apiKey.diff!(created.id, read.props, inputs);
+    assert.deepEqual(d.replaces, ["leaked"], "replaced, never renewed in place");
+    assert.equal(d.deleteBeforeReplace, false, "the new key comes first");
+    // The engine's replacement: create with the same inputs (same Idempotency-Key), then delete the old.
+    const next = await apiKey.create!(inputs);
+    assert.notEqual(next.id, created.id, "never the leaked key's replay");
+    assert.notEqual(next.outs.secret, created.outs.secret);
+    assert.equal(next.outs.leaked, false);
+    await apiKey.delete!(created.id, read.props);
+    const old = await s.admin.get(`/v1/projects/${projectId}/api-keys/${created.id}`);
+    assert.equal(old.status, 404, "revoked at once despite rotationGracePeriod: a leaked key gets no grace");
+    const gw = (key: string) => s.http.get("/v1/models", { headers: { authorization: `Bearer ${key}` } });
+    assert.equal((await gw(next.outs.secret)).status, 200);
+    assert.equal((await gw(created.outs.secret)).data.error.code, "leaked_key");
+    await apiKey.delete!(next.id, next.outs);
+  });
+
+  it("an adopted key reported leaked asks for adoptKeyId to go rather than adopting it again", async () => {
+    const made = (await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "console-made" })).data;
+    const inputs = { project: projectId, name: "console-made", adoptKeyId: made.id };
+    const adopted = await apiKey.create!(inputs);
+    await s.admin.post("/v1/leaks", [{ token: made.secret, type: "keyplane_api_key" }]);
+    const read = await apiKey.read!(adopted.id, { ...adopted.outs, ...inputs });
+    await assert.rejects(() => apiKey.diff!(adopted.id, read.props, inputs), /remove adoptKeyId/);
+    await assert.rejects(() => apiKey.create!({ ...inputs, name: "again" }), /no active key/);
+    await apiKey.delete!(adopted.id, read.props);
+  });
+
   it("retries a create after a connection reset and makes exactly one key", async () => {
     // A proxy that drops the first request's connection after forwarding it: the
     // server did the work, the client saw ECONNRESET and must not make a second key.

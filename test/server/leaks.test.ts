@@ -1,0 +1,285 @@
+import { strict as assert } from "node:assert";
+import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import axios from "axios";
+import { freshPostgresDatabase } from "../helpers/postgres";
+import { ADMIN_TOKEN, DIALECTS, startTestServer, type TestServer } from "../helpers/server";
+import { type SpawnedServer, spawnServer } from "../helpers/spawn-server";
+
+// Leak intake over real HTTP: GitHub's secret-scanning partner format, signed by a key pair made
+// here (standing for the scanner's), and the same array from management principals.
+
+const chat = (model: string) => ({ model, messages: [{ role: "user", content: "hi" }] });
+const KEY_ID = "test-scanner-key-1";
+
+/** An ECDSA P-256 key pair and the verifying-keys file a server is started with. */
+function scannerKeys() {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  const file = join(mkdtempSync(join(tmpdir(), "keyplane-leak-keys-")), "leak-keys.json");
+  writeFileSync(file, JSON.stringify({ public_keys: [{ key_identifier: KEY_ID, key: publicKey.export({ type: "spki", format: "pem" }), is_current: true }] }));
+  return { privateKey, file };
+}
+
+const signed = (privateKey: KeyObject, raw: string, keyId = KEY_ID) => ({
+  "content-type": "application/json",
+  "github-public-key-identifier": keyId,
+  "github-public-key-signature": sign("sha256", Buffer.from(raw), privateKey).toString("base64"),
+});
+
+/** A well-formed look-alike: right shape, wrong checksum. */
+const badChecksum = (key: string) => key.slice(0, -1) + (key.endsWith("A") ? "B" : "A");
+
+for (const dialect of DIALECTS) {
+  describe(`leak reports (${dialect})`, () => {
+    let s: TestServer;
+    let logs = "";
+    let projectId: string;
+    let otherProjectId: string;
+    let depId: string;
+    const scanner = scannerKeys();
+    const keysSeen: string[] = [];
+
+    before(async () => {
+      const stream = new Writable({
+        write(chunk, _enc, done) {
+          logs += chunk;
+          done();
+        },
+      });
+      s = await startTestServer(dialect, { logger: { level: "debug", stream }, server: { leakKeysFile: scanner.file } });
+      projectId = (await s.admin.post("/v1/projects", { name: "leaky", description: "" })).data.id;
+      otherProjectId = (await s.admin.post("/v1/projects", { name: "other", description: "" })).data.id;
+      depId = (await s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "chat-model", model: "m" })).data.id;
+    });
+    after(async () => s.close());
+
+    const createKey = async (body: Record<string, unknown> = {}, project = projectId, headers: Record<string, string> = {}) => {
+      const r = await s.admin.post(`/v1/projects/${project}/api-keys`, { name: "k", ...body }, { headers });
+      assert.equal(r.status, 201, JSON.stringify(r.data));
+      keysSeen.push(r.data.secret);
+      if (project === projectId) await s.admin.put(`/v1/projects/${projectId}/api-keys/${r.data.id}/deployments/${depId}`);
+      return r.data as { id: string; secret: string };
+    };
+    const call = (key: string) => s.http.post("/v1/chat/completions", chat("chat-model"), { headers: { authorization: `Bearer ${key}` } });
+    const report = (tokens: string[], url = "https://github.com/acme/app/blob/abc123/config.env") =>
+      JSON.stringify(tokens.map((token) => ({ token, type: "keyplane_api_key", url, source: "content" })));
+    const auditOf = async (keyId: string) => (await s.admin.get(`/v1/projects/${projectId}/audit`)).data.items.filter((e: any) => e.targetId === keyId);
+
+    it("a signed report of a live key: true_positive, and the very next call is 401 leaked_key", async () => {
+      const key = await createKey();
+      assert.equal((await call(key.secret)).status, 200);
+      const raw = report([key.secret, badChecksum(key.secret)]);
+      const t0 = performance.now();
+      const r = await s.http.post("/v1/leaks", raw, { headers: signed(scanner.privateKey, raw) });
+      const answered = performance.now();
+      const refused = await call(key.secret);
+      const t1 = performance.now();
+      assert.equal(r.status, 200, JSON.stringify(r.data));
+      assert.equal(refused.status, 401);
+      assert.equal(refused.data.error.code, "leaked_key");
+      console.log(
+        `      report→refusal (${dialect}, one server): ${(t1 - t0).toFixed(1)} ms (report answered in ${(answered - t0).toFixed(1)} ms; the first call after it refused)`,
+      );
+      assert.deepEqual(r.data, [
+        { token_raw: key.secret, token_type: "keyplane_api_key", label: "true_positive" },
+        { token_raw: badChecksum(key.secret), token_type: "keyplane_api_key", label: "false_positive" },
+      ]);
+
+      const got = (await s.admin.get(`/v1/projects/${projectId}/api-keys/${key.id}`)).data;
+      assert.equal(got.status, "leaked");
+      assert.equal(got.leakUrl, "https://github.com/acme/app/blob/abc123/config.env");
+      assert.equal(got.leakSource, "content");
+      assert.ok(Date.parse(got.leakedAt) > 0);
+      const audit = await auditOf(key.id);
+      const leak = audit.find((e: any) => e.action === "api_key.leak");
+      assert.ok(leak, JSON.stringify(audit));
+      assert.equal(leak.principal, `scanner:${KEY_ID}`);
+      assert.equal(leak.details.url, "https://github.com/acme/app/blob/abc123/config.env");
+      assert.equal(leak.details.first, true);
+      const metrics = (await s.http.get("/metrics")).data as string;
+      assert.match(metrics, new RegExp(`keyplane_leaked_keys_total\\{project="${projectId}"\\} 1`));
+
+      // Still refused later, renewing is refused, and a repeated report changes nothing but the trail.
+      assert.equal((await call(key.secret)).data.error.code, "leaked_key");
+      const again = await s.http.post("/v1/leaks", raw, { headers: signed(scanner.privateKey, raw) });
+      assert.equal(again.data[0].label, "true_positive");
+      assert.equal((await s.admin.get(`/v1/projects/${projectId}/api-keys/${key.id}`)).data.leakedAt, got.leakedAt);
+      assert.match((await s.http.get("/metrics")).data, new RegExp(`keyplane_leaked_keys_total\\{project="${projectId}"\\} 1`));
+    });
+
+    it("a well-formed key that does not exist is a false_positive", async () => {
+      const other = await createKey();
+      await s.admin.delete(`/v1/projects/${projectId}/api-keys/${other.id}`);
+      // A revoked key existed: true_positive, and it stays revoked (nothing to mark).
+      const raw = report([other.secret]);
+      const r = await s.http.post("/v1/leaks", raw, { headers: signed(scanner.privateKey, raw) });
+      assert.equal(r.data[0].label, "true_positive");
+      assert.equal((await call(other.secret)).data.error.code, "revoked_key");
+      // A key from another server (same format, valid checksum) is unknown here.
+      const { generateApiKey } = require("@keyplane/server/dist/crypto/api-key-format");
+      const stranger = generateApiKey();
+      const raw2 = report([stranger]);
+      const r2 = await s.http.post("/v1/leaks", raw2, { headers: signed(scanner.privateKey, raw2) });
+      assert.deepEqual(r2.data, [{ token_raw: stranger, token_type: "keyplane_api_key", label: "false_positive" }]);
+    });
+
+    it("an unsigned, tampered or unknown-key report is 401, changes nothing and reveals nothing", async () => {
+      const key = await createKey();
+      const auditBefore = (await s.admin.get(`/v1/projects/${projectId}/audit`)).data.items.length;
+      const raw = report([key.secret]);
+      const tampered = report([key.secret], "https://example.com/else");
+      const otherPair = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey;
+      const attempts = [
+        { body: tampered, headers: signed(scanner.privateKey, raw) },
+        { body: raw, headers: signed(scanner.privateKey, raw, "no-such-key") },
+        { body: raw, headers: signed(otherPair, raw) },
+        { body: raw, headers: { ...signed(scanner.privateKey, raw), "github-public-key-signature": "bm90IGEgc2lnbmF0dXJl" } },
+        { body: raw, headers: { "content-type": "application/json", "github-public-key-identifier": KEY_ID } },
+      ];
+      for (const a of attempts) {
+        const r = await s.http.post("/v1/leaks", a.body, { headers: a.headers });
+        assert.equal(r.status, 401, JSON.stringify(r.data));
+        assert.equal(r.data.error.code, "invalid_signature");
+        assert.ok(!JSON.stringify(r.data).includes(key.secret.slice(3)));
+      }
+      const bare = await s.http.post("/v1/leaks", raw, { headers: { "content-type": "application/json" } });
+      assert.equal(bare.status, 401);
+      assert.equal(bare.data.error.code, "missing_key");
+      // An unknown token's 401 looks the same as a live one's: nothing tells them apart.
+      const unknownRaw = report(["kp_" + "1".repeat(38)]);
+      const unknown = await s.http.post("/v1/leaks", unknownRaw, { headers: signed(otherPair, unknownRaw) });
+      assert.deepEqual(unknown.data, (await s.http.post("/v1/leaks", raw, { headers: signed(otherPair, raw) })).data);
+      // A signed but malformed body is a 400 naming the field (only once the signature holds).
+      const badBody = JSON.stringify([{ token: 5, type: "x" }]);
+      const bad = await s.http.post("/v1/leaks", badBody, { headers: signed(scanner.privateKey, badBody) });
+      assert.equal(bad.status, 400);
+      assert.equal(bad.data.error.details[0].path, "0.token");
+
+      assert.equal((await call(key.secret)).status, 200);
+      assert.equal((await s.admin.get(`/v1/projects/${projectId}/api-keys/${key.id}`)).data.status, "active");
+      assert.equal((await s.admin.get(`/v1/projects/${projectId}/audit`)).data.items.length, auditBefore);
+    });
+
+    it("management principals report too: the admin any key, a project key only its own project's", async () => {
+      const pkey = await createKey({ scope: "project" });
+      const mine = await createKey();
+      const theirs = await createKey({}, otherProjectId);
+      const raw = report([mine.secret, theirs.secret]);
+      const r = await s.http.post("/v1/leaks", raw, { headers: { "content-type": "application/json", authorization: `Bearer ${pkey.secret}` } });
+      assert.equal(r.status, 200, JSON.stringify(r.data));
+      assert.deepEqual(
+        r.data.map((a: any) => a.label),
+        ["true_positive", "false_positive"],
+      );
+      assert.equal((await call(mine.secret)).data.error.code, "leaked_key");
+      assert.equal((await s.admin.get(`/v1/projects/${otherProjectId}/api-keys/${theirs.id}`)).data.status, "active");
+      const leak = (await auditOf(mine.id)).find((e: any) => e.action === "api_key.leak");
+      assert.equal(leak.principal, `key:${pkey.id}`);
+
+      const inference = await createKey();
+      const refused = await s.http.post("/v1/leaks", raw, { headers: { "content-type": "application/json", authorization: `Bearer ${inference.secret}` } });
+      assert.equal(refused.status, 403);
+
+      const byAdmin = await s.admin.post("/v1/leaks", JSON.parse(report([theirs.secret], "https://siem.example/alert/7")));
+      assert.equal(byAdmin.data[0].label, "true_positive");
+      const other = (await s.admin.get(`/v1/projects/${otherProjectId}/api-keys/${theirs.id}`)).data;
+      assert.equal(other.status, "leaked");
+      assert.equal(other.leakUrl, "https://siem.example/alert/7");
+    });
+
+    it("a leaked project key can manage nothing, and its console session ends", async () => {
+      const pkey = await createKey({ scope: "project" });
+      const signIn = await s.http.post("/console/api/session", { token: pkey.secret }, { headers: { "x-keyplane-csrf": "sign-in" } });
+      assert.equal(signIn.status, 201);
+      const cookie = String(signIn.headers["set-cookie"]![0]).split(";")[0];
+      assert.equal((await s.http.get(`/v1/projects/${projectId}/api-keys`, { headers: { cookie } })).status, 200);
+      await s.admin.post("/v1/leaks", JSON.parse(report([pkey.secret])));
+      const managed = await s.http.get(`/v1/projects/${projectId}/api-keys`, { headers: { authorization: `Bearer ${pkey.secret}` } });
+      assert.equal(managed.status, 401);
+      assert.equal(managed.data.error.code, "leaked_key");
+      const session = await s.http.get(`/v1/projects/${projectId}/api-keys`, { headers: { cookie } });
+      assert.equal(session.data.error.code, "session_expired");
+      assert.equal((await s.http.post("/console/api/session", { token: pkey.secret }, { headers: { "x-keyplane-csrf": "sign-in" } })).status, 401);
+    });
+
+    it("a create retried with the same Idempotency-Key never hands back a leaked key", async () => {
+      const headers = { "idempotency-key": "leak-replay-1" };
+      const body = { name: "replayed", renewable: true, ttl: "1h" };
+      const first = await createKey(body, projectId, headers);
+      const replay = await s.admin.post(`/v1/projects/${projectId}/api-keys`, body, { headers });
+      assert.equal(replay.data.id, first.id, "replayed before the leak");
+      await s.admin.post("/v1/leaks", JSON.parse(report([first.secret])));
+      const after = await s.admin.post(`/v1/projects/${projectId}/api-keys`, body, { headers });
+      assert.equal(after.status, 201);
+      assert.notEqual(after.data.id, first.id);
+      keysSeen.push(after.data.secret);
+      const renew = await s.admin.post(`/v1/projects/${projectId}/api-keys/${first.id}/renew`, {});
+      assert.equal(renew.status, 409, JSON.stringify(renew.data));
+      assert.match(renew.data.error.message, /leaked/);
+    });
+
+    it("keeps nothing of a reported token but the key id: not in the database, not in the logs", async () => {
+      const dump = s.dump();
+      for (const k of keysSeen) {
+        assert.ok(!dump.includes(k), "no key in the database");
+        assert.ok(!logs.includes(k), "no key in the logs");
+        assert.ok(!logs.includes(badChecksum(k)), "no look-alike in the logs");
+      }
+      assert.match(logs, /keys reported leaked/);
+    });
+  });
+}
+
+describe("leak reports across two PostgreSQL replicas", () => {
+  let a: SpawnedServer;
+  let b: SpawnedServer;
+  const scanner = scannerKeys();
+  const admin = (url: string) => axios.create({ baseURL: url, validateStatus: () => true, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  before(async () => {
+    const db = await freshPostgresDatabase();
+    // Two keyplane-server processes on one database, the verifying keys given by --leak-keys.
+    const args = ["--data-dir", mkdtempSync(join(tmpdir(), "kp-leak-")), "--database-url", db.url, "--leak-keys", scanner.file];
+    a = await spawnServer(args);
+    b = await spawnServer(args);
+  });
+  after(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+  });
+
+  it("a report acknowledged by one replica is refused by the other", async () => {
+    const projectId = (await admin(a.url).post("/v1/projects", { name: "replicas", description: "" })).data.id;
+    await admin(a.url).post(`/v1/projects/${projectId}/deployments`, { name: "chat-model", model: "m" });
+    const figures: number[] = [];
+    const secrets: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const key = (await admin(a.url).post(`/v1/projects/${projectId}/api-keys`, { name: `k${i}`, deploymentAccess: "all" })).data;
+      secrets.push(key.secret);
+      const callB = () => axios.post(`${b.url}/v1/chat/completions`, chat("chat-model"), { headers: { authorization: `Bearer ${key.secret}` }, validateStatus: () => true });
+      assert.equal((await callB()).status, 200);
+      const raw = JSON.stringify([{ token: key.secret, type: "keyplane_api_key", url: `https://example.com/${i}`, source: "content" }]);
+      const t0 = performance.now();
+      const r = await axios.post(`${a.url}/v1/leaks`, raw, { headers: signed(scanner.privateKey, raw) });
+      assert.equal(r.data[0].label, "true_positive");
+      // Polled, not timed: the figure is printed; the limit only ends a test that would never pass.
+      let admitted = 0;
+      for (;;) {
+        const c = await callB();
+        if (c.status === 401) {
+          assert.equal(c.data.error.code, "leaked_key");
+          break;
+        }
+        admitted++;
+        assert.ok(performance.now() - t0 < 10_000, "the other replica never refused the leaked key");
+      }
+      figures.push(performance.now() - t0);
+      console.log(`      report on A → refusal on B: ${figures.at(-1)!.toFixed(1)} ms, ${admitted} call(s) admitted in between`);
+    }
+    const sorted = [...figures].sort((x, y) => x - y);
+    console.log(`      report→refusal across replicas: median ${sorted[2].toFixed(1)} ms, max ${sorted[4].toFixed(1)} ms over 5 reports`);
+    for (const secret of secrets) assert.ok(!a.logs().includes(secret) && !b.logs().includes(secret), "no key in either replica's logs");
+    assert.match(a.logs(), /keys reported leaked/);
+  });
+});
