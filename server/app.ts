@@ -16,7 +16,7 @@ import type { BlockList } from "node:net";
 import { KeyLimits } from "./limits/key-limits";
 import type { RateLimiter } from "./limits/rate-limiter";
 import { UsageRecorder } from "./usage/recorder";
-import type { Store } from "./store/database";
+import { isDatabaseUnreachable, type Store } from "./store/database";
 
 export interface AppOptions {
   store: Store;
@@ -48,6 +48,11 @@ const DAY_MS = 86_400_000;
 function installCommon(app: FastifyInstance, metrics: Metrics) {
   app.setErrorHandler((error: any, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.status).send(error.body());
+    // The database gone (PostgreSQL restarting, a network cut) is not the request's fault nor a bug.
+    if (isDatabaseUnreachable(error)) {
+      request.log.warn({ err: { message: error.message } }, "database unreachable");
+      return reply.code(503).header("retry-after", "1").send(new ApiError("unavailable", "the database cannot be reached; retry shortly").body());
+    }
     const status: number = error.statusCode ?? 500;
     if (status === 413) return reply.code(413).send(new ApiError("payload_too_large", "the request body is too large").body());
     if (status === 415) return reply.code(415).send(new ApiError("unsupported_media_type", "send the body as application/json").body());

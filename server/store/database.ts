@@ -38,7 +38,8 @@ export interface StoreOptions {
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    // A connect that hangs (a database host gone) fails the call after a bound, as one refused at once does.
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 });
     // An idle connection dropped by the database (restart, failover) must not take the process down;
     // the pool replaces it and the next query reconnects.
     pool.on("error", (err) => options.onPoolError?.(err));
@@ -79,6 +80,35 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       }
     });
   return { db, dialect: "sqlite", location: file, lazyTransaction, close: () => db.destroy() };
+}
+
+// Socket errors, and SQLSTATEs of a database that is going or not yet back: class 08 (connection
+// exception), 57P01-03 (shut down by an operator, crashed, starting up), 53300 (no connection slot).
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+]);
+
+/**
+ * True when the error says the database cannot be reached (rather than that a query was
+ * wrong): such a call is answered 503 and may be retried. pg reports a dropped connection
+ * or a connect timeout by message only.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (typeof e?.code === "string" && (UNREACHABLE_CODES.has(e.code) || e.code.startsWith("08"))) return true;
+  const message = typeof e?.message === "string" ? e.message : "";
+  return /^Connection terminated|timeout exceeded when trying to connect|not queryable|Client was closed/.test(message);
 }
 
 /** True for a unique-constraint violation on either dialect. */
