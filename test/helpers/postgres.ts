@@ -70,7 +70,8 @@ export async function startDedicatedPostgres(): Promise<DedicatedCluster> {
 
 /** A fresh, empty database on the suite's PostgreSQL (or on the cluster given). */
 export async function freshPostgresDatabase(on?: { baseUrl: string }): Promise<{ url: string; dump(): string }> {
-  const baseUrl = on ? on.baseUrl : (cluster ??= await startCluster()).baseUrl;
+  if (!on) cluster ??= await startCluster();
+  const baseUrl = (on ?? cluster!).baseUrl;
   const name = `kp_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: `${baseUrl}/postgres` });
   await admin.connect();

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import axios, { type AxiosResponse } from "axios";
+import type { AxiosResponse } from "axios";
 import { type DedicatedCluster, freshPostgresDatabase, startDedicatedPostgres } from "../helpers/postgres";
 import { startTestServer, type TestServer } from "../helpers/server";
 
