@@ -3,7 +3,8 @@ import { ApiError } from "./api-error";
 import { consolePlugin } from "./console/plugin";
 import type { Services } from "./context";
 import type { Keyring } from "./crypto/keyring";
-import type { GatewayLookup } from "./gateway/lookup";
+import { type GatewayLookup, LOOKUP_READS } from "./gateway/lookup";
+import { LookupChanges, watchLookupColumns } from "./store/lookup-invalidation";
 import { GatewayLookupCache } from "./gateway-lookup-cache";
 import { Metrics } from "./metrics";
 import type { AppParts } from "./plugins/context";
@@ -40,6 +41,8 @@ export interface AppOptions {
   accessLogSweepMs?: number;
   /** How often counted usage and access-log entries are written (default 1s). */
   usageFlushMs?: number;
+  /** Gateway lookups remembered (default 10,000): one per key and deployment called. */
+  lookupCacheSize?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -104,12 +107,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       onError: (what, e) => logError(what, e),
     }),
   };
-  const parts: AppParts = {
-    services,
-    metrics,
-    // Only a store this process owns alone may be remembered (see GatewayLookupCache).
-    lookups: new GatewayLookupCache<GatewayLookup>(options.store.dialect === "sqlite"),
-  };
+  // SQLite: every write goes through this process, so the cache is always usable. PostgreSQL:
+  // only while this replica hears of the others' writes (see LookupChanges).
+  let changes: LookupChanges | undefined;
+  const lookups = new GatewayLookupCache<GatewayLookup>(() => changes?.fresh() ?? true, options.lookupCacheSize);
+  const connect = options.store.dedicatedConnection;
+  if (connect) {
+    await watchLookupColumns(options.store.db, LOOKUP_READS);
+    changes = new LookupChanges(
+      () => connect("keyplane-lookup-changes"),
+      () => lookups.forgetAll(),
+      (e) => logError("lookup change notifications lost; serving lookups from the database until they are back", e),
+    );
+    await changes.start();
+  }
+  const parts: AppParts = { services, metrics, lookups };
   const app = Fastify({
     logger:
       options.logger === false
@@ -127,6 +139,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Graceful shutdown: every counted call and access-log entry is written before the store closes.
     await services.usage.close();
     await options.rateLimiter.close();
+    await changes?.close();
   });
 
   // The app's surfaces, one plugin each; a new one is one more line here, and inherits the

@@ -21,6 +21,8 @@ export interface Store {
    * the next durable commit makes them durable too.
    */
   lazyTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** PostgreSQL: a new connection outside the pool (not yet connected), for LISTEN. */
+  dedicatedConnection?(applicationName: string): pg.Client;
   close(): Promise<void>;
 }
 
@@ -53,7 +55,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         await sql`set local synchronous_commit = off`.execute(trx);
         return fn(trx);
       });
-    return { db, dialect: "postgres", location: url.toString(), lazyTransaction, close: () => db.destroy() };
+    const databaseUrl = options.databaseUrl;
+    const dedicatedConnection = (applicationName: string) => new pg.Client({ connectionString: databaseUrl, application_name: applicationName, connectionTimeoutMillis: 5000 });
+    return { db, dialect: "postgres", location: url.toString(), lazyTransaction, dedicatedConnection, close: () => db.destroy() };
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = join(options.dataDir, "keyplane.db");
