@@ -98,7 +98,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     db: options.store.db,
     keyring: options.keyring,
     now,
-    spender: new UseSpender(options.store.db, options.store.dialect === "sqlite"),
+    spender: new UseSpender(options.store.db, options.store.dialect),
     usage: new UsageRecorder(options.store, metrics, {
       now,
       accessLogRetentionMs: options.accessLogRetentionMs ?? 7 * DAY_MS,

@@ -1,4 +1,4 @@
-import type { Kysely, Updateable } from "kysely";
+import { type Kysely, sql, type Updateable } from "kysely";
 import type { ApiKeyRow, Database } from "./schema";
 
 // Every query on the api_keys table. Handlers and the gateway call these; none writes SQL.
@@ -69,4 +69,27 @@ export async function recordLastUsed(db: Kysely<Database>, id: string, at: numbe
     .where("id", "=", id)
     .where((eb) => eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<", at)]))
     .execute();
+}
+
+/**
+ * Spends uses of many keys in one statement (PostgreSQL): `spends` holds how many calls want a
+ * use of each key; each key is granted least(wanted, uses left), none when it is revoked. Rows
+ * are locked in id order, so replicas spending the same keys at once wait, never deadlock.
+ * An autocommit statement, so durable (synchronous_commit stays on: a crash must not hand a
+ * use out twice). Returns the uses granted per key id.
+ */
+export async function spendUsesBatch(db: Kysely<Database>, spends: Map<string, number>, now: number): Promise<Map<string, number>> {
+  const result = await sql<{ id: string; granted: number }>`
+    with wanted as (select * from unnest(${[...spends.keys()]}::text[], ${[...spends.values()]}::int[]) as w (id, n)),
+    locked as (
+      select k.id, k.num_uses - k.uses as remaining from api_keys k join wanted w on w.id = k.id
+      where k.revoked_at is null and k.uses < k.num_uses
+      order by k.id
+      for update of k
+    )
+    update api_keys k set uses = k.uses + least(w.n, l.remaining), last_used_at = greatest(k.last_used_at, ${now}::bigint)
+    from locked l join wanted w on w.id = l.id
+    where k.id = l.id
+    returning k.id, least(w.n, l.remaining)::int as granted`.execute(db);
+  return new Map(result.rows.map((r) => [r.id, r.granted]));
 }

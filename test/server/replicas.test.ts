@@ -3,12 +3,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import type { AxiosResponse } from "axios";
+import axios, { type AxiosResponse } from "axios";
 import pg from "pg";
 import { LOOKUP_READS, lookupQuery } from "@keyplane/server/dist/gateway/lookup";
 import { watchedLookupColumns } from "@keyplane/server/dist/store/lookup-invalidation";
 import { type DedicatedCluster, freshPostgresDatabase, startDedicatedPostgres } from "../helpers/postgres";
-import { startTestServer, type TestServer } from "../helpers/server";
+import { ADMIN_TOKEN, startTestServer, type TestServer } from "../helpers/server";
+import { spawnServer } from "../helpers/spawn-server";
 
 /** The stated bound: a write acknowledged by one replica is seen by every other within a second. */
 const BOUND_MS = 1000;
@@ -22,7 +23,7 @@ async function twoReplicas(databaseUrl: string): Promise<[TestServer, TestServer
 }
 
 /** A project with one running deployment "dep" and a key bound to it. */
-async function setup(s: TestServer, key: Record<string, unknown> = {}) {
+async function setup(s: Pick<TestServer, "admin">, key: Record<string, unknown> = {}) {
   const p = await s.admin.post("/v1/projects", { name: `p${Math.random().toString(36).slice(2, 10)}` });
   assert.equal(p.status, 201);
   const d = await s.admin.post(`/v1/projects/${p.data.id}/deployments`, { name: "dep", model: "m" });
@@ -266,6 +267,97 @@ describe("replicas on one PostgreSQL", function () {
         "the triggers are made from the lookup's own list",
       );
       assert.ok(!watched.api_keys.includes("uses") && !watched.api_keys.includes("last_used_at"), "spends and flushes notify nobody");
+    });
+  });
+
+  describe("numUses", () => {
+    interface Tally {
+      ok: number;
+      exhausted: number;
+      other: string[];
+      failed: number;
+    }
+    /** `workers` callers, each calling the replicas in turn until `more(tally)` says stop. */
+    async function load(urls: () => string[], secret: string, workers: number, more: (i: number, tally: Tally) => boolean): Promise<Tally> {
+      const tally: Tally = { ok: 0, exhausted: 0, other: [], failed: 0 };
+      await Promise.all(
+        Array.from({ length: workers }, async (_, w) => {
+          for (let i = 0; more(i, tally); i++) {
+            const list = urls();
+            const url = list[(w + i) % list.length];
+            try {
+              const r = await axios.post(
+                `${url}/v1/chat/completions`,
+                { model: "dep", messages: [{ role: "user", content: "x" }] },
+                { headers: { "x-api-key": secret }, validateStatus: () => true },
+              );
+              if (r.status === 200) tally.ok++;
+              else if (r.data?.error?.code === "exhausted_key") tally.exhausted++;
+              else tally.other.push(`${r.status} ${JSON.stringify(r.data)}`);
+            } catch {
+              tally.failed++; // the replica was killed under the call
+            }
+          }
+        }),
+      );
+      return tally;
+    }
+
+    const usesOf = (databaseUrl: string, keyId: string) =>
+      onDatabase(databaseUrl, async (c) => Number((await c.query("select uses from api_keys where id = $1", [keyId])).rows[0].uses));
+
+    it("are spent exactly by concurrent calls split across two replicas", async () => {
+      const databaseUrl = (await freshPostgresDatabase()).url;
+      const [a, b] = await twoReplicas(databaseUrl);
+      try {
+        const x = await setup(a, { numUses: 500 });
+        const tally = await load(
+          () => [a.url, b.url],
+          x.secret,
+          64,
+          (i) => i < 25,
+        );
+        assert.deepEqual(tally, { ok: 500, exhausted: 1100, other: [], failed: 0 });
+        assert.equal(await usesOf(databaseUrl, x.keyId), 500);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    });
+
+    it("lose no admitted use, and hand none out twice, when a replica is SIGKILLed mid-burst", async () => {
+      const db = await freshPostgresDatabase();
+      const dir = mkdtempSync(join(tmpdir(), "kp-spend-kill-"));
+      const a = await spawnServer(["--data-dir", dir, "--database-url", db.url]);
+      const b = await spawnServer(["--data-dir", dir, "--database-url", db.url]);
+      try {
+        const x = await setup({ admin: axios.create({ baseURL: a.url, validateStatus: () => true, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }) }, { numUses: 400 });
+        let alive = [a.url, b.url];
+        const workers = 16;
+        // Until the key is spent: a is killed once 100 calls were admitted, b goes on alone.
+        const tally = await load(
+          () => alive,
+          x.secret,
+          workers,
+          (_, t) => {
+            if (t.ok >= 100 && alive.length === 2) {
+              a.proc.kill("SIGKILL");
+              alive = [b.url];
+            }
+            return t.exhausted === 0;
+          },
+        );
+        assert.deepEqual(alive, [b.url], "a was killed mid-burst");
+        assert.deepEqual(tally.other, []);
+        const uses = await usesOf(db.url, x.keyId);
+        assert.equal(uses, 400, "the key ends spent");
+        assert.ok(tally.ok <= uses, `every admitted call's use is in the database (${tally.ok} admitted, ${uses} spent)`);
+        // Spent but never answered: only calls that were in flight on the killed replica.
+        assert.ok(uses - tally.ok <= Math.min(workers, tally.failed), `${uses - tally.ok} uses spent without an answer, ${tally.failed} calls cut`);
+      } finally {
+        await a.stop();
+        await b.stop();
+      }
     });
   });
 });
