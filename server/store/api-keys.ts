@@ -1,4 +1,5 @@
 import { type Kysely, sql, type Updateable } from "kysely";
+import type { Dialect } from "./database";
 import type { ApiKeyRow, Database } from "./schema";
 
 // Every query on the api_keys table. Handlers and the gateway call these; none writes SQL.
@@ -61,14 +62,35 @@ export async function markRevoked(db: Kysely<Database>, id: string, now: number)
   await db.updateTable("api_keys").set({ revoked_at: now }).where("id", "=", id).execute();
 }
 
-/** lastUsedAt moves forward only: batches from several replicas may land in any order. */
-export async function recordLastUsed(db: Kysely<Database>, id: string, at: number): Promise<void> {
-  await db
-    .updateTable("api_keys")
-    .set({ last_used_at: at })
-    .where("id", "=", id)
-    .where((eb) => eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<", at)]))
-    .execute();
+/**
+ * lastUsedAt of many keys (id → time): it moves forward only, as batches from several replicas
+ * may land in any order. Keys with numUses are skipped: each spend sets it. On PostgreSQL one
+ * statement, rows locked in id order (no deadlock between replicas' flushes).
+ */
+export async function recordLastUsed(db: Kysely<Database>, dialect: Dialect, lastUsed: Map<string, number>): Promise<void> {
+  if (lastUsed.size === 0) return;
+  if (dialect === "postgres") {
+    await sql`
+      with v as (select * from unnest(${[...lastUsed.keys()]}::text[], ${[...lastUsed.values()]}::bigint[]) as v (id, at)),
+      locked as (
+        select k.id from api_keys k join v on v.id = k.id
+        where k.num_uses = 0 and (k.last_used_at is null or k.last_used_at < v.at)
+        order by k.id
+        for update of k
+      )
+      update api_keys k set last_used_at = v.at from v join locked l on l.id = v.id
+      where k.id = v.id and (k.last_used_at is null or k.last_used_at < v.at)`.execute(db);
+    return;
+  }
+  for (const [id, at] of lastUsed) {
+    await db
+      .updateTable("api_keys")
+      .set({ last_used_at: at })
+      .where("id", "=", id)
+      .where("num_uses", "=", 0)
+      .where((eb) => eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<", at)]))
+      .execute();
+  }
 }
 
 /**

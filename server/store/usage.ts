@@ -1,11 +1,31 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
+import type { Dialect } from "./database";
 import type { Database, KeyUsageRow } from "./schema";
 
 // Every query on the key_usage table.
 
-/** Adds a batch of counts: one upsert per (key, deployment, day), so replicas add up rather than overwrite. */
-export async function addUsage(db: Kysely<Database>, rows: KeyUsageRow[]): Promise<void> {
-  for (const row of rows) {
+/**
+ * Adds a batch of counts (one row per key, deployment and day) as upserts, so replicas add up
+ * rather than overwrite: on PostgreSQL one statement for the whole batch. Rows go in key order,
+ * so two replicas' flushes lock shared rows in the same order and never deadlock.
+ */
+export async function addUsage(db: Kysely<Database>, dialect: Dialect, rows: KeyUsageRow[]): Promise<void> {
+  const order = (r: KeyUsageRow) => `${r.api_key_id}\u0000${r.deployment_id}\u0000${r.day}`;
+  const sorted = [...rows].sort((x, y) => (order(x) < order(y) ? -1 : order(x) > order(y) ? 1 : 0));
+  if (dialect === "postgres") {
+    if (sorted.length === 0) return;
+    const column = <K extends keyof KeyUsageRow>(k: K) => sorted.map((r) => r[k]);
+    await sql`
+      insert into key_usage (api_key_id, deployment_id, day, project_id, requests, prompt_tokens, completion_tokens)
+      select * from unnest(${column("api_key_id")}::text[], ${column("deployment_id")}::text[], ${column("day")}::text[], ${column("project_id")}::text[],
+        ${column("requests")}::bigint[], ${column("prompt_tokens")}::bigint[], ${column("completion_tokens")}::bigint[])
+      on conflict (api_key_id, deployment_id, day) do update set
+        requests = key_usage.requests + excluded.requests,
+        prompt_tokens = key_usage.prompt_tokens + excluded.prompt_tokens,
+        completion_tokens = key_usage.completion_tokens + excluded.completion_tokens`.execute(db);
+    return;
+  }
+  for (const row of sorted) {
     await db
       .insertInto("key_usage")
       .values(row)
