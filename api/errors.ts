@@ -10,7 +10,7 @@ export const ERROR_CODES = {
   429: ["rate_limited"],
   500: ["internal"],
   502: ["upstream_failed"],
-  503: ["not_ready"],
+  503: ["not_ready", "unavailable"],
   508: ["loop_detected"],
 } as const;
 

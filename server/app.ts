@@ -3,7 +3,8 @@ import { ApiError } from "./api-error";
 import { consolePlugin } from "./console/plugin";
 import type { Services } from "./context";
 import type { Keyring } from "./crypto/keyring";
-import type { GatewayLookup } from "./gateway/lookup";
+import { type GatewayLookup, LOOKUP_READS } from "./gateway/lookup";
+import { LookupChanges, watchLookupColumns } from "./store/lookup-invalidation";
 import { GatewayLookupCache } from "./gateway-lookup-cache";
 import { Metrics } from "./metrics";
 import type { AppParts } from "./plugins/context";
@@ -21,7 +22,7 @@ import { UsageRecorder } from "./usage/recorder";
 import { EgressPolicy } from "./gateway/egress";
 import { loggableUrl } from "./log-redaction";
 import { jsonTooDeep, MAX_JSON_DEPTH } from "./parse-input";
-import type { Store } from "./store/database";
+import { isDatabaseUnreachable, type Store } from "./store/database";
 
 export interface AppOptions {
   store: Store;
@@ -51,6 +52,8 @@ export interface AppOptions {
   metricsToken?: string;
   /** Scanners' public keys that may sign leak reports (none: only management credentials may report). */
   verifyingKeys?: VerifyingKeys;
+  /** Gateway lookups remembered (default 10,000): one per key and deployment called. */
+  lookupCacheSize?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -59,6 +62,11 @@ const DAY_MS = 86_400_000;
 function installCommon(app: FastifyInstance, metrics: Metrics) {
   app.setErrorHandler((error: any, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.status).send(error.body());
+    // The database gone (PostgreSQL restarting, a network cut) is not the request's fault nor a bug.
+    if (isDatabaseUnreachable(error)) {
+      request.log.warn({ err: { message: error.message } }, "database unreachable");
+      return reply.code(503).header("retry-after", "1").send(new ApiError("unavailable", "the database cannot be reached; retry shortly").body());
+    }
     const status: number = error.statusCode ?? 500;
     if (status === 413) return reply.code(413).send(new ApiError("payload_too_large", "the request body is too large").body());
     if (status === 415) return reply.code(415).send(new ApiError("unsupported_media_type", "send the body as application/json").body());
@@ -106,7 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     keyring: options.keyring,
     now,
     egress: options.egress ?? new EgressPolicy(),
-    spender: new UseSpender(options.store.db, options.store.dialect === "sqlite"),
+    spender: new UseSpender(options.store.db, options.store.dialect),
     usage: new UsageRecorder(options.store, metrics, {
       now,
       accessLogRetentionMs: options.accessLogRetentionMs ?? 7 * DAY_MS,
@@ -115,12 +123,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       onError: (what, e) => logError(what, e),
     }),
   };
-  const parts: AppParts = {
-    services,
-    metrics,
-    // Only a store this process owns alone may be remembered (see GatewayLookupCache).
-    lookups: new GatewayLookupCache<GatewayLookup>(options.store.dialect === "sqlite"),
-  };
+  // SQLite: every write goes through this process, so the cache is always usable. PostgreSQL:
+  // only while this replica hears of the others' writes (see LookupChanges).
+  let changes: LookupChanges | undefined;
+  const lookups = new GatewayLookupCache<GatewayLookup>(() => changes?.fresh() ?? true, options.lookupCacheSize);
+  const connect = options.store.dedicatedConnection;
+  if (connect) {
+    await watchLookupColumns(options.store.db, LOOKUP_READS);
+    changes = new LookupChanges(
+      () => connect("keyplane-lookup-changes"),
+      () => lookups.forgetAll(),
+      (e) => logError("lookup change notifications lost; serving lookups from the database until they are back", e),
+    );
+    await changes.start();
+  }
+  const parts: AppParts = { services, metrics, lookups };
   const app = Fastify({
     logger:
       options.logger === false
@@ -148,6 +165,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Graceful shutdown: every counted call and access-log entry is written before the store closes.
     await services.usage.close();
     await options.rateLimiter.close();
+    await changes?.close();
   });
 
   // The app's surfaces, one plugin each; a new one is one more line here, and inherits the

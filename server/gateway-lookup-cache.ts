@@ -1,17 +1,17 @@
 import { hash } from "node:crypto";
 
 /**
- * The gateway's lookups (key, named deployment, binding) remembered between calls, for a
- * store that one process owns: SQLite, opened with exclusive locking, so every write to it
- * goes through this process. Each committed write makes the cache forget everything before
- * its answer is sent, so no gateway answer is staler than a write already acknowledged
- * (a revoke is refused at the very next call, as without the cache).
+ * The gateway's lookups (key, named deployment, binding) remembered between calls. Each
+ * write this process commits makes the cache forget everything before its answer is sent,
+ * so on SQLite (one process owns the file: every write goes through it) no gateway answer
+ * is staler than a write already acknowledged (a revoke is refused at the very next call).
+ * On PostgreSQL other replicas write too: the cache also forgets on their notifications and
+ * serves only while `usable()` says those are known to arrive (see LookupChanges), which
+ * bounds how long another replica's write can go unseen.
  *
- * A lookup that was in flight while a write committed is not remembered (generation check):
+ * A lookup that was in flight while the cache forgot is not remembered (generation check):
  * it may have read the old rows. Expiry is still judged per call from the remembered row,
  * and numUses are still spent in the database, so neither goes stale.
- *
- * PostgreSQL replicas share a database that others write, so there the cache is off.
  *
  * Entries are found by a SHA-256 of the presented credential, not by the credential itself
  * (no key is kept in memory past its call) nor by its keyed hash (an HMAC costs a gateway
@@ -22,12 +22,12 @@ export class GatewayLookupCache<Row> {
   private generation = 0;
 
   constructor(
-    readonly enabled: boolean,
+    private readonly usable: () => boolean,
     private readonly limit = 10_000,
   ) {}
 
   async lookup(credential: string, model: string, load: () => Promise<Row | undefined>): Promise<Row | undefined> {
-    if (!this.enabled) return load();
+    if (!this.usable()) return load();
     const id = `${hash("sha256", credential, "base64")}\u0000${model}`;
     const hit = this.entries.get(id);
     if (hit !== undefined) return hit;
@@ -41,7 +41,7 @@ export class GatewayLookupCache<Row> {
     return row;
   }
 
-  /** After every write (committed or not: nothing is assumed about what a failed one did). */
+  /** After every write (committed or not: nothing is assumed about what a failed one did), and on news of other replicas' writes. */
   forgetAll(): void {
     this.generation++;
     this.entries.clear();

@@ -1,8 +1,9 @@
 import type { Kysely } from "kysely";
 import type { Database } from "./store/schema";
 import { reusableQuery } from "./store/reusable-query";
+import { spendUsesBatch } from "./store/api-keys";
 
-// One conditional UPDATE per use: exact under concurrency on one process or many on one database.
+// SQLite: one conditional UPDATE per use, exact because one process writes the file.
 const spendUse = reusableQuery(
   (db: Kysely<Database>, p: { id: string; now: number }) =>
     db
@@ -22,9 +23,11 @@ interface Pending {
 }
 
 /**
- * Spends numUses. On SQLite every commit waits for the disk, so spends that arrive
- * together are committed together (group commit): each call is still answered only
- * after its own conditional UPDATE is durable. PostgreSQL gets one statement per call.
+ * Spends numUses. Spends that arrive while the previous batch is being written are written
+ * together, in one durable commit, and each call is answered only once its use is durable.
+ * SQLite: one transaction of conditional UPDATEs (group commit). PostgreSQL: one statement
+ * per batch whatever its size (spendUsesBatch), so a burst costs a few WAL flushes, not one
+ * per call, and calls on one key stop queueing on its row lock; exact across replicas.
  */
 export class UseSpender {
   private queue: Pending[] = [];
@@ -32,11 +35,10 @@ export class UseSpender {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly groupCommit: boolean,
+    private readonly dialect: "sqlite" | "postgres",
   ) {}
 
-  async spend(id: string, now: number): Promise<boolean> {
-    if (!this.groupCommit) return Number((await spendUse(this.db, { id, now })).numAffectedRows ?? 0) > 0;
+  spend(id: string, now: number): Promise<boolean> {
     return new Promise((resolve, reject) => {
       this.queue.push({ id, now, resolve, reject });
       if (!this.scheduled) {
@@ -49,16 +51,39 @@ export class UseSpender {
   private async flush(): Promise<void> {
     const batch = this.queue;
     this.queue = [];
-    this.scheduled = false;
     try {
-      const spent = await this.db.transaction().execute(async (trx) => {
-        const out: boolean[] = [];
-        for (const p of batch) out.push(Number((await spendUse(trx, p)).numAffectedRows ?? 0) > 0);
-        return out;
-      });
+      const spent = this.dialect === "postgres" ? await this.writeBatch(batch) : await this.writeEach(batch);
       for (const [i, p] of batch.entries()) p.resolve(spent[i]);
     } catch (e) {
       for (const p of batch) p.reject(e);
     }
+    // One batch in flight at a time: what arrived meanwhile is the next batch.
+    if (this.queue.length > 0) setImmediate(() => void this.flush());
+    else this.scheduled = false;
+  }
+
+  private async writeBatch(batch: Pending[]): Promise<boolean[]> {
+    const wanted = new Map<string, number>();
+    let now = 0;
+    for (const p of batch) {
+      wanted.set(p.id, (wanted.get(p.id) ?? 0) + 1);
+      now = Math.max(now, p.now);
+    }
+    const granted = await spendUsesBatch(this.db, wanted, now);
+    // The first calls of each key in arrival order get its granted uses.
+    return batch.map((p) => {
+      const left = granted.get(p.id) ?? 0;
+      if (left === 0) return false;
+      granted.set(p.id, left - 1);
+      return true;
+    });
+  }
+
+  private writeEach(batch: Pending[]): Promise<boolean[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const out: boolean[] = [];
+      for (const p of batch) out.push(Number((await spendUse(trx, p)).numAffectedRows ?? 0) > 0);
+      return out;
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { CompiledQuery, type Kysely, sql } from "kysely";
+import type { Dialect } from "./database";
 import type { AccessLogRow, Database, NewAccessLogRow } from "./schema";
 
 // Every query on the access_log table.
@@ -28,7 +29,17 @@ function insertSql(db: Kysely<Database>, count: number): string {
   return sql;
 }
 
-export async function appendAccessLog(db: Kysely<Database>, rows: NewAccessLogRow[]): Promise<void> {
+/** Appends entries: on PostgreSQL one statement whatever their number (arrays, unnested). */
+export async function appendAccessLog(db: Kysely<Database>, dialect: Dialect, rows: NewAccessLogRow[]): Promise<void> {
+  if (dialect === "postgres") {
+    if (rows.length === 0) return;
+    const column = <K extends (typeof COLUMNS)[number]>(k: K) => rows.map((r) => r[k] ?? null);
+    await sql`
+      insert into access_log (at, project_id, api_key_id, deployment, outcome, status, client)
+      select * from unnest(${column("at")}::bigint[], ${column("project_id")}::text[], ${column("api_key_id")}::text[], ${column("deployment")}::text[],
+        ${column("outcome")}::text[], ${column("status")}::int[], ${column("client")}::text[])`.execute(db);
+    return;
+  }
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
     // Parameters row by row, column by column: the order the compiled VALUES list expects.

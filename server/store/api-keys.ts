@@ -1,4 +1,5 @@
-import type { Kysely, Updateable } from "kysely";
+import { type Kysely, sql, type Updateable } from "kysely";
+import type { Dialect } from "./database";
 import type { ApiKeyRow, Database } from "./schema";
 
 // Every query on the api_keys table. Handlers and the gateway call these; none writes SQL.
@@ -61,14 +62,58 @@ export async function markRevoked(db: Kysely<Database>, id: string, now: number)
   await db.updateTable("api_keys").set({ revoked_at: now }).where("id", "=", id).execute();
 }
 
-/** lastUsedAt moves forward only: batches from several replicas may land in any order. */
-export async function recordLastUsed(db: Kysely<Database>, id: string, at: number): Promise<void> {
-  await db
-    .updateTable("api_keys")
-    .set({ last_used_at: at })
-    .where("id", "=", id)
-    .where((eb) => eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<", at)]))
-    .execute();
+/**
+ * lastUsedAt of many keys (id → time): it moves forward only, as batches from several replicas
+ * may land in any order. Keys with numUses are skipped: each spend sets it. On PostgreSQL one
+ * statement, rows locked in id order (no deadlock between replicas' flushes).
+ */
+export async function recordLastUsed(db: Kysely<Database>, dialect: Dialect, lastUsed: Map<string, number>): Promise<void> {
+  if (lastUsed.size === 0) return;
+  if (dialect === "postgres") {
+    await sql`
+      with v as (select * from unnest(${[...lastUsed.keys()]}::text[], ${[...lastUsed.values()]}::bigint[]) as v (id, at)),
+      locked as (
+        select k.id from api_keys k join v on v.id = k.id
+        where k.num_uses = 0 and (k.last_used_at is null or k.last_used_at < v.at)
+        order by k.id
+        for update of k
+      )
+      update api_keys k set last_used_at = v.at from v join locked l on l.id = v.id
+      where k.id = v.id and (k.last_used_at is null or k.last_used_at < v.at)`.execute(db);
+    return;
+  }
+  for (const [id, at] of lastUsed) {
+    await db
+      .updateTable("api_keys")
+      .set({ last_used_at: at })
+      .where("id", "=", id)
+      .where("num_uses", "=", 0)
+      .where((eb) => eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<", at)]))
+      .execute();
+  }
+}
+
+/**
+ * Spends uses of many keys in one statement (PostgreSQL): `spends` holds how many calls want a
+ * use of each key; each key is granted least(wanted, uses left), none when it is revoked. Rows
+ * are locked in id order, so replicas spending the same keys at once wait, never deadlock.
+ * An autocommit statement, so durable (synchronous_commit stays on: a crash must not hand a
+ * use out twice). Returns the uses granted per key id.
+ */
+export async function spendUsesBatch(db: Kysely<Database>, spends: Map<string, number>, now: number): Promise<Map<string, number>> {
+  const result = await sql<{ id: string; granted: number }>`
+    with wanted as (select * from unnest(${[...spends.keys()]}::text[], ${[...spends.values()]}::int[]) as w (id, n)),
+    locked as (
+      select k.id, k.num_uses - k.uses as remaining from api_keys k join wanted w on w.id = k.id
+      where k.revoked_at is null and k.uses < k.num_uses
+      order by k.id
+      for update of k
+    )
+    update api_keys k set uses = k.uses + least(w.n, l.remaining), last_used_at = greatest(k.last_used_at, ${now}::bigint)
+    from locked l join wanted w on w.id = l.id
+    where k.id = l.id
+    returning k.id, least(w.n, l.remaining)::int as granted`.execute(db);
+  return new Map(result.rows.map((r) => [r.id, r.granted]));
 }
 
 /** Marks a live key leaked; false when it was revoked or already leaked (a report seen by another replica first). */

@@ -21,6 +21,8 @@ export interface Store {
    * the next durable commit makes them durable too.
    */
   lazyTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** PostgreSQL: a new connection outside the pool (not yet connected), for LISTEN. */
+  dedicatedConnection?(applicationName: string): pg.Client;
   close(): Promise<void>;
 }
 
@@ -38,7 +40,8 @@ export interface StoreOptions {
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    // A connect that hangs (a database host gone) fails the call after a bound, as one refused at once does.
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 });
     // An idle connection dropped by the database (restart, failover) must not take the process down;
     // the pool replaces it and the next query reconnects.
     pool.on("error", (err) => options.onPoolError?.(err));
@@ -52,7 +55,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         await sql`set local synchronous_commit = off`.execute(trx);
         return fn(trx);
       });
-    return { db, dialect: "postgres", location: url.toString(), lazyTransaction, close: () => db.destroy() };
+    const databaseUrl = options.databaseUrl;
+    const dedicatedConnection = (applicationName: string) => new pg.Client({ connectionString: databaseUrl, application_name: applicationName, connectionTimeoutMillis: 5000 });
+    return { db, dialect: "postgres", location: url.toString(), lazyTransaction, dedicatedConnection, close: () => db.destroy() };
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = join(options.dataDir, "keyplane.db");
@@ -79,6 +84,35 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       }
     });
   return { db, dialect: "sqlite", location: file, lazyTransaction, close: () => db.destroy() };
+}
+
+// Socket errors, and SQLSTATEs of a database that is going or not yet back: class 08 (connection
+// exception), 57P01-03 (shut down by an operator, crashed, starting up), 53300 (no connection slot).
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+]);
+
+/**
+ * True when the error says the database cannot be reached (rather than that a query was
+ * wrong): such a call is answered 503 and may be retried. pg reports a dropped connection
+ * or a connect timeout by message only.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  if (typeof e?.code === "string" && (UNREACHABLE_CODES.has(e.code) || e.code.startsWith("08"))) return true;
+  const message = typeof e?.message === "string" ? e.message : "";
+  return /^Connection terminated|timeout exceeded when trying to connect|not queryable|Client was closed/.test(message);
 }
 
 /** True for a unique-constraint violation on either dialect. */

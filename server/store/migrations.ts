@@ -230,6 +230,27 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("api_keys").addColumn("leak_url", "text").execute();
       },
     },
+    "0010_pg_invalidation": {
+      async up(db: Kysely<any>) {
+        // PostgreSQL replicas cache gateway lookups; what tells them to forget (see
+        // lookup-invalidation.ts, which attaches the function to the tables on every start).
+        // SQLite has one process, which forgets in memory after each of its writes.
+        if (dialect !== "postgres") return;
+        await sql`create table keyplane_lookup_epoch (id integer primary key check (id = 1), epoch bigint not null)`.execute(db);
+        await sql`insert into keyplane_lookup_epoch values (1, 0)`.execute(db);
+        // Once per transaction, at its commit (a deferred trigger): a transaction-local setting marks it done.
+        await sql`
+          create function keyplane_lookup_changed() returns trigger language plpgsql as $$
+          begin
+            if coalesce(current_setting('keyplane.lookup_changed', true), '') = '' then
+              perform set_config('keyplane.lookup_changed', 'yes', true);
+              update keyplane_lookup_epoch set epoch = epoch + 1 where id = 1;
+              perform pg_notify('keyplane_lookup', '');
+            end if;
+            return null;
+          end $$`.execute(db);
+      },
+    },
   };
 }
 

@@ -66,7 +66,7 @@ export class UsageRecorder {
   readonly retentionMs: number;
 
   constructor(
-    private readonly store: Pick<Store, "db" | "lazyTransaction">,
+    private readonly store: Pick<Store, "db" | "dialect" | "lazyTransaction">,
     private readonly sink: UsageSink,
     private readonly options: RecorderOptions,
   ) {
@@ -132,9 +132,9 @@ export class UsageRecorder {
     // a durable commit, which makes the previous flush's lazy slices durable too.
     try {
       await this.store.db.transaction().execute(async (trx) => {
-        await addUsage(trx, [...usage.values()]);
-        for (const [id, at] of lastUsed) await recordLastUsed(trx, id, at);
-        await appendAccessLog(trx, log.slice(0, LOG_SLICE));
+        await addUsage(trx, this.store.dialect, [...usage.values()]);
+        await recordLastUsed(trx, this.store.dialect, lastUsed);
+        await appendAccessLog(trx, this.store.dialect, log.slice(0, LOG_SLICE));
       });
     } catch (e) {
       this.keep(usage, lastUsed, log);
@@ -144,7 +144,7 @@ export class UsageRecorder {
     for (let i = LOG_SLICE; i < log.length; i += LOG_SLICE) {
       await new Promise((resolve) => setImmediate(resolve));
       try {
-        await this.store.lazyTransaction((trx) => appendAccessLog(trx, log.slice(i, i + LOG_SLICE)));
+        await this.store.lazyTransaction((trx) => appendAccessLog(trx, this.store.dialect, log.slice(i, i + LOG_SLICE)));
       } catch (e) {
         this.keep(new Map(), new Map(), log.slice(i));
         this.options.onError("access log not written yet; will retry", e as Error);

@@ -15,6 +15,13 @@ interface Cluster {
   stop(): void;
 }
 
+/** A cluster of its own, for tests that take PostgreSQL away and bring it back on the same port. */
+export interface DedicatedCluster extends Cluster {
+  /** A fast shutdown (connections are dropped); the data stays. */
+  halt(): void;
+  resume(): void;
+}
+
 let cluster: Cluster | undefined;
 
 function postgresBinDir(): string {
@@ -26,6 +33,10 @@ function postgresBinDir(): string {
 
 async function startCluster(): Promise<Cluster> {
   if (process.env.KEYPLANE_TEST_DATABASE_URL) return { baseUrl: process.env.KEYPLANE_TEST_DATABASE_URL, stop() {} };
+  return startDedicatedPostgres();
+}
+
+export async function startDedicatedPostgres(): Promise<DedicatedCluster> {
   const bin = postgresBinDir();
   const dir = mkdtempSync(join(tmpdir(), "keyplane-pg-"));
   chmodSync(dir, 0o777);
@@ -39,9 +50,13 @@ async function startCluster(): Promise<Cluster> {
   };
   run("initdb", ["-D", dataDir, "-A", "trust", "-U", "postgres", "--no-sync"]);
   const port = await freePort();
-  run("pg_ctl", ["-D", dataDir, "-l", join(dir, "server.log"), "-w", "-o", `-p ${port} -h 127.0.0.1 -k ${dir} -c fsync=on -c max_connections=200`, "start"]);
+  const start = () => run("pg_ctl", ["-D", dataDir, "-l", join(dir, "server.log"), "-w", "-o", `-p ${port} -h 127.0.0.1 -k ${dir} -c fsync=on -c max_connections=200`, "start"]);
+  const halt = () => run("pg_ctl", ["-D", dataDir, "-m", "fast", "-w", "stop"]);
+  start();
   return {
     baseUrl: `postgres://postgres@127.0.0.1:${port}`,
+    halt,
+    resume: start,
     stop() {
       try {
         const [exe, ...pre] = [...asUser, join(bin, "pg_ctl")];
@@ -53,15 +68,16 @@ async function startCluster(): Promise<Cluster> {
   };
 }
 
-/** A fresh, empty database on the suite's PostgreSQL. */
-export async function freshPostgresDatabase(): Promise<{ url: string; dump(): string }> {
-  cluster ??= await startCluster();
+/** A fresh, empty database on the suite's PostgreSQL (or on the cluster given). */
+export async function freshPostgresDatabase(on?: { baseUrl: string }): Promise<{ url: string; dump(): string }> {
+  if (!on) cluster ??= await startCluster();
+  const baseUrl = (on ?? cluster!).baseUrl;
   const name = `kp_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: `${cluster.baseUrl}/postgres` });
+  const admin = new pg.Client({ connectionString: `${baseUrl}/postgres` });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const url = `${cluster.baseUrl}/${name}`;
+  const url = `${baseUrl}/${name}`;
   return {
     url,
     dump: () => execFileSync(join(postgresBinDir(), "pg_dump"), ["--data-only", url], { encoding: "utf8", maxBuffer: 512 * 1024 * 1024 }),

@@ -14,7 +14,7 @@ describe("gateway lookup cache", () => {
   };
 
   it("remembers a found row per key and model, and loads each once", async () => {
-    const cache = new GatewayLookupCache<string>(true);
+    const cache = new GatewayLookupCache<string>(() => true);
     const a = loader("row-a");
     assert.equal(await cache.lookup("h1", "m", a.load), "row-a");
     assert.equal(await cache.lookup("h1", "m", a.load), "row-a");
@@ -25,7 +25,7 @@ describe("gateway lookup cache", () => {
   });
 
   it("does not remember unknown keys", async () => {
-    const cache = new GatewayLookupCache<string>(true);
+    const cache = new GatewayLookupCache<string>(() => true);
     const none = loader(undefined);
     await cache.lookup("h", "m", none.load);
     await cache.lookup("h", "m", none.load);
@@ -34,7 +34,7 @@ describe("gateway lookup cache", () => {
   });
 
   it("forgets everything after a write, and never stores a lookup that a write overtook", async () => {
-    const cache = new GatewayLookupCache<string>(true);
+    const cache = new GatewayLookupCache<string>(() => true);
     await cache.lookup("h", "m", async () => "old");
     cache.forgetAll();
     assert.equal(await cache.lookup("h", "m", async () => "new"), "new");
@@ -52,7 +52,7 @@ describe("gateway lookup cache", () => {
   });
 
   it("stays within its limit, dropping the oldest entry", async () => {
-    const cache = new GatewayLookupCache<string>(true, 3);
+    const cache = new GatewayLookupCache<string>(() => true, 3);
     for (const h of ["a", "b", "c", "d"]) await cache.lookup(h, "m", async () => h);
     assert.equal(cache.size, 3);
     const a = loader("a2");
@@ -60,8 +60,8 @@ describe("gateway lookup cache", () => {
     assert.equal(a.calls.n, 1, "the oldest was dropped");
   });
 
-  it("passes every lookup through when disabled (PostgreSQL)", async () => {
-    const cache = new GatewayLookupCache<string>(false);
+  it("passes every lookup through while not usable (PostgreSQL without news of other replicas' writes)", async () => {
+    const cache = new GatewayLookupCache<string>(() => false);
     const a = loader("row");
     await cache.lookup("h", "m", a.load);
     await cache.lookup("h", "m", a.load);

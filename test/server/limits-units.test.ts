@@ -179,4 +179,93 @@ describe("limits and usage building blocks", () => {
       }
     });
   }
+
+  for (const dialect of ["sqlite", "postgres"] as const) {
+    it(`${dialect}: a flush for 2,000 keys adds each key's usage, moves lastUsedAt forward only, and leaves numUses keys' to their spends`, async () => {
+      const store = await openStore({
+        dataDir: mkdtempSync(join(tmpdir(), "kp-recorder-keys-")),
+        databaseUrl: dialect === "postgres" ? (await freshPostgresDatabase()).url : undefined,
+      });
+      const errors: string[] = [];
+      const now = Date.parse("2026-11-23T12:00:00Z");
+      const recorder = new UsageRecorder(
+        store,
+        { recordProjectCall: () => {} },
+        { now: () => now, accessLogRetentionMs: 86_400_000, flushMs: 3_600_000, sweepMs: 3_600_000, onError: (what) => errors.push(what) },
+      );
+      const ids = Array.from({ length: 2_000 }, (_, i) => `key_${String(i).padStart(4, "0")}`);
+      // Every tenth key has numUses; key_0001 was already used later than this flush's calls.
+      const key = (id: string, i: number) => ({
+        id,
+        project_id: "prj_a",
+        name: id,
+        description: "",
+        labels: "{}",
+        scope: "inference" as const,
+        deployment_access: "all" as const,
+        key_hash: `hash_${id}`,
+        last4: "abcd",
+        created_at: 0,
+        created_by: "admin",
+        expires_at: null,
+        max_expires_at: null,
+        ttl_seconds: null,
+        explicit_max_ttl_seconds: null,
+        renewable: 0,
+        num_uses: i % 10 === 0 ? 5 : 0,
+        uses: 0,
+        last_used_at: id === "key_0001" ? now + 1 : null,
+        revoked_at: null,
+        managed_by: null,
+        enabled: 1,
+        rate_limit: null,
+        rate_window_seconds: null,
+        allowed_cidrs: "[]",
+        grace_revoked_at: null,
+        updated_at: 0,
+      });
+      try {
+        for (let i = 0; i < ids.length; i += 200)
+          await store.db
+            .insertInto("api_keys")
+            .values(ids.slice(i, i + 200).map((id, j) => key(id, i + j)))
+            .execute();
+        for (const round of [1, 2]) {
+          for (const [i, id] of ids.entries()) {
+            for (let c = 0; c <= i % 3; c++) {
+              recorder.record({
+                at: now - round,
+                projectId: "prj_a",
+                apiKeyId: id,
+                deployment: "d",
+                deploymentId: "dep_a",
+                outcome: "ok",
+                status: 200,
+                client: "10.0.0.1",
+                tokens: { prompt: 1, completion: 2 },
+              });
+            }
+          }
+          await recorder.flush();
+        }
+        const usage = await store.db.selectFrom("key_usage").select(["api_key_id", "requests", "completion_tokens"]).orderBy("api_key_id").execute();
+        assert.equal(usage.length, 2_000);
+        for (const [i, u] of usage.entries()) assert.deepEqual([u.api_key_id, Number(u.requests), Number(u.completion_tokens)], [ids[i], 2 * (1 + (i % 3)), 4 * (1 + (i % 3))]);
+        const keys = await store.db.selectFrom("api_keys").select(["id", "last_used_at"]).orderBy("id").execute();
+        for (const [i, k] of keys.entries()) {
+          const want = i % 10 === 0 ? null : k.id === "key_0001" ? now + 1 : now - 1;
+          assert.equal(k.last_used_at === null ? null : Number(k.last_used_at), want, k.id);
+        }
+        const log = await store.db
+          .selectFrom("access_log")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .executeTakeFirstOrThrow();
+        assert.equal(Number(log.n), 2 * (667 * 1 + 667 * 2 + 666 * 3));
+        assert.deepEqual(errors, []);
+      } finally {
+        await recorder.close();
+        await store.close();
+      }
+    });
+  }
 });

@@ -297,8 +297,8 @@ for (const dialect of DIALECTS) {
           prompt_tokens: Number.MAX_SAFE_INTEGER - 1,
           completion_tokens: 0,
         };
-        await addUsage(s.store.db, [row]);
-        await addUsage(s.store.db, [{ ...row, prompt_tokens: 1_000_000_000, completion_tokens: 1 }]);
+        await addUsage(s.store.db, s.store.dialect, [row]);
+        await addUsage(s.store.db, s.store.dialect, [{ ...row, prompt_tokens: 1_000_000_000, completion_tokens: 1 }]);
         const again = await p.asKey.get(`${p.base}/api-keys/${p.key.id}/usage`);
         assert.equal(again.data.totals.promptTokens, Number.MAX_SAFE_INTEGER);
         assert.equal((await s.http.get("/metrics")).status, 200);
