@@ -3,4 +3,3 @@ export { Deployment, type DeploymentArgs } from "./deployment";
 export { ApiKey, type ApiKeyArgs } from "./api-key";
 export { DeploymentBinding, type DeploymentBindingArgs } from "./deployment-binding";
 export { Secret, type SecretArgs, type SecretUseCase, type SecretValue, type SecretValueInput } from "./secret";
-export { kubernetesSecret, kubernetesSecretData, type KubernetesSecretArgs } from "./kubernetes";

@@ -16,6 +16,7 @@ describe("keyplane as users install it (npm pack)", function () {
     const { keyplane } = packWorkspaces();
     const files = tarballFiles(keyplane);
     assert.ok(files.includes("package/dist/sdk/index.js") && files.includes("package/dist/provider/resources/api-key.js"), files.join("\n"));
+    assert.ok(files.includes("package/dist/sdk/kubernetes.js") && files.includes("package/dist/sdk/kubernetes.d.ts"), "the keyplane/kubernetes entry");
     const stray = files.filter((f) => !/^package\/(dist\/(sdk|provider)\/.+\.(js|d\.ts)|README\.md|package\.json|LICENSE)$/.test(f));
     assert.deepEqual(stray, [], "nothing of the server, tests or sources");
     const manifest = tarballManifest(keyplane);
