@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { newStack, requirePulumi, stateFiles, writeProgram } from "../helpers/pulumi";
@@ -44,6 +44,25 @@ function repairKilledCheckpoint(programDir: string, project: string, stack: stri
     done.push("removed a truncated .attrs sidecar");
   }
   return done;
+}
+
+/**
+ * The live processes whose working directory is `dir`: Pulumi starts the CLI's language host and
+ * providers (and they the program) in the program's directory, so these are one run's processes.
+ */
+function processesIn(dir: string) {
+  const want = realpathSync(dir);
+  const found: { pid: number; cmd: string }[] = [];
+  for (const pid of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/cwd`) !== want) continue;
+      if (/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"))) continue; // dead, not yet reaped
+      found.push({ pid: Number(pid), cmd: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim() });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
 }
 
 const outputsOf = async (stack: Stack) => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value])) as Record<string, any>;
@@ -185,9 +204,12 @@ for (let i = 0; i < 6; i++) new keyplane.Secret("sec" + i, { project: p.id, useC
 module.exports = { projectId: p.id, keys };
 `;
 
-    /** Runs `pulumi <args>` in its own process group and SIGKILLs the group once `until` says so. */
+    /**
+     * Runs `pulumi <args>` in its own process group and SIGKILLs the group once `until` says so;
+     * resolves with the run's processes as they were at the kill.
+     */
     const runAndKill = (stack: Stack, args: string[], until: () => Promise<boolean>) =>
-      new Promise<void>((resolve, reject) => {
+      new Promise<{ pid: number; cmd: string }[]>((resolve, reject) => {
         const { envVars } = stack.workspace as LocalWorkspace;
         const child = spawn("pulumi", [...args, "--stack", stack.name, "--non-interactive"], {
           cwd: stack.workspace.workDir,
@@ -196,15 +218,17 @@ module.exports = { projectId: p.id, keys };
           stdio: "ignore",
         });
         let done = false;
+        let atKill: { pid: number; cmd: string }[] = [];
         child.on("exit", () => {
           done = true;
-          resolve();
+          resolve(atKill);
         });
         child.on("error", reject);
         const poll = async () => {
           if (done) return;
           if (await until()) {
-            process.kill(-child.pid!, "SIGKILL"); // a cancelled CI job: the CLI and every plugin it started
+            atKill = processesIn(stack.workspace.workDir);
+            process.kill(-child.pid!, "SIGKILL"); // a cancelled CI job: the CLI's group (Pulumi starts each plugin in a group of its own)
             return;
           }
           setTimeout(() => void poll().catch(reject), 25);
@@ -222,9 +246,22 @@ module.exports = { projectId: p.id, keys };
           const id = await projectId();
           return id ? ((await server.admin.get(`/v1/projects/${id}/api-keys`)).data.items as any[]).map((k) => k.id as string) : [];
         };
-        await runAndKill(stack, ["up", "--yes", "--skip-preview"], async () => (await liveKeys()).length >= killAt);
+        const running = await runAndKill(stack, ["up", "--yes", "--skip-preview"], async () => (await liveKeys()).length >= killAt);
         const atKill = (await liveKeys()).length;
         assert.ok(atKill >= killAt && atKill < 54, `killed part-way (${atKill} keys)`);
+
+        // The language host and the dynamic-provider process are not in the CLI's group: they
+        // must notice that their engine is gone and exit, with every process they started.
+        const names = running.map((p) => p.cmd).join("\n");
+        assert.match(names, /pulumi-language-nodejs/, "the language host was running at the kill");
+        assert.match(names, /pulumi-resource-pulumi-nodejs/, "the dynamic-provider process was running at the kill");
+        const deadline = Date.now() + 60_000;
+        let left = processesIn(dir);
+        while (left.length > 0 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 250));
+          left = processesIn(dir);
+        }
+        assert.deepEqual(left, [], "no process of the killed run is still alive a minute later");
 
         // What Pulumi asks for after an interrupted update: remove the dead run's lock, refresh
         // (forgetting the creates it never heard back from), then the same up again.
