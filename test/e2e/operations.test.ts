@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { newStack, requirePulumi, stateFiles, writeProgram } from "../helpers/pulumi";
 import { startTestServer, type TestServer } from "../helpers/server";
@@ -63,6 +64,26 @@ function processesIn(dir: string) {
     }
   }
   return found;
+}
+
+const KINDS: Record<string, string> = { Project: "project", Deployment: "deployment", ApiKey: "api-key", DeploymentBinding: "binding", Secret: "secret" };
+
+/**
+ * The provider the previous release serialized into every resource (2.1 KB): a wrapper per
+ * method around a require of the implementation by name, rebuilt here the way it was written.
+ */
+async function previousReleaseProvider(kind: string): Promise<string> {
+  const call = (method: string, args: unknown[]) => require(`keyplane/provider/resources/${kind}`).provider[method](...args);
+  const shim = {
+    configure: (...a: unknown[]) => call("configure", a),
+    check: (...a: unknown[]) => call("check", a),
+    diff: (...a: unknown[]) => call("diff", a),
+    create: (...a: unknown[]) => call("create", a),
+    read: (...a: unknown[]) => call("read", a),
+    update: (...a: unknown[]) => call("update", a),
+    delete: (...a: unknown[]) => call("delete", a),
+  };
+  return (await pulumi.runtime.serializeFunction(() => shim, { allowSecrets: true })).text;
 }
 
 const outputsOf = async (stack: Stack) => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value])) as Record<string, any>;
@@ -136,7 +157,7 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
     assert.ok(!state.includes("kpadmin_first-token-ENV") && !state.includes("kpadmin_second-token-ENV"));
   });
 
-  it("a stack written by the previous release (a connection in every resource) upgrades on up with no replacement, then survives a rotation", async () => {
+  it("a stack written by earlier releases (a connection, a larger serialized provider in every resource) upgrades on up with no replacement, then survives a rotation", async () => {
     let server = track(await startTestServer("sqlite", { adminToken: "kpadmin_legacy-token-OLD" }));
     const dir = writeProgram("ops-legacy", SMALL);
     const stack = await newStack(bin, dir, {});
@@ -145,8 +166,9 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
     assert.equal((await stack.up()).summary.result, "succeeded");
     const outs = await outputsOf(stack);
 
-    // What the previous release stored: the stack config's connection as a secret input and
-    // output of every keyplane resource (encrypted by the stack's secrets provider on import).
+    // What earlier releases stored: the stack config's connection as a secret input and
+    // output of every keyplane resource (encrypted by the stack's secrets provider on import),
+    // no managedBy, and the previous release's serialized provider.
     const exported = await stack.exportStack();
     const connection = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify({ endpoint: server.url, token: server.adminToken }) };
     let legacy = 0;
@@ -156,11 +178,17 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
       r.outputs.__connection = connection;
       delete r.inputs.managedBy;
       delete r.outputs.managedBy;
+      const previous = await previousReleaseProvider(KINDS[String(r.type).split(":").pop()!]);
+      assert.ok(previous.length > 1500, `the previous release's provider (${previous.length} bytes)`);
+      r.inputs.__provider = previous;
+      r.outputs.__provider = previous;
       legacy++;
     }
     assert.equal(legacy, 5);
     await stack.importStack(exported);
     assert.ok(stateFiles(join(dir, ".state")).includes("__connection"), "the old shape is in state");
+    // The previous release's provider still serves: a refresh reads every resource with it.
+    assert.equal((await stack.refresh()).summary.result, "succeeded");
 
     const up = await stack.up();
     assert.equal(up.summary.result, "succeeded");
@@ -171,6 +199,14 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
     assert.equal(after.keySecret, outs.keySecret);
     const current = (await stack.exportStack()).deployment.resources.filter((r: any) => String(r.type).startsWith("pulumi-nodejs:dynamic/keyplane:"));
     assert.ok(!JSON.stringify(current).includes("__connection"), "no resource holds a connection after the upgrade");
+    for (const r of current) {
+      for (const provider of [r.inputs.__provider, r.outputs.__provider]) {
+        assert.ok(provider.length < 1024, `${r.type}: the serialized provider is ${provider.length} bytes`);
+        assert.match(provider, /require\("keyplane\/provider\/shims\/[a-z-]+"\)/, "the serialized provider is a require of the kind's shim");
+      }
+    }
+    const state = stateFiles(join(dir, ".state"));
+    for (const t of ["kpadmin_legacy-token-OLD", "hf_OPSE2EVALUE", outs.keySecret]) assert.ok(!state.includes(t), "no credential or secret in state in clear");
     const owned = await server.admin.get(`/v1/projects/${outs.projectId}/api-keys`, {
       params: { managedBy: current.find((r: any) => r.type.endsWith(":ApiKey")).outputs.managedBy },
     });
