@@ -55,7 +55,6 @@ export const BindingInputs = z.strictObject({
   project: ProjectRef,
   apiKey: z.string().min(1, "is required: pass a keyplane.ApiKey's keyId"),
   deployment: z.string().min(1, "is required: pass a keyplane.Deployment's id"),
-  managedBy: ManagedBy,
 });
 
 export const SecretInputs = z

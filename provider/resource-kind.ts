@@ -42,6 +42,8 @@ export interface KindSpec<T extends { id: string }> {
 
 /** Earlier releases stored the provider's connection in every resource; it is never kept again. */
 const LEGACY_CONNECTION = "__connection";
+/** Where Pulumi keeps a dynamic resource's serialized provider, in its inputs and outputs. */
+const PROVIDER = "__provider";
 
 /** What a create's Idempotency-Key is derived from: every input the program set (not the engine's `__` fields). */
 const requestIdentity = (inputs: Props) =>
@@ -88,9 +90,9 @@ export function resourceKind<T extends { id: string }>(spec: KindSpec<T>): pulum
       const extra = spec.diff?.(olds, news) ?? { replaces: [], changes: [] };
       const replaces = [...new Set([...changedFields(o, n, spec.replaceOn), ...extra.replaces])];
       const changes = [...new Set([...replaces, ...changedFields(o, n, spec.updateOn), ...extra.changes])];
-      // A no-change step keeps outputs as they are, so state that still holds a connection is
-      // rewritten by an update.
-      const legacy = LEGACY_CONNECTION in olds;
+      // A no-change step keeps outputs as they are, so state an earlier release wrote (a
+      // connection, its larger serialized provider) is rewritten by an update.
+      const legacy = LEGACY_CONNECTION in olds || (typeof news[PROVIDER] === "string" && olds[PROVIDER] !== news[PROVIDER]);
       inState.add(id);
       return { changes: changes.length > 0 || legacy, replaces, deleteBeforeReplace: spec.deleteBeforeReplace ?? false, stables: spec.stables };
     },

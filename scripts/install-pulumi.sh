@@ -26,6 +26,21 @@ write_shim() {
 const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [process.cwd()] });
 process.argv.splice(1, 1, entry);
 require(entry);
+// That host never checks on its engine, and Pulumi starts plugins in process groups of their
+// own: an engine killed with its group (a cancelled CI job) would leave it running forever.
+// Exit, as Pulumi's own plugins do, once the engine (argv: <engine address>) stops answering
+// its gRPC health check.
+const engine = process.argv[2];
+if (engine) {
+  const grpc = require(require.resolve("@grpc/grpc-js", { paths: [require("node:path").dirname(entry)] }));
+  const client = new grpc.Client(engine, grpc.credentials.createInsecure());
+  const check = () =>
+    client.makeUnaryRequest("/grpc.health.v1.Health/Check", () => Buffer.alloc(0), (b) => b, {}, (err) => {
+      if (err && err.code !== grpc.status.UNIMPLEMENTED) process.exit(1);
+      setTimeout(check, 1000).unref();
+    });
+  setTimeout(check, 1000).unref();
+}
 SHIM
   chmod +x "$1/pulumi-resource-pulumi-nodejs"
 }

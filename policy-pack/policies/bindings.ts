@@ -31,11 +31,17 @@ function projectOf(r: PolicyResource, all: PolicyResource[]): string | undefined
 export function checkKeysBound(resources: PolicyResource[], config: BindingConfig): { message: string; urn: string }[] {
   const keys = resources.filter((r) => r.isType(keyplane.ApiKey));
   const bindings = resources.filter((r) => r.isType(keyplane.DeploymentBinding));
+  // Each binding's key found once, not once per key: a stack of hundreds of keys stays linear.
+  const perKey = new Map<string, number>();
+  for (const b of bindings) {
+    const urn = source(b, "apiKey", resources, keyplane.ApiKey, ["keyId", "id"])?.urn;
+    if (urn) perKey.set(urn, (perKey.get(urn) ?? 0) + 1);
+  }
   const out: { message: string; urn: string }[] = [];
   for (const key of keys) {
     // Project-scope keys and "all" keys reach deployments without bindings; other policies judge those.
     if (str(key.props, "scope") === "project" || str(key.props, "deploymentAccess") === "all") continue;
-    const count = bindings.filter((b) => source(b, "apiKey", resources, keyplane.ApiKey, ["keyId", "id"])?.urn === key.urn).length;
+    const count = perKey.get(key.urn) ?? 0;
     const name = key.name;
     if (count === 0)
       out.push({ urn: key.urn, message: `ApiKey ${name} has no DeploymentBinding in this stack, so it can call nothing. Bind it to the deployments it needs, or remove it.` });

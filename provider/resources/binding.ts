@@ -13,7 +13,8 @@ export const provider = resourceKind<BindingObject>({
   path: (props) => `${keyPath(props)}/${props.deployment}`,
   response: schemas.Binding,
   replaceOn: ["project", "apiKey", "deployment"],
-  updateOn: ["managedBy"],
+  // The server keeps no managedBy for a binding (a PUT of the pair is idempotent by itself).
+  updateOn: [],
   createBody: () => ({}),
   outputs: (inputs, b) => compact({ ...inputs, createdAt: b.createdAt }),
   async create(client, inputs, _post) {
@@ -25,7 +26,7 @@ export const provider = resourceKind<BindingObject>({
     const found = list?.items.find((b) => b.deploymentId === props.deployment);
     return found && withId(found);
   },
-  // Only managedBy updates in place, and the server keeps nothing of it for a binding.
+  // Nothing updates in place: an update only rewrites the state an earlier release wrote.
   async update(client, id, _olds, news) {
     const found = await this.find!(client, id, news);
     if (!found) throw new Error(`keyplane: binding ${id} is gone; run pulumi refresh`);

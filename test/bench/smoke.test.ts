@@ -36,7 +36,7 @@ describe("benchmarks (--quick smoke run)", function () {
     for (const row of pulumi.results.scaling) for (const op of ["up", "preview", "destroy"]) assert.ok(row.keyplane[op] > 0 && row.noop[op] > 0);
     const perKind = pulumi.results.state.perKind;
     for (const kind of ["Project", "Deployment", "ApiKey", "DeploymentBinding", "Secret"]) {
-      assert.ok(perKind[kind].provider > 0 && perKind[kind].provider < 4096, `${kind} serialized provider ${perKind[kind].provider} bytes`);
+      assert.ok(perKind[kind].provider > 0 && perKind[kind].provider < 1024, `${kind} serialized provider ${perKind[kind].provider} bytes`);
     }
     assert.ok(pulumi.results.policy.previewWithPolicyPackSeconds > 0);
   });

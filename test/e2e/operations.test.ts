@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { newStack, requirePulumi, stateFiles, writeProgram } from "../helpers/pulumi";
 import { startTestServer, type TestServer } from "../helpers/server";
@@ -44,6 +45,45 @@ function repairKilledCheckpoint(programDir: string, project: string, stack: stri
     done.push("removed a truncated .attrs sidecar");
   }
   return done;
+}
+
+/**
+ * The live processes whose working directory is `dir`: Pulumi starts the CLI's language host and
+ * providers (and they the program) in the program's directory, so these are one run's processes.
+ */
+function processesIn(dir: string) {
+  const want = realpathSync(dir);
+  const found: { pid: number; cmd: string }[] = [];
+  for (const pid of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+    try {
+      if (readlinkSync(`/proc/${pid}/cwd`) !== want) continue;
+      if (/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"))) continue; // dead, not yet reaped
+      found.push({ pid: Number(pid), cmd: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim() });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
+
+const KINDS: Record<string, string> = { Project: "project", Deployment: "deployment", ApiKey: "api-key", DeploymentBinding: "binding", Secret: "secret" };
+
+/**
+ * The provider the previous release serialized into every resource (2.1 KB): a wrapper per
+ * method around a require of the implementation by name, rebuilt here the way it was written.
+ */
+async function previousReleaseProvider(kind: string): Promise<string> {
+  const call = (method: string, args: unknown[]) => require(`keyplane/provider/resources/${kind}`).provider[method](...args);
+  const shim = {
+    configure: (...a: unknown[]) => call("configure", a),
+    check: (...a: unknown[]) => call("check", a),
+    diff: (...a: unknown[]) => call("diff", a),
+    create: (...a: unknown[]) => call("create", a),
+    read: (...a: unknown[]) => call("read", a),
+    update: (...a: unknown[]) => call("update", a),
+    delete: (...a: unknown[]) => call("delete", a),
+  };
+  return (await pulumi.runtime.serializeFunction(() => shim, { allowSecrets: true })).text;
 }
 
 const outputsOf = async (stack: Stack) => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value])) as Record<string, any>;
@@ -117,7 +157,7 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
     assert.ok(!state.includes("kpadmin_first-token-ENV") && !state.includes("kpadmin_second-token-ENV"));
   });
 
-  it("a stack written by the previous release (a connection in every resource) upgrades on up with no replacement, then survives a rotation", async () => {
+  it("a stack written by earlier releases (a connection, a larger serialized provider in every resource) upgrades on up with no replacement, then survives a rotation", async () => {
     let server = track(await startTestServer("sqlite", { adminToken: "kpadmin_legacy-token-OLD" }));
     const dir = writeProgram("ops-legacy", SMALL);
     const stack = await newStack(bin, dir, {});
@@ -126,8 +166,9 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
     assert.equal((await stack.up()).summary.result, "succeeded");
     const outs = await outputsOf(stack);
 
-    // What the previous release stored: the stack config's connection as a secret input and
-    // output of every keyplane resource (encrypted by the stack's secrets provider on import).
+    // What earlier releases stored: the stack config's connection as a secret input and
+    // output of every keyplane resource (encrypted by the stack's secrets provider on import),
+    // no managedBy, and the previous release's serialized provider.
     const exported = await stack.exportStack();
     const connection = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify({ endpoint: server.url, token: server.adminToken }) };
     let legacy = 0;
@@ -137,11 +178,17 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
       r.outputs.__connection = connection;
       delete r.inputs.managedBy;
       delete r.outputs.managedBy;
+      const previous = await previousReleaseProvider(KINDS[String(r.type).split(":").pop()!]);
+      assert.ok(previous.length > 1500, `the previous release's provider (${previous.length} bytes)`);
+      r.inputs.__provider = previous;
+      r.outputs.__provider = previous;
       legacy++;
     }
     assert.equal(legacy, 5);
     await stack.importStack(exported);
     assert.ok(stateFiles(join(dir, ".state")).includes("__connection"), "the old shape is in state");
+    // The previous release's provider still serves: a refresh reads every resource with it.
+    assert.equal((await stack.refresh()).summary.result, "succeeded");
 
     const up = await stack.up();
     assert.equal(up.summary.result, "succeeded");
@@ -152,6 +199,14 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
     assert.equal(after.keySecret, outs.keySecret);
     const current = (await stack.exportStack()).deployment.resources.filter((r: any) => String(r.type).startsWith("pulumi-nodejs:dynamic/keyplane:"));
     assert.ok(!JSON.stringify(current).includes("__connection"), "no resource holds a connection after the upgrade");
+    for (const r of current) {
+      for (const provider of [r.inputs.__provider, r.outputs.__provider]) {
+        assert.ok(provider.length < 1024, `${r.type}: the serialized provider is ${provider.length} bytes`);
+        assert.match(provider, /require\("keyplane\/provider\/shims\/[a-z-]+"\)/, "the serialized provider is a require of the kind's shim");
+      }
+    }
+    const state = stateFiles(join(dir, ".state"));
+    for (const t of ["kpadmin_legacy-token-OLD", "hf_OPSE2EVALUE", outs.keySecret]) assert.ok(!state.includes(t), "no credential or secret in state in clear");
     const owned = await server.admin.get(`/v1/projects/${outs.projectId}/api-keys`, {
       params: { managedBy: current.find((r: any) => r.type.endsWith(":ApiKey")).outputs.managedBy },
     });
@@ -185,9 +240,12 @@ for (let i = 0; i < 6; i++) new keyplane.Secret("sec" + i, { project: p.id, useC
 module.exports = { projectId: p.id, keys };
 `;
 
-    /** Runs `pulumi <args>` in its own process group and SIGKILLs the group once `until` says so. */
+    /**
+     * Runs `pulumi <args>` in its own process group and SIGKILLs the group once `until` says so;
+     * resolves with the run's processes as they were at the kill.
+     */
     const runAndKill = (stack: Stack, args: string[], until: () => Promise<boolean>) =>
-      new Promise<void>((resolve, reject) => {
+      new Promise<{ pid: number; cmd: string }[]>((resolve, reject) => {
         const { envVars } = stack.workspace as LocalWorkspace;
         const child = spawn("pulumi", [...args, "--stack", stack.name, "--non-interactive"], {
           cwd: stack.workspace.workDir,
@@ -196,15 +254,17 @@ module.exports = { projectId: p.id, keys };
           stdio: "ignore",
         });
         let done = false;
+        let atKill: { pid: number; cmd: string }[] = [];
         child.on("exit", () => {
           done = true;
-          resolve();
+          resolve(atKill);
         });
         child.on("error", reject);
         const poll = async () => {
           if (done) return;
           if (await until()) {
-            process.kill(-child.pid!, "SIGKILL"); // a cancelled CI job: the CLI and every plugin it started
+            atKill = processesIn(stack.workspace.workDir);
+            process.kill(-child.pid!, "SIGKILL"); // a cancelled CI job: the CLI's group (Pulumi starts each plugin in a group of its own)
             return;
           }
           setTimeout(() => void poll().catch(reject), 25);
@@ -222,9 +282,22 @@ module.exports = { projectId: p.id, keys };
           const id = await projectId();
           return id ? ((await server.admin.get(`/v1/projects/${id}/api-keys`)).data.items as any[]).map((k) => k.id as string) : [];
         };
-        await runAndKill(stack, ["up", "--yes", "--skip-preview"], async () => (await liveKeys()).length >= killAt);
+        const running = await runAndKill(stack, ["up", "--yes", "--skip-preview"], async () => (await liveKeys()).length >= killAt);
         const atKill = (await liveKeys()).length;
         assert.ok(atKill >= killAt && atKill < 54, `killed part-way (${atKill} keys)`);
+
+        // The language host and the dynamic-provider process are not in the CLI's group: they
+        // must notice that their engine is gone and exit, with every process they started.
+        const names = running.map((p) => p.cmd).join("\n");
+        assert.match(names, /pulumi-language-nodejs/, "the language host was running at the kill");
+        assert.match(names, /pulumi-resource-pulumi-nodejs/, "the dynamic-provider process was running at the kill");
+        const deadline = Date.now() + 60_000;
+        let left = processesIn(dir);
+        while (left.length > 0 && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 250));
+          left = processesIn(dir);
+        }
+        assert.deepEqual(left, [], "no process of the killed run is still alive a minute later");
 
         // What Pulumi asks for after an interrupted update: remove the dead run's lock, refresh
         // (forgetting the creates it never heard back from), then the same up again.

@@ -18,7 +18,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
@@ -29,9 +32,17 @@ const version = "3.259.0"
 // Exit code the Node.js runner uses after it has already reported an error to the engine.
 const exitAfterReportedError = 32
 
+// How often the engine is checked: a host whose engine was killed (a cancelled CI job kills the
+// CLI's process group, not the plugins', which Pulumi starts in groups of their own) exits
+// within about this long, with the Node.js processes it started.
+const engineHealthInterval = time.Second
+
 type host struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
 	engineAddress string
+	// Done when the engine is gone; every process this host starts ends with it.
+	engine   context.Context
+	children sync.WaitGroup
 }
 
 func main() {
@@ -46,8 +57,28 @@ func main() {
 		fmt.Fprintln(os.Stderr, "language host: listen:", err)
 		os.Exit(1)
 	}
+	engineCtx, engineGone := context.WithCancel(context.Background())
+	h := &host{engineAddress: engine, engine: engineCtx}
+	if engine != "" {
+		if err := rpcutil.Healthcheck(engineCtx, engine, engineHealthInterval, engineGone); err != nil {
+			fmt.Fprintln(os.Stderr, "language host: engine health check:", err)
+			os.Exit(1)
+		}
+	}
+	go func() {
+		<-engineCtx.Done()
+		// The children were killed by their contexts; give them a moment to be reaped.
+		waited := make(chan struct{})
+		go func() { h.children.Wait(); close(waited) }()
+		select {
+		case <-waited:
+		case <-time.After(5 * time.Second):
+		}
+		fmt.Fprintln(os.Stderr, "language host: the engine is gone; exiting")
+		os.Exit(1)
+	}()
 	srv := grpc.NewServer(grpc.MaxRecvMsgSize(400 << 20))
-	pulumirpc.RegisterLanguageRuntimeServer(srv, &host{engineAddress: engine})
+	pulumirpc.RegisterLanguageRuntimeServer(srv, h)
 	fmt.Printf("%d\n", lis.Addr().(*net.TCPAddr).Port)
 	if err := srv.Serve(lis); err != nil {
 		fmt.Fprintln(os.Stderr, "language host: serve:", err)
@@ -93,6 +124,21 @@ func (h *host) InstallDependencies(*pulumirpc.InstallDependenciesRequest, grpc.S
 
 func (h *host) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
 	return &emptypb.Empty{}, nil
+}
+
+// runNode runs node in dir, killed when its request ends or the engine is gone, whichever
+// comes first.
+func (h *host) runNode(ctx context.Context, dir string, env []string, stdout, stderr io.Writer, args ...string) error {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	defer context.AfterFunc(h.engine, stop)()
+	cmd := exec.CommandContext(ctx, "node", args...)
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, env, stdout, stderr
+	// Output pipes held open by a killed process's own children must not keep Wait waiting.
+	cmd.WaitDelay = time.Second
+	h.children.Add(1)
+	defer h.children.Done()
+	return cmd.Run()
 }
 
 // resolveModule finds a module the way the program itself would, from its directory.
@@ -184,13 +230,9 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	args = append(args, entry)
 	args = append(args, req.GetArgs()...)
 
-	cmd := exec.CommandContext(ctx, "node", args...)
-	cmd.Dir = dir
-	cmd.Stdout = os.Stdout
-	cmd.Stderr = os.Stderr
-	cmd.Env = append(os.Environ(), "PULUMI_CONFIG="+config, "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys))
-	cmd.Env = append(cmd.Env, typescriptEnv(req.GetInfo())...)
-	if err := cmd.Run(); err != nil {
+	env := append(os.Environ(), "PULUMI_CONFIG="+config, "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys))
+	env = append(env, typescriptEnv(req.GetInfo())...)
+	if err := h.runNode(ctx, dir, env, os.Stdout, os.Stderr, args...); err != nil {
 		if exit, ok := err.(*exec.ExitError); ok {
 			if exit.ExitCode() == exitAfterReportedError {
 				return &pulumirpc.RunResponse{Bail: true}, nil
@@ -234,12 +276,9 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server grpc.ServerStre
 		args = append(args, dir)
 		args = append(args, req.GetArgs()...)
 	}
-	cmd := exec.CommandContext(server.Context(), "node", args...)
-	// Plugins (policy packs read their package.json) run in their own directory.
-	cmd.Dir = filepath.Clean(dir)
-	cmd.Env = append(req.GetEnv(), typescriptEnv(req.GetInfo())...)
+	env := append(req.GetEnv(), typescriptEnv(req.GetInfo())...)
 	if len(req.GetEnv()) == 0 {
-		cmd.Env = append(os.Environ(), typescriptEnv(req.GetInfo())...)
+		env = append(os.Environ(), typescriptEnv(req.GetInfo())...)
 	}
 	var sendMu = make(chan struct{}, 1)
 	send := func(r *pulumirpc.RunPluginResponse) error {
@@ -247,14 +286,15 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server grpc.ServerStre
 		defer func() { <-sendMu }()
 		return server.Send(r)
 	}
-	cmd.Stdout = streamWriter{send: func(b []byte) error {
+	stdout := streamWriter{send: func(b []byte) error {
 		return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}})
 	}}
-	cmd.Stderr = streamWriter{send: func(b []byte) error {
+	stderr := streamWriter{send: func(b []byte) error {
 		return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}})
 	}}
 	code := 0
-	if err := cmd.Run(); err != nil {
+	// Plugins (policy packs read their package.json) run in their own directory.
+	if err := h.runNode(server.Context(), filepath.Clean(dir), env, stdout, stderr, args...); err != nil {
 		exit, ok := err.(*exec.ExitError)
 		if !ok {
 			return err
