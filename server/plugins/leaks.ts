@@ -13,10 +13,7 @@ import type { AppParts } from "./context";
  * scanner key or sent with a management credential. The signature covers the raw bytes, so
  * this plugin keeps them: its own body parser hands the handler a Buffer.
  */
-export async function leaksPlugin(
-  app: FastifyInstance,
-  { services, metrics, lookups, callers, verifyingKeys }: AppParts & { callers: Callers; verifyingKeys: VerifyingKeys },
-) {
+export async function leaksPlugin(app: FastifyInstance, { services, metrics, lookups, callers, verifyingKeys }: AppParts & { callers: Callers; verifyingKeys: VerifyingKeys }) {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 

@@ -38,7 +38,9 @@ export async function addUsage(db: Kysely<Database>, dialect: Dialect, rows: Key
       .insertInto("key_usage")
       .values(capped)
       .onConflict((oc) =>
-        oc.columns(["api_key_id", "deployment_id", "day"]).doUpdateSet({ requests: add("requests"), prompt_tokens: add("prompt_tokens"), completion_tokens: add("completion_tokens") }),
+        oc
+          .columns(["api_key_id", "deployment_id", "day"])
+          .doUpdateSet({ requests: add("requests"), prompt_tokens: add("prompt_tokens"), completion_tokens: add("completion_tokens") }),
       )
       .execute();
   }
