@@ -21,6 +21,8 @@ new keyplane.Secret("hf-token", {
   project: project.id,
   useCase: "huggingface",
   value: { token: config.getSecret("hfToken") ?? pulumi.secret("hf_demo_token_not_real") },
+  // The only origin a deployment may send this token to (as its upstreamSecret).
+  allowedUpstreams: ["https://api-inference.huggingface.co"],
 });
 
 export const projectId = project.id;

@@ -34,8 +34,9 @@ export async function managementPlugin(app: FastifyInstance, { services, lookups
     const principal: Principal = await authorize(services, callers, spec, { headers: request.headers, client: callerAddress(callers, request) }, params);
     const body = parseOrThrow(spec.body, spec.operationId === "renewApiKey" ? (request.body ?? {}) : request.body, "body");
     const query = parseOrThrow(spec.query, request.query, "query");
-    // Where a deployment's upstreamUrl points is judged (with a DNS lookup) before any transaction opens.
-    if (typeof body?.upstreamUrl === "string") {
+    // Where a deployment's upstreamUrl points is judged (with a DNS lookup) before any transaction
+    // opens; only a body its schema has checked holds a URL.
+    if (spec.body && typeof body?.upstreamUrl === "string") {
       const verdict = await services.egress.judgeUrl(new URL(body.upstreamUrl));
       if (!verdict.ok) throw new ApiError("invalid_request", `upstreamUrl is refused: ${verdict.reason}`, [{ path: "upstreamUrl", message: verdict.reason }]);
     }

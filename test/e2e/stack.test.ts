@@ -1,8 +1,10 @@
 import { strict as assert } from "node:assert";
 import { startTestServer, type TestServer } from "../helpers/server";
 import { newStack, requirePulumi, stateFiles, writeProgram } from "../helpers/pulumi";
+import { startOpenAiUpstream } from "../helpers/openai-upstream";
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -200,5 +202,46 @@ new keyplane.Secret("s", { project: p.id, name: "Bad_Name", useCase: "generic", 
     assert.match(output, /must be 2-253 characters/);
     const projects = await server.admin.get("/v1/projects");
     assert.ok(!projects.data.items.some((p: any) => p.name === "bad-input-project"));
+  });
+
+  it("10. a Secret's allowedUpstreams: named at preview when malformed, and a Deployment cannot move its token elsewhere", async function () {
+    const bin = requirePulumi(this);
+    const upstream = await startOpenAiUpstream();
+    const elsewhere = await startOpenAiUpstream();
+    try {
+      const program = (allowed: string, url: string) => `
+const keyplane = require("keyplane");
+const p = new keyplane.Project("pin-proj", { name: "pinned-upstreams" });
+const s = new keyplane.Secret("hf", { project: p.id, useCase: "huggingface", value: { token: "hf_E2EPINNEDTOKEN" }, allowedUpstreams: [${JSON.stringify(allowed)}] });
+new keyplane.Deployment("vllm", { project: p.id, model: "m", upstreamUrl: ${JSON.stringify(url)}, upstreamSecret: s.id });
+const k = new keyplane.ApiKey("k", { project: p.id, deploymentAccess: "all" });
+module.exports = { key: k.secret };
+`;
+      const origin = new URL(upstream.url).origin;
+      const dir = writeProgram("keyplane-pinned", program(`${upstream.url}`, upstream.url));
+      const st = await newStack(bin, dir, { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+      let output = "";
+      await assert.rejects(st.preview({ onOutput: (o) => (output += o) }));
+      assert.match(output, /allowedUpstreams\.0/);
+      assert.match(output, /must be an origin/);
+
+      writeFileSync(join(dir, "index.js"), program(origin, upstream.url));
+      const up = await st.up();
+      const key = up.outputs.key.value as string;
+      assert.equal((await call(key, "vllm")).status, 200);
+      assert.equal(upstream.calls.at(-1)!.headers.authorization, "Bearer hf_E2EPINNEDTOKEN");
+
+      writeFileSync(join(dir, "index.js"), program(origin, elsewhere.url));
+      output = "";
+      await assert.rejects(st.up({ onOutput: (o) => (output += o) }));
+      assert.match(output, /upstreamUrl/);
+      assert.match(output, /allowedUpstreams/);
+      await call(key, "vllm");
+      assert.equal(elsewhere.calls.length, 0, "the other origin never heard from the gateway");
+      await st.destroy();
+    } finally {
+      await upstream.close();
+      await elsewhere.close();
+    }
   });
 });
