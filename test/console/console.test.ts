@@ -341,6 +341,57 @@ describe("web console in Chromium", function () {
     await dialog.waitFor({ state: "detached" });
   });
 
+  it("a key reported leaked shows as leaked, with a banner naming where it was found and its access log since the leak one click away", async () => {
+    const key = (await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "exposed-key", deploymentAccess: "all" })).data;
+    const sneaky = (await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "sneaky-url-key", deploymentAccess: "all" })).data;
+    assert.equal((await chat(key.secret, "dep-a")).status, 200, "a call before the leak");
+    s.clock.advance(1_000);
+    const url = "https://github.com/acme/app/blob/main/.env";
+    const report = await s.admin.post("/v1/leaks", [
+      { token: key.secret, type: "keyplane_api_key", url, source: "content" },
+      { token: sneaky.secret, type: "keyplane_api_key", url: "javascript:alert(1)", source: "commit" },
+    ]);
+    assert.deepEqual(
+      report.data.map((a: any) => a.label),
+      ["true_positive", "true_positive"],
+    );
+    const refused = await chat(key.secret, "dep-b");
+    assert.equal(refused.data.error.code, "leaked_key", "someone tries the leaked key");
+
+    await page.getByRole("link", { name: "Secrets" }).click();
+    await page.getByRole("link", { name: "API keys" }).click();
+    const banner = page.locator(`.leak[data-key-id="${key.id}"]`);
+    await banner.waitFor();
+    assert.equal(await banner.getAttribute("role"), "alert");
+    assert.match(
+      String(await banner.textContent()),
+      /Key exposed-key \(kp_••••••••.{4}\) was reported leaked.*found at https:\/\/github\.com\/acme\/app\/blob\/main\/\.env \(content\)/,
+    );
+    assert.equal(await banner.getByRole("link", { name: url }).getAttribute("href"), url);
+    // A reported url that is not a web page is shown as text, never as a link.
+    const other = page.locator(`.leak[data-key-id="${sneaky.id}"]`);
+    assert.match(String(await other.textContent()), /found at javascript:alert\(1\)/);
+    assert.equal(await other.getByRole("link").count(), 0);
+    assert.equal(
+      await page
+        .getByRole("row", { name: /exposed-key/ })
+        .locator(".status")
+        .textContent(),
+      "leaked",
+    );
+
+    await banner.getByRole("button", { name: "Review exposed-key's access log since the leak" }).click();
+    const log = page.getByRole("table", { name: "Calls with exposed-key since the leak" });
+    await log.waitFor();
+    const rows = await log.locator("tbody tr").allTextContents();
+    assert.equal(rows.length, 1, JSON.stringify(rows));
+    assert.match(rows[0], /dep-b.*leaked_key \(401\)/);
+    await page.screenshot({ path: join(SCREENSHOTS, "leaked-key.png") });
+    assert.ok(!(await page.content()).includes(key.secret));
+    await s.admin.delete(`/v1/projects/${projectId}/api-keys/${key.id}`);
+    await s.admin.delete(`/v1/projects/${projectId}/api-keys/${sneaky.id}`);
+  });
+
   it("stays readable on a narrow window", async () => {
     await page.setViewportSize({ width: 390, height: 800 });
     await page.getByRole("link", { name: "API keys" }).click();

@@ -8,7 +8,7 @@ type KeyDialog = { kind: "create" } | { kind: "edit"; key: Key } | { kind: "dele
 /** Project-scope keys and `deploymentAccess: all` reach every deployment, bound or not. */
 const callsEvery = (k: Key) => k.deploymentAccess === "all" || k.scope === "project";
 
-/** active / disabled / expired / revoked / exhausted: the server's status, with `enabled: false` shown as disabled. */
+/** active / disabled / expired / revoked / exhausted / leaked: the server's status, with `enabled: false` shown as disabled. */
 const statusOf = (k: Key) => (k.status === "active" && k.enabled === false ? "disabled" : k.status);
 
 export function KeysPage(props: { projectId: string }) {
@@ -47,6 +47,11 @@ export function KeysPage(props: { projectId: string }) {
         </button>
       </div>
       <ProblemBanner problem={problem} />
+      {keys
+        ?.filter((k) => k.leakedAt)
+        .map((k) => (
+          <LeakBanner key={k.id} apiKey={k} onReview={() => setExpanded(k.id)} />
+        ))}
       {keys === null ? (
         <Loading what="API keys" />
       ) : keys.length === 0 ? (
@@ -140,6 +145,101 @@ export function KeysPage(props: { projectId: string }) {
   );
 }
 
+/** A link only to a web page: a report's url is the reporter's text, never a script. */
+const webLink = (url: string) => (/^https?:\/\//i.test(url) ? url : undefined);
+
+/** Where a leaked key was found, what the gateway does with it now, and its calls since the report one click away. */
+function LeakBanner(props: { apiKey: Key; onReview: () => void }) {
+  const k = props.apiKey;
+  const href = k.leakUrl ? webLink(k.leakUrl) : undefined;
+  return (
+    <div role="alert" class="problem leak" data-key-id={k.id}>
+      <p>
+        <strong>
+          Key {k.name} (<code>{k.truncated}</code>) was reported leaked
+        </strong>{" "}
+        {when(k.leakedAt)}
+        {k.leakUrl && (
+          <>
+            , found at{" "}
+            {href ? (
+              <a href={href} rel="noreferrer noopener" target="_blank">
+                {k.leakUrl}
+              </a>
+            ) : (
+              <code>{k.leakUrl}</code>
+            )}
+          </>
+        )}
+        {k.leakSource && ` (${k.leakSource})`}. The gateway refuses it (401 leaked_key). Replace it: <code>pulumi up --refresh</code> for a key a stack manages, or create a new key
+        and delete this one.
+      </p>
+      <button type="button" onClick={props.onReview}>
+        Review {k.name}'s access log since the leak
+      </button>
+    </div>
+  );
+}
+
+interface AccessLogEntry {
+  id: number;
+  at: string;
+  deployment: string | null;
+  outcome: string;
+  status: number;
+  clientAddress: string;
+}
+
+/** The key's gateway calls since it was reported leaked (the seed's "review access logs"), newest first. */
+function LeakAccessLog(props: { projectId: string; apiKey: Key }) {
+  const [entries, setEntries] = useState<AccessLogEntry[] | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  useEffect(() => {
+    const since = encodeURIComponent(props.apiKey.leakedAt!);
+    void api.get<{ items: AccessLogEntry[] }>(projectPath(props.projectId, `/api-keys/${props.apiKey.id}/access-log?since=${since}`)).then(
+      (r) => setEntries(r.items),
+      (e) => setFailed(problemOf(e).message),
+    );
+  }, [props.apiKey.id]);
+  return (
+    <div class="leak-log">
+      <h3>Access log since the leak</h3>
+      {failed ? (
+        <p role="alert">{failed}</p>
+      ) : entries === null ? (
+        <Loading what="the access log" />
+      ) : entries.length === 0 ? (
+        <p class="muted">No calls with this key since {when(props.apiKey.leakedAt)}.</p>
+      ) : (
+        <table aria-label={`Calls with ${props.apiKey.name} since the leak`}>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Deployment</th>
+              <th scope="col">Outcome</th>
+              <th scope="col">Client</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.map((e) => (
+              <tr key={e.id}>
+                <td>{when(e.at)}</td>
+                <td>{e.deployment ?? "—"}</td>
+                <td>
+                  {e.outcome} ({e.status})
+                </td>
+                <td>
+                  <code>{e.clientAddress}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
 const bindingsPath = (projectId: string, keyId: string) => projectPath(projectId, `/api-keys/${keyId}/deployments`);
 
 /** The linked deployments by name, and usage where this server reports it. */
@@ -199,6 +299,7 @@ function KeyDetails(props: { projectId: string; apiKey: Key; deployments: Deploy
           )}
         </div>
       )}
+      {props.apiKey.leakedAt && <LeakAccessLog projectId={props.projectId} apiKey={props.apiKey} />}
       <p class="muted small">
         Updated {when(props.apiKey.updatedAt)}; created by {props.apiKey.createdBy}
         {props.apiKey.usesRemaining !== null && `; ${props.apiKey.usesRemaining} of ${props.apiKey.numUses} uses left`}
