@@ -7,6 +7,7 @@ import { startServer } from "./index";
 
 const USAGE = `usage: keyplane-server [--port N] [--host H] [--data-dir DIR] [--database-url postgres://...] [--upstream-timeout 60s]
                        [--redis-url redis://...] [--trusted-proxy CIDR]... [--access-log-retention 7d]
+                       [--lookup-cache-size 10000]
 
   --port          port to listen on (default 8420, or $PORT)
   --host          address to bind (default 127.0.0.1)
@@ -22,6 +23,9 @@ const USAGE = `usage: keyplane-server [--port N] [--host H] [--data-dir DIR] [--
                   (repeatable, or comma-separated; default: none, X-Forwarded-For is ignored)
   --access-log-retention
                   how long gateway access-log entries are kept (default 7d)
+  --lookup-cache-size
+                  gateway lookups remembered, one per key and deployment called (default
+                  10000; 0 turns the cache off)
 
 environment: KEYPLANE_ADMIN_TOKEN (else one is generated into the data dir),
              KEYPLANE_MASTER_KEY (else one is generated into the data dir)`;
@@ -36,6 +40,7 @@ async function main() {
     "trusted-proxy": { type: "string", multiple: true },
     "access-log-retention": { type: "string" },
     "upstream-timeout": { type: "string" },
+    "lookup-cache-size": { type: "string" },
     help: { type: "boolean", short: "h" },
   } as const;
   let values: ReturnType<typeof parseArgs<{ options: typeof options }>>["values"];
@@ -70,6 +75,11 @@ async function main() {
     console.error(`keyplane-server: --upstream-timeout must be a duration such as 30s or 5m\n\n${USAGE}`);
     process.exit(2);
   }
+  const lookupCacheSize = Number(values["lookup-cache-size"] ?? 10_000);
+  if (!Number.isInteger(lookupCacheSize) || lookupCacheSize < 0) {
+    console.error(`keyplane-server: --lookup-cache-size must be a whole number (0 turns the cache off)\n\n${USAGE}`);
+    process.exit(2);
+  }
   const server = await startServer({
     port,
     host: values.host ?? "127.0.0.1",
@@ -79,6 +89,7 @@ async function main() {
     trustedProxies,
     accessLogRetentionMs: retention * 1000,
     upstreamTimeoutMs: upstreamTimeout * 1000,
+    lookupCacheSize,
   });
   // The token's location, never the token: logs are read by many.
   console.error(`keyplane-server listening on ${server.url} (admin token: ${server.adminTokenSource})`);

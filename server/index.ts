@@ -29,6 +29,8 @@ export interface ServerOptions {
   usageFlushMs?: number;
   /** Idle timeout of the gateway's upstream calls, in ms (default 60 s). */
   upstreamTimeoutMs?: number;
+  /** Gateway lookups remembered (default 10,000; 0: none). */
+  lookupCacheSize?: number;
 }
 
 export interface RunningServer {
@@ -68,6 +70,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     now: options.now,
     logger: options.logger,
     upstreamTimeoutMs: options.upstreamTimeoutMs,
+    lookupCacheSize: options.lookupCacheSize,
     version: require("../package.json").version,
   });
   log = (err) => app.log.warn({ err: { message: err.message } }, "database connection dropped; the pool will reconnect");
