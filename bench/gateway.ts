@@ -1,6 +1,7 @@
 // Gateway verification: keyplane's /v1/chat/completions (SQLite, PostgreSQL, with and
-// without numUses, with a rate limit in-process or shared through Redis) against a bare
-// fastify route returning the same body. Usage counting and the access log are always on.
+// without numUses, 8 keys or 2,000, one replica or two, with a rate limit in-process or
+// shared through Redis) against a bare fastify route returning the same body. Usage counting
+// and the access log are always on.
 import autocannon from "autocannon";
 import axios from "axios";
 import { freshPostgresDatabase, stopPostgres } from "../test/helpers/postgres";
@@ -19,10 +20,10 @@ interface Run {
   non2xx: number;
 }
 
-async function load(url: string, keys: string[], seconds: number, rate?: number): Promise<Run> {
+async function loadOne(url: string, keys: string[], seconds: number, connections: number, rate?: number): Promise<Run> {
   const result = await autocannon({
     url: `${url}/v1/chat/completions`,
-    connections: 32,
+    connections,
     duration: seconds,
     ...(rate ? { overallRate: Math.max(1, Math.floor(rate)) } : {}),
     requests: (keys.length ? keys : [""]).map((k) => ({
@@ -35,10 +36,23 @@ async function load(url: string, keys: string[], seconds: number, rate?: number)
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
 }
 
-/** A project with one deployment and `count` bound keys of each kind. */
-async function provision(url: string, count: number) {
+/** 32 connections in all, shared among the replicas given; throughput adds up, latencies are the worst replica's. */
+async function load(urls: string | string[], keys: string[], seconds: number, rate?: number): Promise<Run> {
+  const list = Array.isArray(urls) ? urls : [urls];
+  const runs = await Promise.all(list.map((u) => loadOne(u, keys, seconds, 32 / list.length, rate && rate / list.length)));
+  return {
+    rps: runs.reduce((n, r) => n + r.rps, 0),
+    p50: Math.max(...runs.map((r) => r.p50)),
+    p99: Math.max(...runs.map((r) => r.p99)),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+  };
+}
+
+/** A project with one deployment and `count` bound keys of each kind (rate-limited ones unless `limited` is false). */
+async function provision(url: string, count: number, project = "bench", withRateLimited = true) {
   const admin = axios.create({ baseURL: url, headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
-  const p = await admin.post("/v1/projects", { name: "bench" });
+  const p = await admin.post("/v1/projects", { name: project });
   const d = await admin.post(`/v1/projects/${p.data.id}/deployments`, { name: "bench", model: "echo" });
   // A limit no run reaches: every call is counted against it, none is refused.
   const rateLimit = { limit: 1_000_000_000, window: "1h" };
@@ -51,7 +65,7 @@ async function provision(url: string, count: number) {
     }
     return keys;
   };
-  return { unlimited: await make(0), limited: await make(1_000_000_000), rateLimited: await make(0, true) };
+  return { unlimited: await make(0), limited: await make(1_000_000_000), rateLimited: withRateLimited ? await make(0, true) : [] };
 }
 
 /** The run whose throughput is the median of the rounds (its latencies come with it). */
@@ -65,11 +79,12 @@ const medianRun = (runs: Run[]) => runs.find((r) => r.rps === median(runs.map((x
 export async function gatewayBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
   const seconds = quick ? 3 : 10;
   const children: Child[] = [];
-  const targets: { name: string; url: string; keys: string[] }[] = [];
+  const targets: { name: string; url: string | string[]; keys: string[] }[] = [];
   const bareRuns: Run[] = [];
   const runs = new Map<string, { peak: Run; half: Run; ratio: number }[]>();
   const redis = await startRedis();
   let streaming: Awaited<ReturnType<typeof streamingBenchmark>>;
+  let streamingUrl = "";
   try {
     const bare = await startBare();
     children.push(bare);
@@ -80,10 +95,21 @@ export async function gatewayBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
     ] as const) {
       const server = await startKeyplane(dbUrl);
       children.push(server);
-      const keys = await provision(server.url, quick ? 8 : 32);
+      if (store === "sqlite") streamingUrl = server.url;
+      const keys = await provision(server.url, 8);
       targets.push({ name: `${store}, unlimited keys`, url: server.url, keys: keys.unlimited });
       targets.push({ name: `${store}, numUses keys (atomic write)`, url: server.url, keys: keys.limited });
       if (store === "sqlite") targets.push({ name: "sqlite, rate-limited keys (in-process)", url: server.url, keys: keys.rateLimited });
+      if (store === "postgres") {
+        // Many keys: each its own cache entry, usage row and lastUsedAt in every flush.
+        const many = await provision(server.url, 2_000, "bench-many", false);
+        targets.push({ name: "postgres, 2,000 unlimited keys", url: server.url, keys: many.unlimited });
+        targets.push({ name: "postgres, 2,000 numUses keys (atomic write)", url: server.url, keys: many.limited });
+        // A second replica on the same database: calls split between the two, on the same keys.
+        const replica = await startKeyplane(dbUrl);
+        children.push(replica);
+        targets.push({ name: "postgres, two replicas, unlimited keys", url: [server.url, replica.url], keys: keys.unlimited });
+      }
     }
     const shared = await startKeyplane(undefined, ["--redis-url", redis.url]);
     children.push(shared);
@@ -100,7 +126,7 @@ export async function gatewayBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
         runs.set(t.name, [...(runs.get(t.name) ?? []), { peak, half, ratio: peak.rps / ceiling.rps }]);
       }
     }
-    streaming = await streamingBenchmark(targets[0].url, quick);
+    streaming = await streamingBenchmark(streamingUrl, quick);
   } finally {
     for (const c of children) await c.stop();
     stopPostgres();

@@ -42,7 +42,8 @@ export async function startKeyplane(databaseUrl?: string, extraArgs: string[] = 
   if (databaseUrl) args.push("--database-url", databaseUrl);
   args.push(...extraArgs);
   const proc = spawn(process.execPath, args, {
-    env: { ...process.env, KEYPLANE_ADMIN_TOKEN: BENCH_ADMIN_TOKEN, KEYPLANE_LOG_LEVEL: "warn" },
+    // One master key for every process, so replicas on one PostgreSQL know each other's keys.
+    env: { ...process.env, KEYPLANE_ADMIN_TOKEN: BENCH_ADMIN_TOKEN, KEYPLANE_MASTER_KEY: "42".repeat(32), KEYPLANE_LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -52,7 +52,7 @@ export interface AppOptions {
   metricsToken?: string;
   /** Scanners' public keys that may sign leak reports (none: only management credentials may report). */
   verifyingKeys?: VerifyingKeys;
-  /** Gateway lookups remembered (default 10,000): one per key and deployment called. */
+  /** Gateway lookups remembered (default 10,000; 0: none): one per key and deployment called. */
   lookupCacheSize?: number;
 }
 
@@ -126,7 +126,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // SQLite: every write goes through this process, so the cache is always usable. PostgreSQL:
   // only while this replica hears of the others' writes (see LookupChanges).
   let changes: LookupChanges | undefined;
-  const lookups = new GatewayLookupCache<GatewayLookup>(() => changes?.fresh() ?? true, options.lookupCacheSize);
+  const cacheSize = options.lookupCacheSize ?? 10_000;
+  const lookups = new GatewayLookupCache<GatewayLookup>(() => cacheSize > 0 && (changes?.fresh() ?? true), cacheSize);
   const connect = options.store.dedicatedConnection;
   if (connect) {
     await watchLookupColumns(options.store.db, LOOKUP_READS);

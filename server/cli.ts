@@ -9,7 +9,7 @@ import { displayForm, findKeys, reportOf } from "./leaks/scan";
 const USAGE = `usage: keyplane-server [--port N] [--host H] [--data-dir DIR] [--database-url postgres://...] [--upstream-timeout 60s]
                        [--redis-url redis://...] [--trusted-proxy CIDR]... [--access-log-retention 7d]
                        [--upstream-allow CIDR|host]... [--upstream-deny CIDR|host]... [--metrics-token TOKEN]
-                       [--leak-keys FILE]
+                       [--leak-keys FILE] [--lookup-cache-size 10000]
        keyplane-server scan <path>... [--submit URL --token T]
 
   --port          port to listen on (default 8420, or $PORT)
@@ -37,6 +37,9 @@ const USAGE = `usage: keyplane-server [--port N] [--host H] [--data-dir DIR] [--
   --leak-keys     JSON file of the public keys that may sign leak reports (POST /v1/leaks), in the
                   format of https://api.github.com/meta/public_keys/secret_scanning
                   (default $KEYPLANE_LEAK_KEYS_FILE; none: only management credentials may report)
+  --lookup-cache-size
+                  gateway lookups remembered, one per key and deployment called (default
+                  10000; 0 turns the cache off)
 
 scan: prints every keyplane key (checksum verified) in the files under each path, as
   file:line and its display form, and exits 1 when it found any. --submit reports them to a
@@ -95,6 +98,7 @@ async function main() {
     "upstream-deny": { type: "string", multiple: true },
     "metrics-token": { type: "string" },
     "leak-keys": { type: "string" },
+    "lookup-cache-size": { type: "string" },
     help: { type: "boolean", short: "h" },
   } as const;
   let values: ReturnType<typeof parseArgs<{ options: typeof options }>>["values"];
@@ -140,6 +144,11 @@ async function main() {
     console.error(`keyplane-server: --upstream-timeout must be a duration such as 30s or 5m\n\n${USAGE}`);
     process.exit(2);
   }
+  const lookupCacheSize = Number(values["lookup-cache-size"] ?? 10_000);
+  if (!Number.isInteger(lookupCacheSize) || lookupCacheSize < 0) {
+    console.error(`keyplane-server: --lookup-cache-size must be a whole number (0 turns the cache off)\n\n${USAGE}`);
+    process.exit(2);
+  }
   const server = await startServer({
     port,
     host: values.host ?? "127.0.0.1",
@@ -153,6 +162,7 @@ async function main() {
     upstreamDeny,
     metricsToken: values["metrics-token"],
     leakKeysFile: values["leak-keys"] ?? process.env.KEYPLANE_LEAK_KEYS_FILE,
+    lookupCacheSize,
   });
   // The token's location, never the token: logs are read by many.
   console.error(`keyplane-server listening on ${server.url} (admin token: ${server.adminTokenSource})`);

@@ -41,6 +41,8 @@ export interface ServerOptions {
   metricsToken?: string;
   /** A file of scanners' public keys that may sign leak reports (GitHub's published format). */
   leakKeysFile?: string;
+  /** Gateway lookups remembered (default 10,000; 0: none). */
+  lookupCacheSize?: number;
 }
 
 export interface RunningServer {
@@ -86,6 +88,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger: options.logger,
     upstreamTimeoutMs: options.upstreamTimeoutMs,
     verifyingKeys,
+    lookupCacheSize: options.lookupCacheSize,
     version: require("../package.json").version,
   });
   log = (err) => app.log.warn({ err: { message: err.message } }, "database connection dropped; the pool will reconnect");

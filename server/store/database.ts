@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "k
 import SqliteDatabase from "better-sqlite3";
 import pg from "pg";
 import { mkdirSync } from "node:fs";
+import { type FileHandle, open, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Database } from "./schema";
 import { migrate } from "./migrations";
@@ -21,6 +22,13 @@ export interface Store {
    * the next durable commit makes them durable too.
    */
   lazyTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Makes every lazy commit so far durable without holding up this thread (the gateway's
+   * event loop). SQLite: an fdatasync of the WAL file on libuv's thread pool. PostgreSQL:
+   * nothing to do here: its WAL writer flushes lazy commits within 3 × wal_writer_delay
+   * (600 ms by default), and the wait is PostgreSQL's, never this thread's.
+   */
+  syncLazyCommits(): Promise<void>;
   /** PostgreSQL: a new connection outside the pool (not yet connected), for LISTEN. */
   dedicatedConnection?(applicationName: string): pg.Client;
   close(): Promise<void>;
@@ -57,7 +65,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       });
     const databaseUrl = options.databaseUrl;
     const dedicatedConnection = (applicationName: string) => new pg.Client({ connectionString: databaseUrl, application_name: applicationName, connectionTimeoutMillis: 5000 });
-    return { db, dialect: "postgres", location: url.toString(), lazyTransaction, dedicatedConnection, close: () => db.destroy() };
+    const syncLazyCommits = async () => {};
+    return { db, dialect: "postgres", location: url.toString(), lazyTransaction, syncLazyCommits, dedicatedConnection, close: () => db.destroy() };
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = join(options.dataDir, "keyplane.db");
@@ -83,7 +92,41 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         sqlite.pragma(durable);
       }
     });
-  return { db, dialect: "sqlite", location: file, lazyTransaction, close: () => db.destroy() };
+  const wal = new WalSync(`${file}-wal`);
+  const close = async () => {
+    await db.destroy();
+    await wal.close();
+  };
+  return { db, dialect: "sqlite", location: file, lazyTransaction, syncLazyCommits: () => wal.sync(), close };
+}
+
+/**
+ * fdatasync of SQLite's WAL file from libuv's thread pool. The descriptor stays open (closing
+ * one would drop any POSIX lock this process holds on the file) and is opened again only if
+ * the file was replaced, so a sync never goes to a file SQLite no longer writes.
+ */
+class WalSync {
+  private handle: FileHandle | undefined;
+
+  constructor(private readonly path: string) {}
+
+  async sync(): Promise<void> {
+    const current = await stat(this.path);
+    if (this.handle && (await this.handle.stat()).ino !== current.ino) {
+      this.stale.push(this.handle);
+      this.handle = undefined;
+    }
+    this.handle ??= await open(this.path, "r");
+    await this.handle.datasync();
+  }
+
+  // Replaced files' descriptors, closed with the store (after SQLite's own).
+  private readonly stale: FileHandle[] = [];
+
+  async close(): Promise<void> {
+    for (const h of [...this.stale, ...(this.handle ? [this.handle] : [])]) await h.close();
+    this.handle = undefined;
+  }
 }
 
 // Socket errors, and SQLSTATEs of a database that is going or not yet back: class 08 (connection

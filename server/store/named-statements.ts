@@ -7,12 +7,22 @@ import type pg from "pg";
  * name is a hash of the text, so two texts never share a name.
  */
 export function useNamedStatements(pool: pg.Pool): void {
+  // A name per distinct text, hashed once: the texts are few and fixed (values are bound).
+  const names = new Map<string, string>();
+  const nameOf = (text: string) => {
+    let name = names.get(text);
+    if (name === undefined) {
+      name = "kp_" + createHash("sha1").update(text).digest("hex").slice(0, 24);
+      if (names.size >= 1000) names.delete(names.keys().next().value!);
+      names.set(text, name);
+    }
+    return name;
+  };
   pool.on("connect", (client) => {
     const query = client.query.bind(client) as (...args: any[]) => any;
     (client as any).query = (text: unknown, values?: unknown, callback?: unknown) => {
       if (typeof text === "string" && Array.isArray(values) && values.length > 0 && typeof callback !== "function") {
-        const name = "kp_" + createHash("sha1").update(text).digest("hex").slice(0, 24);
-        return query({ name, text, values });
+        return query({ name: nameOf(text), text, values });
       }
       return query(text, values, callback);
     };

@@ -53,8 +53,9 @@ function utcDay(ms: number): string {
 /**
  * Usage, lastUsedAt and the access log, gathered in memory and written by a flush (every
  * `flushMs`, and all of it on close), so an admitted call costs the hot path no database
- * round trip. Only a flush's first commit waits for the disk (a sync per slice would cost
- * more than the writes): a crash of the machine loses at most about two flushes' worth.
+ * round trip. A flush syncs the disk once, after its first commit and off the event loop (a
+ * sync per slice would cost more than the writes): a crash of the machine loses at most
+ * about two flushes' worth.
  * A flush that fails keeps its rows for the next one.
  */
 export class UsageRecorder {
@@ -66,7 +67,7 @@ export class UsageRecorder {
   readonly retentionMs: number;
 
   constructor(
-    private readonly store: Pick<Store, "db" | "dialect" | "lazyTransaction">,
+    private readonly store: Pick<Store, "db" | "dialect" | "lazyTransaction" | "syncLazyCommits">,
     private readonly sink: UsageSink,
     private readonly options: RecorderOptions,
   ) {
@@ -128,10 +129,11 @@ export class UsageRecorder {
     this.log = [];
     // A second of calls at full speed is thousands of log rows, and SQLite writes on this
     // thread: the log goes in slices, one transaction each, with the event loop free between
-    // them, so no call waits behind more than one slice. Usage goes with the first slice, in
-    // a durable commit, which makes the previous flush's lazy slices durable too.
+    // them, so no call waits behind more than one slice. Usage goes with the first slice;
+    // every commit is lazy, and a sync off the event loop then makes it durable with the
+    // previous flush's slices.
     try {
-      await this.store.db.transaction().execute(async (trx) => {
+      await this.store.lazyTransaction(async (trx) => {
         await addUsage(trx, this.store.dialect, [...usage.values()]);
         await recordLastUsed(trx, this.store.dialect, lastUsed);
         await appendAccessLog(trx, this.store.dialect, log.slice(0, LOG_SLICE));
@@ -140,6 +142,12 @@ export class UsageRecorder {
       this.keep(usage, lastUsed, log);
       this.options.onError("usage and access log not written yet; will retry", e as Error);
       return;
+    }
+    // Committed: a failed sync is told, never retried as a write (that would count twice).
+    try {
+      await this.store.syncLazyCommits();
+    } catch (e) {
+      this.options.onError("usage written but not synced to disk", e as Error);
     }
     for (let i = LOG_SLICE; i < log.length; i += LOG_SLICE) {
       await new Promise((resolve) => setImmediate(resolve));
