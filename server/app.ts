@@ -104,6 +104,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     metrics,
     // Only a store this process owns alone may be remembered (see GatewayLookupCache).
     lookups: new GatewayLookupCache<GatewayLookup>(options.store.dialect === "sqlite"),
+    writeTransaction: options.store.writeTransaction,
   };
   const app = Fastify({
     logger:

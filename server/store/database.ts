@@ -1,7 +1,7 @@
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
 import SqliteDatabase from "better-sqlite3";
 import pg from "pg";
-import { mkdirSync } from "node:fs";
+import { closeSync, fdatasync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import type { Database } from "./schema";
 import { migrate } from "./migrations";
@@ -21,6 +21,14 @@ export interface Store {
    * the next durable commit makes them durable too.
    */
   lazyTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /**
+   * A transaction that resolves once its commit is durable. Concurrent ones share the disk flush
+   * (group commit): a burst of management writes (a `pulumi up` creating hundreds of keys) waits
+   * for one flush per burst, not one each. Others may read a commit before it is durable; a
+   * later write can never outlive it (the log is replayed in order), and its caller hears of
+   * it only once it is.
+   */
+  writeTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -52,7 +60,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         await sql`set local synchronous_commit = off`.execute(trx);
         return fn(trx);
       });
-    return { db, dialect: "postgres", location: url.toString(), lazyTransaction, close: () => db.destroy() };
+    // PostgreSQL groups concurrent commits' WAL flushes by itself.
+    const writeTransaction = <T>(fn: (trx: Transaction<Database>) => Promise<T>) => db.transaction().execute(fn);
+    return { db, dialect: "postgres", location: url.toString(), lazyTransaction, writeTransaction, close: () => db.destroy() };
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = join(options.dataDir, "keyplane.db");
@@ -78,7 +88,37 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         sqlite.pragma(durable);
       }
     });
-  return { db, dialect: "sqlite", location: file, lazyTransaction, close: () => db.destroy() };
+  // What synchronous = FULL does at each commit, once for every commit since the last flush:
+  // fdatasync of the write-ahead log, off the event loop. A flush that is already running may
+  // have started before a commit, so that commit waits for the next one.
+  const wal = openSync(`${file}-wal`, "r");
+  let running: Promise<void> | undefined;
+  let queued: Promise<void> | undefined;
+  const flushWal = (): Promise<void> => {
+    if (!running) {
+      running = new Promise<void>((resolve, reject) => fdatasync(wal, (err) => (err ? reject(err) : resolve()))).finally(() => {
+        running = undefined;
+      });
+      return running;
+    }
+    queued ??= running
+      .catch(() => undefined)
+      .then(() => {
+        queued = undefined;
+        return flushWal();
+      });
+    return queued;
+  };
+  const writeTransaction = async <T>(fn: (trx: Transaction<Database>) => Promise<T>) => {
+    const out = await lazyTransaction(fn);
+    await flushWal();
+    return out;
+  };
+  const close = async () => {
+    await db.destroy();
+    closeSync(wal);
+  };
+  return { db, dialect: "sqlite", location: file, lazyTransaction, writeTransaction, close };
 }
 
 /** True for a unique-constraint violation on either dialect. */
