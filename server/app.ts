@@ -138,7 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     );
     await changes.start();
   }
-  const parts: AppParts = { services, metrics, lookups };
+  const parts: AppParts = { services, metrics, lookups, writeTransaction: options.store.writeTransaction };
   const app = Fastify({
     logger:
       options.logger === false

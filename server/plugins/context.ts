@@ -2,6 +2,7 @@ import type { Metrics } from "../metrics";
 import type { Services } from "../context";
 import type { GatewayLookupCache } from "../gateway-lookup-cache";
 import type { GatewayLookup } from "../gateway/lookup";
+import type { Store } from "../store/database";
 
 /** What buildApp shares with its plugins: one of each per app. */
 export interface AppParts {
@@ -9,4 +10,6 @@ export interface AppParts {
   metrics: Metrics;
   /** Written by management (forgotten on every write), read by the gateway. */
   lookups: GatewayLookupCache<GatewayLookup>;
+  /** Management writes: acknowledged once durable, sharing the disk flush (group commit). */
+  writeTransaction: Store["writeTransaction"];
 }

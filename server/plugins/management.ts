@@ -28,7 +28,7 @@ const HANDLERS: Record<string, Handler> = {
 };
 
 /** The management API (admin token or project key): every route of the table with a handler above. */
-export async function managementPlugin(app: FastifyInstance, { services, lookups, callers }: AppParts & { callers: Callers }) {
+export async function managementPlugin(app: FastifyInstance, { services, lookups, writeTransaction, callers }: AppParts & { callers: Callers }) {
   const run = async (spec: RouteSpec, request: FastifyRequest, reply: FastifyReply) => {
     const params = request.params as Record<string, string>;
     const principal: Principal = await authorize(services, callers, spec, { headers: request.headers, client: callerAddress(callers, request) }, params);
@@ -58,14 +58,11 @@ export async function managementPlugin(app: FastifyInstance, { services, lookups
     }
     try {
       // Each write and its audit record (and idempotency record) commit together or not at all.
-      const result = await services.db
-        .transaction()
-        .execute(async (trx) => {
-          const out = await handler({ ...services, db: trx, principal, params, body, query });
-          if (claim) await storeAnswer(trx, services.keyring, claim, services.now(), spec.status, out);
-          return out;
-        })
-        .finally(() => lookups.forgetAll());
+      const result = await writeTransaction(async (trx) => {
+        const out = await handler({ ...services, db: trx, principal, params, body, query });
+        if (claim) await storeAnswer(trx, services.keyring, claim, services.now(), spec.status, out);
+        return out;
+      }).finally(() => lookups.forgetAll());
       return send(spec.status, result);
     } catch (e) {
       // A concurrent request with the same Idempotency-Key won the race (its insert made ours

@@ -31,6 +31,14 @@ export interface Store {
   syncLazyCommits(): Promise<void>;
   /** PostgreSQL: a new connection outside the pool (not yet connected), for LISTEN. */
   dedicatedConnection?(applicationName: string): pg.Client;
+  /**
+   * A transaction that resolves once its commit is durable. Concurrent ones share the disk flush
+   * (group commit): a burst of management writes (a `pulumi up` creating hundreds of keys) waits
+   * for one flush per burst, not one each. Others may read a commit before it is durable; a
+   * later write can never outlive it (the log is replayed in order), and its caller hears of
+   * it only once it is.
+   */
+  writeTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -66,7 +74,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     const databaseUrl = options.databaseUrl;
     const dedicatedConnection = (applicationName: string) => new pg.Client({ connectionString: databaseUrl, application_name: applicationName, connectionTimeoutMillis: 5000 });
     const syncLazyCommits = async () => {};
-    return { db, dialect: "postgres", location: url.toString(), lazyTransaction, syncLazyCommits, dedicatedConnection, close: () => db.destroy() };
+    // PostgreSQL groups concurrent commits' WAL flushes by itself.
+    const writeTransaction = <T>(fn: (trx: Transaction<Database>) => Promise<T>) => db.transaction().execute(fn);
+    return { db, dialect: "postgres", location: url.toString(), lazyTransaction, writeTransaction, syncLazyCommits, dedicatedConnection, close: () => db.destroy() };
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = join(options.dataDir, "keyplane.db");
@@ -97,20 +107,46 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     await db.destroy();
     await wal.close();
   };
-  return { db, dialect: "sqlite", location: file, lazyTransaction, syncLazyCommits: () => wal.sync(), close };
+  const writeTransaction = async <T>(fn: (trx: Transaction<Database>) => Promise<T>) => {
+    const out = await lazyTransaction(fn);
+    await wal.sync();
+    return out;
+  };
+  return { db, dialect: "sqlite", location: file, lazyTransaction, writeTransaction, syncLazyCommits: () => wal.sync(), close };
 }
 
 /**
- * fdatasync of SQLite's WAL file from libuv's thread pool. The descriptor stays open (closing
- * one would drop any POSIX lock this process holds on the file) and is opened again only if
- * the file was replaced, so a sync never goes to a file SQLite no longer writes.
+ * fdatasync of SQLite's WAL file from libuv's thread pool: what synchronous = FULL does at each
+ * commit, once for every commit since the last flush (group commit). A flush already running may
+ * have started before a commit, so callers that arrive meanwhile share the next one. The
+ * descriptor stays open (closing one would drop any POSIX lock this process holds on the file)
+ * and is opened again only if the file was replaced, so a sync never goes to a file SQLite no
+ * longer writes.
  */
 class WalSync {
   private handle: FileHandle | undefined;
+  private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
 
   constructor(private readonly path: string) {}
 
-  async sync(): Promise<void> {
+  sync(): Promise<void> {
+    if (!this.running) {
+      this.running = this.flush().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
+    }
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.sync();
+      });
+    return this.queued;
+  }
+
+  private async flush(): Promise<void> {
     const current = await stat(this.path);
     if (this.handle && (await this.handle.stat()).ino !== current.ino) {
       this.stale.push(this.handle);
