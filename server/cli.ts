@@ -27,8 +27,8 @@ const USAGE = `usage: keyplane-server [--port N] [--host H] [--data-dir DIR] [--
   --access-log-retention
                   how long gateway access-log entries are kept (default 7d)
   --upstream-deny CIDR or host name deployments' upstream calls may not reach (repeatable,
-                  or comma-separated); always refused: 169.254.0.0/16, fe80::/10,
-                  fd00:ec2::254, 0.0.0.0/8, :: and this server's own address and port
+                  or comma-separated); refused besides by default: 169.254.0.0/16,
+                  fe80::/10, fd00:ec2::254, 0.0.0.0/8, ::; always: this server's own address and port
   --upstream-allow
                   CIDR or host name upstream calls may reach even where a deny rule (or a
                   default one) refuses it (repeatable, or comma-separated; default: none)

@@ -7,14 +7,14 @@ import { parseCidr } from "@keyplane/api";
 /** Resolves a host name to its addresses (dns.lookup by default; tests inject their own). */
 export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
 
-export type EgressVerdict = { ok: true } | { ok: false; reason: string };
+type EgressVerdict = { ok: true } | { ok: false; reason: string };
 
 /**
  * Refused by default: link-local (cloud metadata services live at 169.254.169.254 and
  * fd00:ec2::254) and the unspecified addresses (connecting to 0.0.0.0 reaches this host).
  * Private ranges stay allowed: model servers live there.
  */
-export const DEFAULT_UPSTREAM_DENY = ["169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "0.0.0.0/8", "::/128"];
+const DEFAULT_UPSTREAM_DENY = ["169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "0.0.0.0/8", "::/128"];
 
 const OK: EgressVerdict = { ok: true };
 const SET_TIME_RESOLVE_MS = 1000;

@@ -1,8 +1,8 @@
 import { refusedFor, type RateDecision } from "./rate-limiter";
 
 /** Failed console sign-ins allowed per client address in one window, before 429 until the window ends. */
-export const SIGN_IN_FAILURES = 10;
-export const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
+const SIGN_IN_FAILURES = 10;
+const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
 
 /**
  * Counts failed console sign-ins per client address (per process): after SIGN_IN_FAILURES in a

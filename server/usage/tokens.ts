@@ -11,7 +11,7 @@ export interface Tokens {
 const NO_TOKENS: Tokens = { prompt: 0, completion: 0 };
 
 /** More tokens than any model's context holds, by far: a count past it is an upstream's error (or malice). */
-export const MAX_TOKENS_PER_ANSWER = 1_000_000_000;
+const MAX_TOKENS_PER_ANSWER = 1_000_000_000;
 
 /** A reported count as believed: a whole number from 0 to the bound; anything else (1e308, -5, NaN, "7") is ignored. */
 const believable = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= MAX_TOKENS_PER_ANSWER;

@@ -226,6 +226,11 @@ for (const dialect of DIALECTS) {
       assert.equal((await s.http.get(`${p.base}/api-keys`, { headers: { cookie: keySession } })).status, 200);
       await s.admin.patch(`${p.base}/api-keys/${p.key.id}`, { enabled: false });
       assert.equal((await s.http.get(`${p.base}/api-keys`, { headers: { cookie: keySession } })).data.error.code, "session_expired");
+      const short = await project(s, { ttl: "1h" });
+      const shortSession = cookieOf(await signIn(s.http, short.key.secret));
+      assert.equal((await s.http.get(`${short.base}/api-keys`, { headers: { cookie: shortSession } })).status, 200);
+      s.clock.advance(3_600_001);
+      assert.equal((await s.http.get(`${short.base}/api-keys`, { headers: { cookie: shortSession } })).data.error.code, "session_expired", "the key's expiry ends its session");
     });
 
     it("4. a deployment that leads back to this server is refused in one hop, and when set", async () => {
