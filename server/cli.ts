@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { homedir } from "node:os";
 import { parseArgs } from "node:util";
@@ -62,6 +63,11 @@ async function scan(args: string[]) {
   const token = parsed.values.token ?? process.env.KEYPLANE_TOKEN;
   if (parsed.positionals.length === 0 || (parsed.values.submit !== undefined && !token)) {
     console.error(`keyplane-server scan: ${parsed.positionals.length === 0 ? "name a path to scan" : "--submit needs --token or $KEYPLANE_TOKEN"}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const missing = parsed.positionals.find((p) => !existsSync(p));
+  if (missing !== undefined) {
+    console.error(`keyplane-server scan: ${missing}: no such file or directory`);
     process.exit(2);
   }
   const findings = parsed.positionals.flatMap((p) => findKeys(p));

@@ -67,6 +67,10 @@ describe("keyplane-server scan", () => {
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.equal(r.stdout, "");
     assert.match(r.stderr, /0 keyplane key\(s\) found/);
+    // A path that is not there is a usage error (2), not "no keys" (0) nor "keys found" (1).
+    const missing = await run([join(root, "nowhere")]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /nowhere: no such file or directory/);
   });
 
   it("--submit reports the keys it found: the live ones are refused as leaked at once", async () => {

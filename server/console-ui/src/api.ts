@@ -1,9 +1,9 @@
-import type { ApiKey, AuditEvent, Binding, Deployment, FieldIssue, Project, Secret } from "@keyplane/api";
+import type { AccessLogEntry, ApiKey, AuditEvent, Binding, Deployment, FieldIssue, Project, Secret } from "@keyplane/api";
 
 // Fields other parts of keyplane add to a key (limits, Pulumi operations): shown when the API sends them.
 export type Key = ApiKey & { enabled?: boolean; managedBy?: string | null };
 export type ManagedSecret = Secret & { managedBy?: string | null };
-export type { AuditEvent, Binding, Deployment, FieldIssue, Project };
+export type { AccessLogEntry, AuditEvent, Binding, Deployment, FieldIssue, Project };
 
 export interface Principal {
   kind: "admin" | "key";

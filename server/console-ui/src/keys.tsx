@@ -1,6 +1,6 @@
 import { Fragment } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { api, type Binding, type Deployment, type Key, projectPath } from "./api";
+import { type AccessLogEntry, api, type Binding, type Deployment, type Key, projectPath } from "./api";
 import { Dialog, Field, Loading, type Problem, ProblemBanner, pulumiOwner, problemOf, When, when } from "./ui";
 
 type KeyDialog = { kind: "create" } | { kind: "edit"; key: Key } | { kind: "delete"; key: Key } | null;
@@ -179,15 +179,6 @@ function LeakBanner(props: { apiKey: Key; onReview: () => void }) {
       </button>
     </div>
   );
-}
-
-interface AccessLogEntry {
-  id: number;
-  at: string;
-  deployment: string | null;
-  outcome: string;
-  status: number;
-  clientAddress: string;
 }
 
 /** The key's gateway calls since it was reported leaked (the seed's "review access logs"), newest first. */
