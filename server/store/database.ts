@@ -107,6 +107,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
  */
 class WalSync {
   private handle: FileHandle | undefined;
+  // Replaced files' descriptors, closed with the store (after SQLite's own).
+  private readonly stale: FileHandle[] = [];
 
   constructor(private readonly path: string) {}
 
@@ -119,9 +121,6 @@ class WalSync {
     this.handle ??= await open(this.path, "r");
     await this.handle.datasync();
   }
-
-  // Replaced files' descriptors, closed with the store (after SQLite's own).
-  private readonly stale: FileHandle[] = [];
 
   async close(): Promise<void> {
     for (const h of [...this.stale, ...(this.handle ? [this.handle] : [])]) await h.close();
