@@ -127,6 +127,8 @@ class WalSync {
   private handle: FileHandle | undefined;
   private running: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
+  // Replaced files' descriptors, closed with the store (after SQLite's own).
+  private readonly stale: FileHandle[] = [];
 
   constructor(private readonly path: string) {}
 
@@ -155,9 +157,6 @@ class WalSync {
     this.handle ??= await open(this.path, "r");
     await this.handle.datasync();
   }
-
-  // Replaced files' descriptors, closed with the store (after SQLite's own).
-  private readonly stale: FileHandle[] = [];
 
   async close(): Promise<void> {
     for (const h of [...this.stale, ...(this.handle ? [this.handle] : [])]) await h.close();

@@ -23,6 +23,9 @@ describe("benchmarks (--quick smoke run)", function () {
       "sqlite, numUses keys (atomic write)",
       "postgres, unlimited keys",
       "postgres, numUses keys (atomic write)",
+      "postgres, 2,000 unlimited keys",
+      "postgres, 2,000 numUses keys (atomic write)",
+      "postgres, two replicas, unlimited keys",
       "sqlite, rate-limited keys (in-process)",
       "sqlite, rate-limited keys (shared through Redis)",
     ]) {
