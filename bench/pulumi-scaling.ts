@@ -143,7 +143,7 @@ export async function pulumiBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
           const measured = last && r === 0 && !label;
           const k = await run(KEYPLANE_PROGRAM, "keyplane", measured, extraEnv);
           keyplaneRounds.push({ up: k.up, preview: k.preview, destroy: k.destroy });
-          const f = await run(NOOP_PROGRAM, "noop", false, extraEnv);
+          const f = await run(NOOP_PROGRAM, "noop", measured, extraEnv);
           noopRounds.push({ up: f.up, preview: f.preview, destroy: f.destroy });
           if (measured) {
             state = { keyplane: (k as any).state, noop: (f as any).state };
