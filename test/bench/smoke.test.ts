@@ -37,7 +37,7 @@ describe("benchmarks (--quick smoke run)", function () {
     const pulumi = JSON.parse(readFileSync(join(ROOT, "bench/results/pulumi.quick.json"), "utf8"));
     assert.equal(pulumi.results.scaling.length, 2);
     for (const row of pulumi.results.scaling) for (const op of ["up", "preview", "destroy"]) assert.ok(row.keyplane[op] > 0 && row.noop[op] > 0);
-    const perKind = pulumi.results.state.perKind;
+    const perKind = pulumi.results.state.keyplane.perKind;
     for (const kind of ["Project", "Deployment", "ApiKey", "DeploymentBinding", "Secret"]) {
       assert.ok(perKind[kind].provider > 0 && perKind[kind].provider < 1024, `${kind} serialized provider ${perKind[kind].provider} bytes`);
     }
