@@ -205,7 +205,7 @@ function LeakAccessLog(props: { projectId: string; apiKey: Key }) {
         <table aria-label={`Calls with ${props.apiKey.name} since the leak`}>
           <thead>
             <tr>
-              <th scope="col">When</th>
+              <th scope="col">When (UTC)</th>
               <th scope="col">Deployment</th>
               <th scope="col">Outcome</th>
               <th scope="col">Client</th>
@@ -214,7 +214,9 @@ function LeakAccessLog(props: { projectId: string; apiKey: Key }) {
           <tbody>
             {entries.map((e) => (
               <tr key={e.id}>
-                <td>{when(e.at)}</td>
+                <td>
+                  <When iso={e.at} />
+                </td>
                 <td>{e.deployment ?? "—"}</td>
                 <td>
                   {e.outcome} ({e.status})
