@@ -245,7 +245,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 }
 
 type streamWriter struct {
-	send   func([]byte) error
+	send func([]byte) error
 }
 
 func (w streamWriter) Write(p []byte) (int, error) {
