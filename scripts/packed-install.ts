@@ -53,7 +53,8 @@ export function installPacked(tarballs: string[], dependencies: Record<string, s
   const deps: Record<string, string> = { ...dependencies };
   for (const t of tarballs) deps[packageNameOf(t)] = `file:${t}`;
   // The server's SQLite driver builds a native addon: its install script must be approved.
-  const manifest = { name: "keyplane-packed-install", private: true, dependencies: deps, allowScripts: { "better-sqlite3": true } };
+  // @pulumi/kubernetes's would download its plugin: the Kubernetes suite builds it instead.
+  const manifest = { name: "keyplane-packed-install", private: true, dependencies: deps, allowScripts: { "better-sqlite3": true, "@pulumi/kubernetes": false } };
   writeFileSync(join(work, "package.json"), JSON.stringify(manifest, null, 2));
   execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: work, stdio: ["ignore", "ignore", "inherit"], env: nativeBuildEnv() });
   writeFileSync(join(work, "node_modules", ".keyplane-complete"), "");
@@ -79,15 +80,15 @@ export function programDependencies(): Record<string, string> {
   return { "@pulumi/pulumi": version("@pulumi/pulumi"), typescript: version("typescript"), "ts-node": version("ts-node"), "@types/node": version("@types/node") };
 }
 
-/** node_modules with the packed keyplane (and @keyplane/api) for Pulumi programs. */
-export function packedKeyplaneModules(): string {
+/** node_modules with the packed keyplane (and @keyplane/api) for Pulumi programs, plus `extra` packages from the registry. */
+export function packedKeyplaneModules(extra: Record<string, string> = {}): string {
   const { keyplane, api } = packWorkspaces();
-  return join(installPacked([api, keyplane], programDependencies()), "node_modules");
+  return join(installPacked([api, keyplane], { ...programDependencies(), ...extra }), "node_modules");
 }
 
-/** Links `dir/node_modules` to the shared packed install. */
-export function linkPackedKeyplane(dir: string): void {
+/** Links `dir/node_modules` to the shared packed install (with `extra` packages, e.g. @pulumi/kubernetes). */
+export function linkPackedKeyplane(dir: string, extra: Record<string, string> = {}): void {
   mkdirSync(dir, { recursive: true });
   if (readdirSync(dir).includes("node_modules")) rmSync(join(dir, "node_modules"), { recursive: true, force: true });
-  symlinkSync(packedKeyplaneModules(), join(dir, "node_modules"), "dir");
+  symlinkSync(packedKeyplaneModules(extra), join(dir, "node_modules"), "dir");
 }
