@@ -27,14 +27,17 @@ describe("the README's commands", function () {
       const npm = (...args: string[]) => execFileSync("npm", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
       npm("ci", "--prefer-offline", "--no-audit", "--no-fund");
       npm("run", "build");
-      const child = spawn("npx", ["keyplane-server", "--port", "0", "--data-dir", join(dir, "data")], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+      // npx runs the server as its child: a process group of its own lets the test stop both.
+      const child = spawn("npx", ["keyplane-server", "--port", "0", "--data-dir", join(dir, "data")], { cwd: dir, stdio: ["ignore", "ignore", "pipe"], detached: true });
+      const exited = new Promise((resolve) => child.once("exit", resolve));
       try {
         const url = await listeningUrl(child);
         const ready = await fetch(`${url}/readyz`);
         assert.equal(ready.status, 200);
         assert.deepEqual(await ready.json(), { status: "ready" });
       } finally {
-        child.kill("SIGTERM");
+        process.kill(-child.pid!, "SIGTERM");
+        await exited;
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
