@@ -140,6 +140,8 @@ describe("web console in Chromium", function () {
     assert.equal(await page.getByRole("cell", { name: "binding.create" }).count(), 2);
     assert.deepEqual([...new Set(await page.locator("tbody td:nth-child(2)").allTextContents())], ["admin"]);
     await page.getByRole("link", { name: "API keys" }).click();
+    // The audit rows name the key too: wait for the keys page itself before looking for its row.
+    await page.getByRole("heading", { name: "API keys" }).waitFor();
     await page.getByRole("row", { name: /ci-key/ }).waitFor();
     assert.ok(!(await page.content()).includes(secret));
     const holding = bodies.filter((b) => b.body.includes(secret));

@@ -228,8 +228,28 @@ apiKeySecret(new keyplane.ApiKey("k", { project: project.id }), { namespace: "Ap
     assert.equal((await models(newKey)).status, 200);
   });
 
+  it("a leaked key: reported, replaced by up --refresh, redelivered to its Secret, and the pods roll again", async () => {
+    const leaked = keysSeen[keysSeen.length - 1];
+    const before = (await get("/apis/apps/v1/namespaces/inference/deployments/chat-client")).spec.template.metadata.annotations[ROLLOUT];
+    const report = await server.admin.post("/v1/leaks", [{ token: leaked, type: "keyplane_api_key", url: "https://github.com/acme/chat/blob/main/.env", source: "content" }]);
+    assert.equal(report.status, 200, JSON.stringify(report.data));
+    assert.equal(report.data[0].label, "true_positive");
+    assert.equal((await models(leaked)).data.error.code, "leaked_key", "refused from the next call");
+
+    const up = await stack.up({ refresh: true });
+    assert.ok((up.summary.resourceChanges?.replace ?? 0) >= 1, JSON.stringify(up.summary.resourceChanges));
+    const fresh = (await secretData("inference", "chat-client-key")).data.OPENAI_API_KEY;
+    keysSeen.push(fresh);
+    assert.ok(!keysSeen.slice(0, -1).includes(fresh), "a new key, not the leaked one again");
+    assert.equal((await models(fresh)).status, 200);
+    assert.equal((await models(leaked)).data.error.code, "leaked_key", "no grace for a leaked key");
+    const after = (await get("/apis/apps/v1/namespaces/inference/deployments/chat-client")).spec.template.metadata.annotations[ROLLOUT];
+    assert.notEqual(after, before, "the pod template's digest changed");
+    await eventually("a third ReplicaSet for the redelivered key", async () => ((await clientReplicaSets()).length === 3 ? true : undefined));
+  });
+
   it("no key, secret value or token in clear in the state or in any pod spec", async () => {
-    assert.equal(keysSeen.length, 2);
+    assert.equal(keysSeen.length, 3);
     assertNoneInClear("the Pulumi state", stateFiles(join(workDir, ".state")));
     const pods = await get("/api/v1/namespaces/inference/pods");
     assert.ok(pods.items.length >= 2, "the controller manager made the client's pods (Pending: no kubelet)");
