@@ -31,9 +31,18 @@ export async function whoIsCalling(services: Services, callers: Callers, spec: P
     if (!sessionId) throw new ApiError("missing_key", "send the admin token or a project-scope key as Authorization: Bearer <token>");
     return (await activeSession(services, callers, sessionId, spec.method !== "GET", request)).principal;
   }
+  return principalOf(services, callers, credential, request.client, "inference keys cannot manage anything; use a project-scope key or the admin token");
+}
+
+/**
+ * The management principal a credential stands for: the admin token, or a live project-scope
+ * key used from an address it allows (its lifetime, enabled and allowedCidrs hold here as on
+ * the gateway). Management calls and console sign-in both ask this.
+ */
+export async function principalOf(services: Services, callers: Callers, credential: string, client: string, inferenceRefusal: string): Promise<Principal> {
   if (constantTimeEqual(credential, callers.admin.token)) return { kind: "admin" };
   const key = await verifyApiKey(services, credential);
-  checkKeyAddress(callers, key, request.client);
-  if (key.scope !== "project") throw new ApiError("scope_forbidden", "inference keys cannot manage anything; use a project-scope key or the admin token");
+  checkKeyAddress(callers, key, client);
+  if (key.scope !== "project") throw new ApiError("scope_forbidden", inferenceRefusal);
   return { kind: "key", keyId: key.id, projectId: key.project_id };
 }

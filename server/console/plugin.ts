@@ -4,10 +4,9 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError } from "../api-error";
 import { recordAudit } from "../audit";
 import type { Principal, Services } from "../context";
-import { constantTimeEqual } from "../crypto/keyring";
-import { type Callers, callerAddress, checkKeyAddress } from "../callers";
+import { principalOf } from "../authorize";
+import { type Callers, callerAddress } from "../callers";
 import { SignInThrottle } from "../limits/sign-in-throttle";
-import { verifyApiKey } from "../verify-key";
 import { activeSession, CSRF_HEADER, createSession, endSession, type ActiveSession, sameOrigin, SESSION_TTL_MS, sessionCookie, sessionIdFrom } from "./sessions";
 
 export interface ConsoleOptions {
@@ -85,16 +84,11 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
   const secure = (request: FastifyRequest) => request.protocol === "https";
 
   /** The principal a sign-in token stands for; the key's limits (lifetime, enabled, address, scope) hold. */
-  const signInAs = async (token: string, client: string): Promise<Principal> => {
-    if (constantTimeEqual(token, callers.admin.token)) return { kind: "admin" };
-    const key = await verifyApiKey(services, token).catch((e) => {
+  const signInAs = (token: string, client: string): Promise<Principal> =>
+    principalOf(services, callers, token, client, "inference keys cannot sign in; use a project-scope key or the admin token").catch((e) => {
       if (e instanceof ApiError && e.code === "invalid_key") throw new ApiError("invalid_key", "this is neither the admin token nor a valid keyplane key");
       throw e;
     });
-    checkKeyAddress(callers, key, client);
-    if (key.scope !== "project") throw new ApiError("scope_forbidden", "inference keys cannot sign in; use a project-scope key or the admin token");
-    return { kind: "key", keyId: key.id, projectId: key.project_id };
-  };
 
   app.post("/console/api/session", async (request, reply) => {
     // A custom header and our own Origin: a cross-site form cannot sign a browser in as someone else.

@@ -75,6 +75,12 @@ function rules(entries: readonly string[]): { cidrs: BlockList; hosts: Set<strin
   return { cidrs, hosts };
 }
 
+/** The port a URL connects to, its scheme's default when it names none. */
+export const portOf = (url: URL) => Number(url.port || (url.protocol === "https:" ? 443 : 80));
+
+/** A URL's host as a resolver or an address check takes it: lowercase, an IPv6 literal without brackets. */
+const hostOf = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+
 const matches = (r: { cidrs: BlockList }, address: string) => addressForms(address).some((f) => r.cidrs.check(f.address, f.family));
 
 /**
@@ -123,8 +129,8 @@ export class EgressPolicy {
 
   /** The checks that need no resolution: a denied host name, or a literal address. */
   judgeHost(url: URL): EgressVerdict {
-    const host = url.hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase();
-    const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+    const host = hostOf(url);
+    const port = portOf(url);
     if (isIP(host)) return this.judgeAddress(host, port);
     if (!this.allow.hosts.has(host) && this.deny.hosts.has(host)) return { ok: false, reason: `${host} is refused by the upstream egress policy` };
     return OK;
@@ -136,9 +142,9 @@ export class EgressPolicy {
    */
   async judgeUrl(url: URL): Promise<EgressVerdict> {
     const literal = this.judgeHost(url);
-    const host = url.hostname.toLowerCase();
-    if (!literal.ok || isIP(host.replace(/^\[(.*)\]$/, "$1"))) return literal;
-    const port = Number(url.port || (url.protocol === "https:" ? 443 : 80));
+    const host = hostOf(url);
+    if (!literal.ok || isIP(host)) return literal;
+    const port = portOf(url);
     let found: { address: string }[];
     let timer: NodeJS.Timeout | undefined;
     try {

@@ -1,7 +1,7 @@
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import type { Keyring } from "../crypto/keyring";
-import type { EgressPolicy } from "./egress";
+import { type EgressPolicy, portOf } from "./egress";
 import type { AdmittedDeployment } from "./gate";
 
 /** The mark on every call the gateway sends upstream; an inbound call with this server's mark is a loop. */
@@ -63,13 +63,12 @@ export function callUpstream(
     };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     const client = target.protocol === "https:" ? https : http;
-    const port = Number(target.port || (target.protocol === "https:" ? 443 : 80));
     const req = client.request(target, {
       method: "POST",
       headers,
       agent: agents[target.protocol as "http:" | "https:"],
       signal: opts.signal,
-      lookup: opts.egress.lookupFor(port) as never,
+      lookup: opts.egress.lookupFor(portOf(target)) as never,
     });
     // Idle timeout: no byte from the upstream for that long, before or during its answer.
     req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));

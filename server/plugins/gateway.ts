@@ -11,7 +11,7 @@ import type { EgressPolicy } from "../gateway/egress";
 import { callUpstream, HOP_HEADER, originAllowed, upstreamTarget, upstreamToken } from "../gateway/upstream";
 import { parseInput } from "../parse-input";
 import type { KeyLimits } from "../limits/key-limits";
-import { clientAddress } from "../limits/client-address";
+import { callerAddress } from "../callers";
 import type { GatewayCall } from "../usage/recorder";
 import { TokenTap, tokensOfAnswer } from "../usage/tokens";
 import type { AppParts } from "./context";
@@ -171,7 +171,7 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
         const model = (request.body as { model?: unknown } | undefined)?.model;
         const call = {
           at: services.now(),
-          client: clientAddress(request.socket.remoteAddress, request.headers["x-forwarded-for"], trustedProxies),
+          client: callerAddress({ trustedProxies }, request),
           deployment: typeof model === "string" ? model.slice(0, 256) : null,
         };
         const hops = request.headers[HOP_HEADER];
