@@ -1,13 +1,13 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import { ApiError } from "../api-error";
-import { recordAudit } from "../audit";
-import type { Principal, Services } from "../context";
-import { principalOf } from "../authorize";
-import { type Callers, callerAddress } from "../callers";
-import { SignInThrottle } from "../limits/sign-in-throttle";
-import { activeSession, CSRF_HEADER, createSession, endSession, type ActiveSession, sameOrigin, SESSION_TTL_MS, sessionCookie, sessionIdFrom } from "./sessions";
+import { ApiError } from "../http/errors";
+import { recordAudit } from "../audit/record";
+import type { Principal, Services } from "../http/context";
+import { principalOf } from "../auth/authorize";
+import { type Callers, callerAddress } from "../auth/callers";
+import { SignInThrottle } from "../auth/sign-in-throttle";
+import { activeSession, CSRF_HEADER, createSession, endSession, type ActiveSession, sameOrigin, SESSION_TTL_MS, sessionCookie, sessionIdFrom } from "../auth/sessions";
 
 export interface ConsoleOptions {
   services: Services;

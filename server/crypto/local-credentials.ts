@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateAdminToken } from "./api-key-format";
+import { generateAdminToken } from "../keys/format";
 
 /** Reads a 0600 file from the data dir, or makes it on first start. */
 function readOrCreate(dataDir: string, file: string, make: () => string): { value: string; path: string; created: boolean } {

@@ -1,7 +1,7 @@
-import type { GatewayLookupCache } from "../gateway-lookup-cache";
-import type { Services } from "../context";
-import { isWellFormedApiKey } from "../crypto/api-key-format";
-import { bearerToken, keyRefusal, type Refusal } from "../verify-key";
+import type { GatewayLookupCache } from "./lookup-cache";
+import type { Services } from "../http/context";
+import { isWellFormedApiKey } from "../keys/format";
+import { bearerToken, keyRefusal, type Refusal } from "../keys/verify";
 import { type GatewayLookup, lookupCall } from "./lookup";
 import type { KeyLimits } from "../limits/key-limits";
 

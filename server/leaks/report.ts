@@ -1,10 +1,10 @@
 import type { z } from "zod";
 import type { schemas } from "@keyplane/api";
 import type { Kysely } from "kysely";
-import { recordAudit } from "../audit";
-import type { Principal, Services } from "../context";
-import { isWellFormedApiKey } from "../crypto/api-key-format";
-import { endReplaysOf } from "../idempotency";
+import { recordAudit } from "../audit/record";
+import type { Principal, Services } from "../http/context";
+import { isWellFormedApiKey } from "../keys/format";
+import { endReplaysOf } from "../http/idempotency";
 import { apiKeyByHash, markLeaked } from "../store/api-keys";
 import type { Database } from "../store/schema";
 

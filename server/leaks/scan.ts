@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { API_KEY_CANDIDATE, isWellFormedApiKey } from "../crypto/api-key-format";
+import { API_KEY_CANDIDATE, isWellFormedApiKey } from "../keys/format";
 
 export interface Finding {
   file: string;

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { GatewayLookupCache } from "@keyplane/server/dist/gateway-lookup-cache";
+import { GatewayLookupCache } from "@keyplane/server/dist/gateway/lookup-cache";
 
 describe("gateway lookup cache", () => {
   const loader = (value: string | undefined) => {

@@ -119,7 +119,7 @@ for (const dialect of DIALECTS) {
       assert.equal(r.data[0].label, "true_positive");
       assert.equal((await call(other.secret)).data.error.code, "revoked_key");
       // A key from another server (same format, valid checksum) is unknown here.
-      const { generateApiKey } = require("@keyplane/server/dist/crypto/api-key-format");
+      const { generateApiKey } = require("@keyplane/server/dist/keys/format");
       const stranger = generateApiKey();
       const raw2 = report([stranger]);
       const r2 = await s.http.post("/v1/leaks", raw2, { headers: signed(scanner.privateKey, raw2) });

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { parseCidr } from "@keyplane/api";
 import { cidrList } from "@keyplane/server/dist/limits/cidr";
-import { clientAddress } from "@keyplane/server/dist/limits/client-address";
+import { clientAddress } from "@keyplane/server/dist/auth/client-address";
 import { InProcessRateLimiter } from "@keyplane/server/dist/limits/rate-limiter";
 import { RedisRateLimiter } from "@keyplane/server/dist/limits/redis-rate-limiter";
 import { freePort } from "../helpers/net";

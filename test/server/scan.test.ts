@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateApiKey } from "@keyplane/server/dist/crypto/api-key-format";
+import { generateApiKey } from "@keyplane/server/dist/keys/format";
 import { startTestServer } from "../helpers/server";
 
 // `keyplane-server scan`, the real command: finds keys (checksum verified) in a tree made here,

@@ -1,11 +1,11 @@
 import type { AccessLogEntry, ApiKeyUsage } from "@keyplane/api";
 import type { AccessLogRow } from "../store/schema";
-import { iso, isoOrNull, type RequestContext } from "../context";
+import { iso, isoOrNull, type RequestContext } from "../http/context";
 import { listAccessLog } from "../store/access-log";
 import { usageOfKey } from "../store/usage";
-import { notFound } from "../api-error";
+import { notFound } from "../http/errors";
 import { findApiKey } from "../store/api-keys";
-import { findProject } from "./projects";
+import { findProject } from "../projects/handlers";
 
 const toEntry = (r: AccessLogRow): AccessLogEntry => ({
   id: r.id,

@@ -1,5 +1,5 @@
 import type { BlockList } from "node:net";
-import { listContains } from "./cidr";
+import { listContains } from "../limits/cidr";
 
 /**
  * The calling client's address. X-Forwarded-For is believed only when the connection comes

@@ -1,10 +1,10 @@
 import type { RouteSpec } from "@keyplane/api";
-import { ApiError } from "./api-error";
-import { activeSession, sessionIdFrom } from "./console/sessions";
-import type { Principal, Services } from "./context";
-import { constantTimeEqual } from "./crypto/keyring";
+import { ApiError } from "../http/errors";
+import { activeSession, sessionIdFrom } from "./sessions";
+import type { Principal, Services } from "../http/context";
+import { constantTimeEqual } from "../crypto/keyring";
 import { type Callers, checkKeyAddress } from "./callers";
-import { bearerToken, verifyApiKey } from "./verify-key";
+import { bearerToken, verifyApiKey } from "../keys/verify";
 
 type Headers = Record<string, string | string[] | undefined>;
 

@@ -1,9 +1,9 @@
 import type { BlockList } from "node:net";
 import type { FastifyRequest } from "fastify";
-import { ApiError } from "./api-error";
-import type { KeyLimits } from "./limits/key-limits";
-import { clientAddress } from "./limits/client-address";
-import type { ApiKeyRow } from "./store/schema";
+import { ApiError } from "../http/errors";
+import type { KeyLimits } from "../limits/key-limits";
+import { clientAddress } from "./client-address";
+import type { ApiKeyRow } from "../store/schema";
 
 /** What management and the console need to tell who is calling: the admin token, and keys' limits. */
 export interface Callers {

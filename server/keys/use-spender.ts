@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
-import type { Database } from "./store/schema";
-import { reusableQuery } from "./store/reusable-query";
-import { spendUsesBatch } from "./store/api-keys";
+import type { Database } from "../store/schema";
+import { reusableQuery } from "../store/reusable-query";
+import { spendUsesBatch } from "../store/api-keys";
 
 // SQLite: one conditional UPDATE per use, exact because one process writes the file.
 const spendUse = reusableQuery(

@@ -1,16 +1,16 @@
 import { formatDuration, parseDuration, type ApiKey, type RateLimit } from "@keyplane/api";
 import type { Updateable } from "kysely";
 import type { ApiKeyRow } from "../store/schema";
-import { ApiError, notFound } from "../api-error";
-import { recordAudit } from "../audit";
-import { iso, isoOrNull, principalName, type RequestContext } from "../context";
-import { generateApiKey } from "../crypto/api-key-format";
-import { newId } from "../ids";
-import { findProject } from "./projects";
-import { changedLifetime, graceExpiry, initialLifetime, keyStatus, renewedExpiry } from "./key-lifetime";
+import { ApiError, notFound } from "../http/errors";
+import { recordAudit } from "../audit/record";
+import { iso, isoOrNull, principalName, type RequestContext } from "../http/context";
+import { generateApiKey } from "./format";
+import { newId } from "../store/ids";
+import { findProject } from "../projects/handlers";
+import { changedLifetime, graceExpiry, initialLifetime, keyStatus, renewedExpiry } from "./lifetime";
 import { findLiveApiKey, insertApiKey, listLiveApiKeys, markRevoked, updateApiKey } from "../store/api-keys";
 import { countBindingsOfKeys, deleteBindingsOfKey } from "../store/bindings";
-import { endReplaysOf } from "../idempotency";
+import { endReplaysOf } from "../http/idempotency";
 
 const rateLimitColumns = (r: RateLimit | null) => ({ rate_limit: r?.limit ?? null, rate_window_seconds: r === null ? null : parseDuration(r.window)! });
 

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { Kysely } from "kysely";
-import { ApiError } from "./api-error";
-import type { Keyring } from "./crypto/keyring";
-import type { Database } from "./store/schema";
+import { ApiError } from "./errors";
+import type { Keyring } from "../crypto/keyring";
+import type { Database } from "../store/schema";
 
 /** How long a create's first answer is kept for retries (encrypted: it may hold a key's secret). */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { fieldIssues } from "@keyplane/api";
-import { ApiError } from "./api-error";
+import { ApiError } from "./errors";
 
 /** A request's body or query checked against its route's schema: the data, or a 400 naming every bad field. */
 export function parseInput(schema: z.ZodType | undefined, value: unknown, where: "body" | "query"): { ok: true; data: any } | { ok: false; error: ApiError } {

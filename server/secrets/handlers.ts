@@ -1,12 +1,12 @@
 import { fieldIssues, schemas, type Secret } from "@keyplane/api";
 import type { SecretRow } from "../store/schema";
-import { ApiError, notFound } from "../api-error";
-import { recordAudit } from "../audit";
-import { iso, principalName, type RequestContext } from "../context";
-import { newId } from "../ids";
+import { ApiError, notFound } from "../http/errors";
+import { recordAudit } from "../audit/record";
+import { iso, principalName, type RequestContext } from "../http/context";
+import { newId } from "../store/ids";
 import { isUniqueViolation } from "../store/database";
-import { findProject } from "./projects";
-import { endReplaysOf } from "../idempotency";
+import { findProject } from "../projects/handlers";
+import { endReplaysOf } from "../http/idempotency";
 
 const toSecret = (r: SecretRow): Secret => ({
   id: r.id,

@@ -1,5 +1,5 @@
-import { iso, type RequestContext } from "../context";
-import { findProject } from "./projects";
+import { iso, type RequestContext } from "../http/context";
+import { findProject } from "../projects/handlers";
 
 export const auditHandlers = {
   async listAudit(ctx: RequestContext) {

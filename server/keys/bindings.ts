@@ -1,9 +1,9 @@
 import type { Binding } from "@keyplane/api";
 import type { BindingRow } from "../store/schema";
-import { recordAudit } from "../audit";
-import { iso, type RequestContext } from "../context";
-import { findLiveKey, touchKey } from "./api-keys";
-import { findDeployment } from "./deployments";
+import { recordAudit } from "../audit/record";
+import { iso, type RequestContext } from "../http/context";
+import { findLiveKey, touchKey } from "./handlers";
+import { findDeployment } from "../deployments/handlers";
 import { deleteBinding, findBinding, insertBinding, listBindingsOfKey } from "../store/bindings";
 
 const toBinding = (r: BindingRow): Binding => ({

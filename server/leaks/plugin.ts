@@ -1,12 +1,12 @@
 import type { FastifyInstance } from "fastify";
 import { ROUTES, schemas } from "@keyplane/api";
-import { ApiError } from "../api-error";
-import { whoIsCalling } from "../authorize";
-import { type Callers, callerAddress } from "../callers";
-import { applyLeakReport, type Reporter } from "../leaks/report";
-import { checkSignature, KEY_ID_HEADER, SIGNATURE_HEADER, type VerifyingKeys } from "../leaks/verifying-keys";
-import { parseOrThrow } from "../parse-input";
-import type { AppParts } from "./context";
+import { ApiError } from "../http/errors";
+import { whoIsCalling } from "../auth/authorize";
+import { type Callers, callerAddress } from "../auth/callers";
+import { applyLeakReport, type Reporter } from "./report";
+import { checkSignature, KEY_ID_HEADER, SIGNATURE_HEADER, type VerifyingKeys } from "./verifying-keys";
+import { parseOrThrow } from "../http/parse-input";
+import type { AppParts } from "../http/parts";
 
 /**
  * POST /v1/leaks: secret-scanning reports (GitHub's partner format), signed by a configured

@@ -1,12 +1,12 @@
 import type { Project } from "@keyplane/api";
 import type { ProjectRow } from "../store/schema";
-import { ApiError, notFound } from "../api-error";
-import { recordAudit } from "../audit";
-import { iso, type RequestContext } from "../context";
-import { newId } from "../ids";
+import { ApiError, notFound } from "../http/errors";
+import { recordAudit } from "../audit/record";
+import { iso, type RequestContext } from "../http/context";
+import { newId } from "../store/ids";
 import { projectHasLiveKeys, revokeGraceKeysOfProject } from "../store/api-keys";
 import { isUniqueViolation } from "../store/database";
-import { endReplaysOf } from "../idempotency";
+import { endReplaysOf } from "../http/idempotency";
 
 export const toProject = (r: ProjectRow): Project => ({
   id: r.id,

@@ -3,18 +3,18 @@ import type { BlockList } from "node:net";
 import { type Readable, Transform, pipeline } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ROUTES, statusOfCode, type ErrorCode, type FieldIssue, type RouteSpec } from "@keyplane/api";
-import { errorBody } from "../api-error";
-import { type AdmittedDeployment, type AdmittedKey, gate, gateKey } from "../gateway/gate";
-import { callableModels } from "../gateway/models";
-import { echo, type EchoRoute } from "../gateway/reference-model";
-import type { EgressPolicy } from "../gateway/egress";
-import { callUpstream, HOP_HEADER, originAllowed, upstreamTarget, upstreamToken } from "../gateway/upstream";
-import { parseInput } from "../parse-input";
+import { errorBody } from "../http/errors";
+import { type AdmittedDeployment, type AdmittedKey, gate, gateKey } from "./gate";
+import { callableModels } from "./models";
+import { echo, type EchoRoute } from "./reference-model";
+import type { EgressPolicy } from "./egress";
+import { callUpstream, HOP_HEADER, originAllowed, upstreamTarget, upstreamToken } from "./upstream";
+import { parseInput } from "../http/parse-input";
 import type { KeyLimits } from "../limits/key-limits";
-import { callerAddress } from "../callers";
+import { callerAddress } from "../auth/callers";
 import type { GatewayCall } from "../usage/recorder";
 import { TokenTap, tokensOfAnswer } from "../usage/tokens";
-import type { AppParts } from "./context";
+import type { AppParts } from "../http/parts";
 
 export interface GatewayOptions {
   /** Idle timeout of upstream calls: no byte from the upstream for that long fails the call (502). */

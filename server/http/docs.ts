@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { openApiDocument } from "../openapi";
+import { openApiDocument } from "./openapi";
 
 /** /openapi.json (generated from the route table) and the Swagger UI at /docs. */
 export async function docsPlugin(app: FastifyInstance, { version }: { version: string }) {

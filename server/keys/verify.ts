@@ -1,10 +1,10 @@
 import type { ErrorCode } from "@keyplane/api";
-import { ApiError } from "./api-error";
-import type { Services } from "./context";
-import { isWellFormedApiKey } from "./crypto/api-key-format";
-import { keyStatus } from "./handlers/key-lifetime";
-import { apiKeyByHash } from "./store/api-keys";
-import type { ApiKeyRow } from "./store/schema";
+import { ApiError } from "../http/errors";
+import type { Services } from "../http/context";
+import { isWellFormedApiKey } from "./format";
+import { keyStatus } from "./lifetime";
+import { apiKeyByHash } from "../store/api-keys";
+import type { ApiKeyRow } from "../store/schema";
 
 /** A refusal as a value: what the gateway answers instead of throwing. */
 export interface Refusal {

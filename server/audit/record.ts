@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
-import type { Database } from "./store/schema";
-import { principalName, type Principal } from "./context";
+import type { Database } from "../store/schema";
+import { principalName, type Principal } from "../http/context";
 
 export interface AuditEntry {
   projectId: string | null;

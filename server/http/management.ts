@@ -1,20 +1,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ROUTES, type RouteSpec } from "@keyplane/api";
-import { ApiError } from "../api-error";
-import { authorize } from "../authorize";
-import { type Callers, callerAddress } from "../callers";
-import { principalName, type Principal, type RequestContext } from "../context";
-import { apiKeyHandlers } from "../handlers/api-keys";
-import { auditHandlers } from "../handlers/audit-log";
-import { bindingHandlers } from "../handlers/bindings";
-import { deploymentHandlers } from "../handlers/deployments";
-import { projectHandlers } from "../handlers/projects";
-import { secretHandlers } from "../handlers/secrets";
-import { usageHandlers } from "../handlers/usage";
-import { forgetExpiredAnswers, idempotencyClaim, storeAnswer, storedAnswer } from "../idempotency";
-import { parseOrThrow } from "../parse-input";
+import { ApiError } from "./errors";
+import { authorize } from "../auth/authorize";
+import { type Callers, callerAddress } from "../auth/callers";
+import { principalName, type Principal, type RequestContext } from "./context";
+import { apiKeyHandlers } from "../keys/handlers";
+import { auditHandlers } from "../audit/handlers";
+import { bindingHandlers } from "../keys/bindings";
+import { deploymentHandlers } from "../deployments/handlers";
+import { projectHandlers } from "../projects/handlers";
+import { secretHandlers } from "../secrets/handlers";
+import { usageHandlers } from "../usage/handlers";
+import { forgetExpiredAnswers, idempotencyClaim, storeAnswer, storedAnswer } from "./idempotency";
+import { parseOrThrow } from "./parse-input";
 import { isUniqueViolation } from "../store/database";
-import type { AppParts } from "./context";
+import type { AppParts } from "./parts";
 
 type Handler = (ctx: RequestContext) => Promise<unknown>;
 const HANDLERS: Record<string, Handler> = {

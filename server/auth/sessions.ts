@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
-import { ApiError } from "../api-error";
-import { type Callers, checkKeyAddress } from "../callers";
-import type { Principal, Services } from "../context";
+import { ApiError } from "../http/errors";
+import { type Callers, checkKeyAddress } from "./callers";
+import type { Principal, Services } from "../http/context";
 import { constantTimeEqual } from "../crypto/keyring";
 import type { ApiKeyRow } from "../store/schema";
-import { keyRefusal } from "../verify-key";
+import { keyRefusal } from "../keys/verify";
 
 // Console sessions: a random id in an HttpOnly cookie, only its SHA-256 in the database (a
 // 256-bit random id needs no pepper), a CSRF token derived from the id, and an absolute expiry.

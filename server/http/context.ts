@@ -1,9 +1,9 @@
 import type { Kysely, Transaction } from "kysely";
-import type { Database } from "./store/schema";
-import type { Keyring } from "./crypto/keyring";
-import type { UseSpender } from "./use-spender";
-import type { UsageRecorder } from "./usage/recorder";
-import type { EgressPolicy } from "./gateway/egress";
+import type { Database } from "../store/schema";
+import type { Keyring } from "../crypto/keyring";
+import type { UseSpender } from "../keys/use-spender";
+import type { UsageRecorder } from "../usage/recorder";
+import type { EgressPolicy } from "../gateway/egress";
 
 export type Principal = { kind: "admin" } | { kind: "key"; keyId: string; projectId: string };
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
-import { ApiError } from "../api-error";
+import { ApiError } from "./errors";
 import { constantTimeEqual } from "../crypto/keyring";
-import { bearerToken } from "../verify-key";
-import type { AppParts } from "./context";
+import { bearerToken } from "../keys/verify";
+import type { AppParts } from "./parts";
 
 /**
  * Liveness and readiness: public. Prometheus metrics: public unless a metrics token is set;

@@ -1,6 +1,6 @@
-import type { Metrics } from "../metrics";
-import type { Services } from "../context";
-import type { GatewayLookupCache } from "../gateway-lookup-cache";
+import type { Metrics } from "./metrics";
+import type { Services } from "./context";
+import type { GatewayLookupCache } from "../gateway/lookup-cache";
 import type { GatewayLookup } from "../gateway/lookup";
 import type { Store } from "../store/database";
 

@@ -1,13 +1,13 @@
 import type { Deployment } from "@keyplane/api";
 import type { DeploymentRow } from "../store/schema";
-import { ApiError, notFound } from "../api-error";
-import { recordAudit } from "../audit";
-import { iso, type RequestContext } from "../context";
-import { newId } from "../ids";
+import { ApiError, notFound } from "../http/errors";
+import { recordAudit } from "../audit/record";
+import { iso, type RequestContext } from "../http/context";
+import { newId } from "../store/ids";
 import { deleteBindingsOfDeployment } from "../store/bindings";
 import { isUniqueViolation } from "../store/database";
-import { findProject } from "./projects";
-import { endReplaysOf } from "../idempotency";
+import { findProject } from "../projects/handlers";
+import { endReplaysOf } from "../http/idempotency";
 import { originAllowed } from "../gateway/upstream";
 
 export const toDeployment = (r: DeploymentRow): Deployment => ({

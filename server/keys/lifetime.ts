@@ -1,5 +1,5 @@
 import { parseDuration } from "@keyplane/api";
-import { ApiError } from "../api-error";
+import { ApiError } from "../http/errors";
 import type { ApiKeyRow } from "../store/schema";
 
 // Vault-like lifetime rules, kept apart from HTTP so they read as the policy they are.
