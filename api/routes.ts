@@ -20,7 +20,8 @@ export interface RouteSpec {
 }
 
 const P = "/v1/projects/:projectId";
-const route = (r: RouteSpec) => r;
+// Each route keeps its literal type, so the server derives every handler's types from its entry.
+const route = <const R extends RouteSpec>(r: R) => r;
 
 export const ROUTES = [
   route({

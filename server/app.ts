@@ -1,9 +1,16 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { ApiError } from "./http/errors";
 import { consolePlugin } from "./console/plugin";
-import type { Services } from "./http/context";
+import type { Handlers, Services } from "./http/context";
+import { auditHandlers } from "./audit/handlers";
+import { deploymentHandlers } from "./deployments/handlers";
+import { bindingHandlers } from "./keys/bindings";
+import { apiKeyHandlers } from "./keys/handlers";
+import { projectHandlers } from "./projects/handlers";
+import { secretHandlers } from "./secrets/handlers";
+import { usageHandlers } from "./usage/handlers";
 import type { Keyring } from "./crypto/keyring";
-import { type GatewayLookup, LOOKUP_READS } from "./gateway/lookup";
+import { type GatewayLookup, LOOKUP_READS } from "./store/gateway-lookup";
 import { LookupChanges, watchLookupColumns } from "./store/lookup-invalidation";
 import { GatewayLookupCache } from "./gateway/lookup-cache";
 import { Metrics } from "./http/metrics";
@@ -57,6 +64,17 @@ export interface AppOptions {
 }
 
 const DAY_MS = 86_400_000;
+
+/** Every management route's handler, each typed from its route-table entry: one missing is a compile error. */
+const HANDLERS = {
+  ...projectHandlers,
+  ...deploymentHandlers,
+  ...apiKeyHandlers,
+  ...bindingHandlers,
+  ...secretHandlers,
+  ...auditHandlers,
+  ...usageHandlers,
+} satisfies Handlers;
 
 /** The app-wide parts every plugin inherits: error bodies, body parsing, 404s and per-route metrics. */
 function installCommon(app: FastifyInstance, metrics: Metrics) {
@@ -177,7 +195,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const callers = { admin, limits, trustedProxies: options.trustedProxies };
   await app.register(opsPlugin, { ...parts, metricsToken: options.metricsToken, adminToken: options.adminToken });
   await app.register(docsPlugin, { version: options.version ?? "0.0.0" });
-  await app.register(managementPlugin, { ...parts, callers });
+  await app.register(managementPlugin, { ...parts, callers, handlers: HANDLERS });
   await app.register(consolePlugin, { services, callers });
   await app.register(leaksPlugin, { ...parts, callers, verifyingKeys: options.verifyingKeys ?? new Map() });
   await app.register(gatewayPlugin, {

@@ -1,15 +1,11 @@
-import { iso, type RequestContext } from "../http/context";
+import { type Handlers, iso } from "../http/context";
 import { findProject } from "../projects/handlers";
+import { listAuditRows } from "../store/audit";
 
 export const auditHandlers = {
-  async listAudit(ctx: RequestContext) {
-    await findProject(ctx, ctx.params.projectId);
-    let q = ctx.db.selectFrom("audit").selectAll().where("project_id", "=", ctx.params.projectId);
-    if (ctx.query.before) q = q.where("id", "<", ctx.query.before);
-    const rows = await q
-      .orderBy("id", "desc")
-      .limit(ctx.query.limit ?? 100)
-      .execute();
+  async listAudit(ctx) {
+    await findProject(ctx.db, ctx.params.projectId);
+    const rows = await listAuditRows(ctx.db, ctx.params.projectId, { before: ctx.query.before, limit: ctx.query.limit ?? 100 });
     return {
       items: rows.map((r) => ({
         id: Number(r.id),
@@ -23,4 +19,4 @@ export const auditHandlers = {
       })),
     };
   },
-};
+} satisfies Partial<Handlers>;

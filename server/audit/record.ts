@@ -1,6 +1,7 @@
-import type { Kysely } from "kysely";
-import type { Database } from "../store/schema";
-import { principalName, type Principal } from "../http/context";
+import { ApiError } from "../http/errors";
+import { type Principal, principalName } from "../auth/principal";
+import { type Db, isUniqueViolation } from "../store/database";
+import { insertAudit } from "../store/audit";
 
 export interface AuditEntry {
   projectId: string | null;
@@ -12,17 +13,35 @@ export interface AuditEntry {
 }
 
 /** Records a management write in the same transaction as the write itself; a string names a principal that is not a credential (a leak scanner). */
-export async function recordAudit(db: Kysely<Database>, principal: Principal | string, at: number, entry: AuditEntry): Promise<void> {
-  await db
-    .insertInto("audit")
-    .values({
-      project_id: entry.projectId,
-      at,
-      principal: typeof principal === "string" ? principal : principalName(principal),
-      action: entry.action,
-      target_type: entry.targetType,
-      target_id: entry.targetId,
-      details: JSON.stringify(entry.details ?? {}),
-    })
-    .execute();
+export async function recordAudit(db: Db, principal: Principal | string, at: number, entry: AuditEntry): Promise<void> {
+  await insertAudit(db, {
+    project_id: entry.projectId,
+    at,
+    principal: typeof principal === "string" ? principal : principalName(principal),
+    action: entry.action,
+    target_type: entry.targetType,
+    target_id: entry.targetId,
+    details: JSON.stringify(entry.details ?? {}),
+  });
+}
+
+/**
+ * A create of a named object: the insert, or 409 `name_taken` naming the field when the name is
+ * taken (where: "in this project", or none for a project), then its audit entry.
+ */
+export async function createNamed(
+  ctx: { db: Db; principal: Principal },
+  at: number,
+  object: { kind: "project" | "deployment" | "secret"; id: string; name: string; projectId: string; where?: string },
+  insert: () => Promise<void>,
+  details: Record<string, unknown>,
+): Promise<void> {
+  try {
+    await insert();
+  } catch (e) {
+    if (isUniqueViolation(e))
+      throw new ApiError("name_taken", `a ${object.kind} named ${object.name} already exists${object.where ? ` ${object.where}` : ""}`, [{ path: "name", message: "is taken" }]);
+    throw e;
+  }
+  await recordAudit(ctx.db, ctx.principal, at, { projectId: object.projectId, action: `${object.kind}.create`, targetType: object.kind, targetId: object.id, details });
 }

@@ -1,10 +1,10 @@
 import type { RouteSpec } from "@keyplane/api";
 import { ApiError } from "../http/errors";
 import { activeSession, sessionIdFrom } from "./sessions";
-import type { Principal, Services } from "../http/context";
-import { constantTimeEqual } from "../crypto/keyring";
-import { type Callers, checkKeyAddress } from "./callers";
-import { bearerToken, verifyApiKey } from "../keys/verify";
+import type { Services } from "../http/context";
+import type { Callers } from "./callers";
+import { bearerToken } from "../keys/verify";
+import { type Principal, principalOf } from "./principal";
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -32,17 +32,4 @@ export async function whoIsCalling(services: Services, callers: Callers, spec: P
     return (await activeSession(services, callers, sessionId, spec.method !== "GET", request)).principal;
   }
   return principalOf(services, callers, credential, request.client, "inference keys cannot manage anything; use a project-scope key or the admin token");
-}
-
-/**
- * The management principal a credential stands for: the admin token, or a live project-scope
- * key used from an address it allows (its lifetime, enabled and allowedCidrs hold here as on
- * the gateway). Management calls and console sign-in both ask this.
- */
-export async function principalOf(services: Services, callers: Callers, credential: string, client: string, inferenceRefusal: string): Promise<Principal> {
-  if (constantTimeEqual(credential, callers.admin.token)) return { kind: "admin" };
-  const key = await verifyApiKey(services, credential);
-  checkKeyAddress(callers, key, client);
-  if (key.scope !== "project") throw new ApiError("scope_forbidden", inferenceRefusal);
-  return { kind: "key", keyId: key.id, projectId: key.project_id };
 }

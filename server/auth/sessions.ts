@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { ApiError } from "../http/errors";
-import { type Callers, checkKeyAddress } from "./callers";
-import type { Principal, Services } from "../http/context";
+import type { Callers } from "./callers";
+import type { Services } from "../http/context";
 import { constantTimeEqual } from "../crypto/keyring";
-import type { ApiKeyRow } from "../store/schema";
-import { keyRefusal } from "../keys/verify";
+import { findLiveApiKey } from "../store/api-keys";
+import { deleteSession, findSession, insertSession } from "../store/sessions";
+import { keyPrincipal, type Principal } from "./principal";
 
 // Console sessions: a random id in an HttpOnly cookie, only its SHA-256 in the database (a
 // 256-bit random id needs no pepper), a CSRF token derived from the id, and an absolute expiry.
@@ -45,35 +46,25 @@ export function sameOrigin(headers: Headers): boolean {
   }
 }
 
-/** The gateway's own rule for "may this key be used", so a session never outlives its key's refusal. */
-function mayStillManage(key: ApiKeyRow | undefined, now: number): boolean {
-  // The same refusals the gateway gives (revoked, expired, spent, disabled), and project scope.
-  return keyRefusal(key, now) === undefined && key!.scope === "project";
-}
-
 /** `adminFingerprint`: for an admin session, the keyed fingerprint of the token it signed in with. */
 export async function createSession(services: Services, principal: Principal, adminFingerprint: string): Promise<{ id: string; csrfToken: string; expiresAt: number }> {
   const now = services.now();
   const id = randomBytes(32).toString("base64url");
   const expiresAt = now + SESSION_TTL_MS;
-  await services.db.deleteFrom("console_sessions").where("expires_at", "<=", now).execute();
-  await services.db
-    .insertInto("console_sessions")
-    .values({
-      id_hash: sha256(id),
-      principal_kind: principal.kind,
-      key_id: principal.kind === "key" ? principal.keyId : null,
-      project_id: principal.kind === "key" ? principal.projectId : null,
-      admin_fingerprint: principal.kind === "admin" ? adminFingerprint : null,
-      created_at: now,
-      expires_at: expiresAt,
-    })
-    .execute();
+  await insertSession(services.db, {
+    id_hash: sha256(id),
+    principal_kind: principal.kind,
+    key_id: principal.kind === "key" ? principal.keyId : null,
+    project_id: principal.kind === "key" ? principal.projectId : null,
+    admin_fingerprint: principal.kind === "admin" ? adminFingerprint : null,
+    created_at: now,
+    expires_at: expiresAt,
+  });
   return { id, csrfToken: csrfTokenOf(id), expiresAt };
 }
 
 export async function endSession(services: Services, sessionId: string): Promise<void> {
-  await services.db.deleteFrom("console_sessions").where("id_hash", "=", sha256(sessionId)).execute();
+  await deleteSession(services.db, sha256(sessionId));
 }
 
 export interface ActiveSession {
@@ -98,7 +89,7 @@ export async function activeSession(
 ): Promise<ActiveSession> {
   const { headers } = request;
   const now = services.now();
-  const row = await services.db.selectFrom("console_sessions").selectAll().where("id_hash", "=", sha256(sessionId)).executeTakeFirst();
+  const row = await findSession(services.db, sha256(sessionId));
   if (!row || row.expires_at <= now) throw new ApiError("session_expired", "the console session has ended; sign in again");
   let principal: Principal = { kind: "admin" };
   if (row.principal_kind === "admin" && (row.admin_fingerprint === null || !constantTimeEqual(row.admin_fingerprint, callers.admin.fingerprint))) {
@@ -106,13 +97,15 @@ export async function activeSession(
     throw new ApiError("session_expired", "the admin token this session signed in with is no longer the server's; sign in again");
   }
   if (row.principal_kind === "key") {
-    const key = await services.db.selectFrom("api_keys").selectAll().where("id", "=", row.key_id!).executeTakeFirst();
-    if (!mayStillManage(key, now)) {
+    // The key's limits hold for as long as the session: the same judgement as at sign-in.
+    const key = await findLiveApiKey(services.db, row.project_id!, row.key_id!);
+    const verdict = keyPrincipal(callers, key, now, request.client, "the key is no longer project-scoped");
+    if (!verdict.ok && verdict.code === "ip_not_allowed") throw new ApiError(verdict.code, verdict.message);
+    if (!verdict.ok) {
       await endSession(services, sessionId);
       throw new ApiError("session_expired", "the key this session signed in with can no longer manage the project; sign in again");
     }
-    checkKeyAddress(callers, key!, request.client);
-    principal = { kind: "key", keyId: key!.id, projectId: key!.project_id };
+    principal = verdict.principal;
   }
   const csrfToken = csrfTokenOf(sessionId);
   if (write) {

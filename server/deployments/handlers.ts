@@ -1,11 +1,13 @@
 import type { Deployment } from "@keyplane/api";
 import type { DeploymentRow } from "../store/schema";
 import { ApiError, notFound } from "../http/errors";
-import { recordAudit } from "../audit/record";
-import { iso, type RequestContext } from "../http/context";
+import { createNamed, recordAudit } from "../audit/record";
+import { type Handlers, iso, type Services } from "../http/context";
 import { newId } from "../store/ids";
 import { deleteBindingsOfDeployment } from "../store/bindings";
-import { isUniqueViolation } from "../store/database";
+import type { Db } from "../store/database";
+import { deleteDeploymentRow, findDeploymentRow, insertDeployment, listDeploymentRows, updateDeploymentRow } from "../store/deployments";
+import { currentSecretValue } from "../store/secrets";
 import { findProject } from "../projects/handlers";
 import { endReplaysOf } from "../http/idempotency";
 import { originAllowed } from "../gateway/upstream";
@@ -22,8 +24,9 @@ export const toDeployment = (r: DeploymentRow): Deployment => ({
   updatedAt: iso(r.updated_at),
 });
 
-export async function findDeployment(ctx: RequestContext, id: string): Promise<DeploymentRow> {
-  const row = await ctx.db.selectFrom("deployments").selectAll().where("id", "=", id).where("project_id", "=", ctx.params.projectId).executeTakeFirst();
+/** A deployment of the project, or 404. */
+export async function findDeployment(db: Db, projectId: string, id: string): Promise<DeploymentRow> {
+  const row = await findDeploymentRow(db, projectId, id);
   if (!row) throw notFound(`deployment ${id}`);
   return row;
 }
@@ -34,16 +37,11 @@ export async function findDeployment(ctx: RequestContext, id: string): Promise<D
  * upstreamUrl must be an origin the secret allows. Whoever cannot read a secret thus cannot
  * point the gateway elsewhere to have it sent there: the PATCH is refused, naming the field it changed.
  */
-async function checkUpstreamSecret(ctx: RequestContext, id: string | null, upstreamUrl: string | null): Promise<void> {
+async function checkUpstreamSecret(ctx: Services, projectId: string, target: { upstreamSecret: string | null; upstreamUrl: string | null }, urlChanged: boolean): Promise<void> {
+  const { upstreamSecret: id, upstreamUrl } = target;
   if (id === null) return;
   const refuse = (message: string) => new ApiError("invalid_request", `upstreamSecret ${message}`, [{ path: "upstreamSecret", message }]);
-  const secret = await ctx.db
-    .selectFrom("secrets as s")
-    .innerJoin("secret_versions as v", (j) => j.onRef("v.secret_id", "=", "s.id").onRef("v.version", "=", "s.version"))
-    .select(["s.id", "s.name", "s.use_case", "s.version", "s.allowed_upstreams", "v.ciphertext"])
-    .where("s.id", "=", id)
-    .where("s.project_id", "=", ctx.params.projectId)
-    .executeTakeFirst();
+  const secret = await currentSecretValue(ctx.db, projectId, id);
   if (!secret) throw refuse("must be the id of a secret in this project");
   if (secret.use_case === "generic") {
     const value = JSON.parse(ctx.keyring.decrypt(secret.ciphertext, `${secret.id}:${secret.version}`));
@@ -55,15 +53,16 @@ async function checkUpstreamSecret(ctx: RequestContext, id: string | null, upstr
     const origin = new URL(upstreamUrl).origin;
     const message = `${origin} is not in the allowedUpstreams of secret ${secret.name} (set them with the secret's value)`;
     // Name the field this request changed: the URL when it moved, else the secret it named.
-    const path = "upstreamUrl" in ctx.body && ctx.body.upstreamUrl !== undefined ? "upstreamUrl" : "upstreamSecret";
+    const path = urlChanged ? "upstreamUrl" : "upstreamSecret";
     throw new ApiError("invalid_request", `${path}: ${message}`, [{ path, message }]);
   }
 }
 
 export const deploymentHandlers = {
-  async createDeployment(ctx: RequestContext) {
-    await findProject(ctx, ctx.params.projectId);
-    await checkUpstreamSecret(ctx, ctx.body.upstreamSecret ?? null, ctx.body.upstreamUrl ?? null);
+  async createDeployment(ctx) {
+    await findProject(ctx.db, ctx.params.projectId);
+    const upstream = { upstreamSecret: ctx.body.upstreamSecret ?? null, upstreamUrl: ctx.body.upstreamUrl ?? null };
+    await checkUpstreamSecret(ctx, ctx.params.projectId, upstream, upstream.upstreamUrl !== null);
     const now = ctx.now();
     const row: DeploymentRow = {
       id: newId("dep"),
@@ -71,39 +70,29 @@ export const deploymentHandlers = {
       name: ctx.body.name,
       model: ctx.body.model,
       status: ctx.body.status ?? "running",
-      upstream_url: ctx.body.upstreamUrl ?? null,
-      upstream_secret: ctx.body.upstreamSecret ?? null,
+      upstream_url: upstream.upstreamUrl,
+      upstream_secret: upstream.upstreamSecret,
       created_at: now,
       updated_at: now,
     };
-    try {
-      await ctx.db.insertInto("deployments").values(row).execute();
-    } catch (e) {
-      if (isUniqueViolation(e)) throw new ApiError("name_taken", `a deployment named ${row.name} already exists in this project`, [{ path: "name", message: "is taken" }]);
-      throw e;
-    }
-    await recordAudit(ctx.db, ctx.principal, now, {
-      projectId: row.project_id,
-      action: "deployment.create",
-      targetType: "deployment",
-      targetId: row.id,
-      details: { name: row.name, model: row.model },
+    await createNamed(ctx, now, { kind: "deployment", id: row.id, name: row.name, projectId: row.project_id, where: "in this project" }, () => insertDeployment(ctx.db, row), {
+      name: row.name,
+      model: row.model,
     });
     return toDeployment(row);
   },
 
-  async listDeployments(ctx: RequestContext) {
-    await findProject(ctx, ctx.params.projectId);
-    const rows = await ctx.db.selectFrom("deployments").selectAll().where("project_id", "=", ctx.params.projectId).orderBy("created_at").orderBy("id").execute();
-    return { items: rows.map(toDeployment) };
+  async listDeployments(ctx) {
+    await findProject(ctx.db, ctx.params.projectId);
+    return { items: (await listDeploymentRows(ctx.db, ctx.params.projectId)).map(toDeployment) };
   },
 
-  async getDeployment(ctx: RequestContext) {
-    return toDeployment(await findDeployment(ctx, ctx.params.id));
+  async getDeployment(ctx) {
+    return toDeployment(await findDeployment(ctx.db, ctx.params.projectId, ctx.params.id));
   },
 
-  async updateDeployment(ctx: RequestContext) {
-    const row = await findDeployment(ctx, ctx.params.id);
+  async updateDeployment(ctx) {
+    const row = await findDeployment(ctx.db, ctx.params.projectId, ctx.params.id);
     const now = ctx.now();
     const next: DeploymentRow = {
       ...row,
@@ -114,12 +103,10 @@ export const deploymentHandlers = {
       updated_at: now,
     };
     // Judged on where the deployment ends up: a new URL against the secret it keeps, too.
-    if (ctx.body.upstreamSecret !== undefined || ctx.body.upstreamUrl !== undefined) await checkUpstreamSecret(ctx, next.upstream_secret, next.upstream_url);
-    await ctx.db
-      .updateTable("deployments")
-      .set({ model: next.model, status: next.status, upstream_url: next.upstream_url, upstream_secret: next.upstream_secret, updated_at: now })
-      .where("id", "=", row.id)
-      .execute();
+    if (ctx.body.upstreamSecret !== undefined || ctx.body.upstreamUrl !== undefined) {
+      await checkUpstreamSecret(ctx, row.project_id, { upstreamSecret: next.upstream_secret, upstreamUrl: next.upstream_url }, ctx.body.upstreamUrl !== undefined);
+    }
+    await updateDeploymentRow(ctx.db, row.id, { model: next.model, status: next.status, upstream_url: next.upstream_url, upstream_secret: next.upstream_secret, updated_at: now });
     await recordAudit(ctx.db, ctx.principal, now, {
       projectId: row.project_id,
       action: "deployment.update",
@@ -130,10 +117,10 @@ export const deploymentHandlers = {
     return toDeployment(next);
   },
 
-  async deleteDeployment(ctx: RequestContext) {
-    const row = await findDeployment(ctx, ctx.params.id);
+  async deleteDeployment(ctx) {
+    const row = await findDeployment(ctx.db, ctx.params.projectId, ctx.params.id);
     await deleteBindingsOfDeployment(ctx.db, row.id);
-    await ctx.db.deleteFrom("deployments").where("id", "=", row.id).execute();
+    await deleteDeploymentRow(ctx.db, row.id);
     await endReplaysOf(ctx.db, row.id);
     await recordAudit(ctx.db, ctx.principal, ctx.now(), {
       projectId: row.project_id,
@@ -144,4 +131,4 @@ export const deploymentHandlers = {
     });
     return undefined;
   },
-};
+} satisfies Partial<Handlers>;

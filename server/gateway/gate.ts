@@ -2,7 +2,7 @@ import type { GatewayLookupCache } from "./lookup-cache";
 import type { Services } from "../http/context";
 import { isWellFormedApiKey } from "../keys/format";
 import { bearerToken, keyRefusal, type Refusal } from "../keys/verify";
-import { type GatewayLookup, lookupCall } from "./lookup";
+import { type GatewayLookup, lookupCall } from "../store/gateway-lookup";
 import type { KeyLimits } from "../limits/key-limits";
 
 export interface AdmittedKey {

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import type { Kysely } from "kysely";
 import { ApiError } from "./errors";
 import type { Keyring } from "../crypto/keyring";
-import type { Database } from "../store/schema";
+import type { Db } from "../store/database";
+import { deleteAnswersBefore, deleteAnswersOfObject, findAnswer, insertAnswer } from "../store/idempotency";
 
 /** How long a create's first answer is kept for retries (encrypted: it may hold a key's secret). */
-export const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 
 export interface IdempotencyClaim {
   scope: string;
@@ -25,14 +25,8 @@ export function idempotencyClaim(principal: string, method: string, url: string,
 }
 
 /** The stored answer to an earlier request with this key, if any. */
-export async function storedAnswer(db: Kysely<Database>, keyring: Keyring, claim: IdempotencyClaim, now: number) {
-  const row = await db
-    .selectFrom("idempotency")
-    .selectAll()
-    .where("scope", "=", claim.scope)
-    .where("idem_key", "=", claim.key)
-    .where("created_at", ">", now - IDEMPOTENCY_WINDOW_MS)
-    .executeTakeFirst();
+export async function storedAnswer(db: Db, keyring: Keyring, claim: IdempotencyClaim, now: number) {
+  const row = await findAnswer(db, claim.scope, claim.key, now - IDEMPOTENCY_WINDOW_MS);
   if (!row) return undefined;
   if (row.request_hash !== claim.requestHash) {
     throw new ApiError("idempotency_key_reused", "this Idempotency-Key was used with a different request body");
@@ -40,36 +34,21 @@ export async function storedAnswer(db: Kysely<Database>, keyring: Keyring, claim
   return { status: row.status, body: JSON.parse(keyring.decrypt(row.response, `${claim.scope}\n${claim.key}`)) };
 }
 
-export async function storeAnswer(db: Kysely<Database>, keyring: Keyring, claim: IdempotencyClaim, now: number, status: number, body: unknown) {
+export async function storeAnswer(db: Db, keyring: Keyring, claim: IdempotencyClaim, now: number, status: number, body: unknown) {
+  const row = {
+    scope: claim.scope,
+    idem_key: claim.key,
+    request_hash: claim.requestHash,
+    status,
+    response: keyring.encrypt(JSON.stringify(body), `${claim.scope}\n${claim.key}`),
+    created_at: now,
+    object_id: typeof (body as { id?: unknown })?.id === "string" ? (body as { id: string }).id : null,
+  };
   // Only an expired record may be replaced; a live one makes the insert fail, and the caller replays it.
-  await db
-    .deleteFrom("idempotency")
-    .where("scope", "=", claim.scope)
-    .where("idem_key", "=", claim.key)
-    .where("created_at", "<=", now - IDEMPOTENCY_WINDOW_MS)
-    .execute();
-  await db
-    .insertInto("idempotency")
-    .values({
-      scope: claim.scope,
-      idem_key: claim.key,
-      request_hash: claim.requestHash,
-      status,
-      response: keyring.encrypt(JSON.stringify(body), `${claim.scope}\n${claim.key}`),
-      created_at: now,
-      object_id: typeof (body as { id?: unknown })?.id === "string" ? (body as { id: string }).id : null,
-    })
-    .execute();
+  await insertAnswer(db, row, now - IDEMPOTENCY_WINDOW_MS);
 }
 
 /** A deleted object's creates are not replayed: the same request makes a new object. */
-export async function endReplaysOf(db: Kysely<Database>, objectId: string) {
-  await db.deleteFrom("idempotency").where("object_id", "=", objectId).execute();
-}
+export const endReplaysOf = (db: Db, objectId: string) => deleteAnswersOfObject(db, objectId);
 
-export async function forgetExpiredAnswers(db: Kysely<Database>, now: number) {
-  await db
-    .deleteFrom("idempotency")
-    .where("created_at", "<=", now - IDEMPOTENCY_WINDOW_MS)
-    .execute();
-}
+export const forgetExpiredAnswers = (db: Db, now: number) => deleteAnswersBefore(db, now - IDEMPOTENCY_WINDOW_MS);

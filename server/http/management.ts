@@ -3,32 +3,18 @@ import { ROUTES, type RouteSpec } from "@keyplane/api";
 import { ApiError } from "./errors";
 import { authorize } from "../auth/authorize";
 import { type Callers, callerAddress } from "../auth/callers";
-import { principalName, type Principal, type RequestContext } from "./context";
-import { apiKeyHandlers } from "../keys/handlers";
-import { auditHandlers } from "../audit/handlers";
-import { bindingHandlers } from "../keys/bindings";
-import { deploymentHandlers } from "../deployments/handlers";
-import { projectHandlers } from "../projects/handlers";
-import { secretHandlers } from "../secrets/handlers";
-import { usageHandlers } from "../usage/handlers";
+import { type Principal, principalName } from "../auth/principal";
+import type { Handlers } from "./context";
 import { forgetExpiredAnswers, idempotencyClaim, storeAnswer, storedAnswer } from "./idempotency";
 import { parseOrThrow } from "./parse-input";
 import { isUniqueViolation } from "../store/database";
 import type { AppParts } from "./parts";
 
-type Handler = (ctx: RequestContext) => Promise<unknown>;
-const HANDLERS: Record<string, Handler> = {
-  ...projectHandlers,
-  ...deploymentHandlers,
-  ...apiKeyHandlers,
-  ...bindingHandlers,
-  ...secretHandlers,
-  ...auditHandlers,
-  ...usageHandlers,
-};
+/** A handler as dispatch sees it: the route table's schemas have parsed what it is given. */
+type AnyHandler = (ctx: object) => Promise<unknown>;
 
-/** The management API (admin token or project key): every route of the table with a handler above. */
-export async function managementPlugin(app: FastifyInstance, { services, lookups, writeTransaction, callers }: AppParts & { callers: Callers }) {
+/** The management API (admin token or project key): every admin or management route of the table, each with its handler. */
+export async function managementPlugin(app: FastifyInstance, { services, lookups, writeTransaction, callers, handlers }: AppParts & { callers: Callers; handlers: Handlers }) {
   const run = async (spec: RouteSpec, request: FastifyRequest, reply: FastifyReply) => {
     const params = request.params as Record<string, string>;
     const principal: Principal = await authorize(services, callers, spec, { headers: request.headers, client: callerAddress(callers, request) }, params);
@@ -40,7 +26,7 @@ export async function managementPlugin(app: FastifyInstance, { services, lookups
       const verdict = await services.egress.judgeUrl(new URL(body.upstreamUrl));
       if (!verdict.ok) throw new ApiError("invalid_request", `upstreamUrl is refused: ${verdict.reason}`, [{ path: "upstreamUrl", message: verdict.reason }]);
     }
-    const handler = HANDLERS[spec.operationId];
+    const handler = (handlers as Record<string, AnyHandler>)[spec.operationId];
     // A replayed answer says so (as Stripe's Idempotent-Replayed), so a client can tell it from a new object.
     const send = (status: number, payload: unknown, replayed = false) => {
       if (replayed) reply.header("idempotent-replayed", "true");

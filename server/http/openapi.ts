@@ -1,15 +1,15 @@
 import { z } from "zod";
-import { ERROR_CODES, ROUTES, schemas } from "@keyplane/api";
+import { ERROR_CODES, ROUTES, type RouteSpec, schemas } from "@keyplane/api";
 
 const toSchema = (schema: z.ZodType, io: "input" | "output") => z.toJSONSchema(schema, { io, unrepresentable: "any" });
 
 /** The OpenAPI document, generated from the same route table and zod schemas the server enforces. */
 export function openApiDocument(version: string) {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const r of ROUTES) {
+  for (const r of ROUTES as readonly RouteSpec[]) {
     const path = r.url.replace(/:([A-Za-z]+)/g, "{$1}");
     const params = [...r.url.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
-    const query = "query" in r && r.query ? Object.keys((r.query as z.ZodObject).shape).map((name) => ({ name, in: "query", required: false, schema: { type: "string" } })) : [];
+    const query = r.query ? Object.keys((r.query as z.ZodObject).shape).map((name) => ({ name, in: "query", required: false, schema: { type: "string" } })) : [];
     const op: Record<string, unknown> = {
       operationId: r.operationId,
       summary: r.summary,

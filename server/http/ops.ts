@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
-import { sql } from "kysely";
 import { ApiError } from "./errors";
 import { constantTimeEqual } from "../crypto/keyring";
 import { bearerToken } from "../keys/verify";
 import type { AppParts } from "./parts";
+import { ping } from "../store/database";
 
 /**
  * Liveness and readiness: public. Prometheus metrics: public unless a metrics token is set;
@@ -13,7 +13,7 @@ export async function opsPlugin(app: FastifyInstance, { services, metrics, metri
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {
     try {
-      await sql`select 1`.execute(services.db);
+      await ping(services.db);
       return { status: "ready" };
     } catch {
       return reply.code(503).send(new ApiError("not_ready", "the database is not reachable").body());

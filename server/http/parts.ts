@@ -1,7 +1,7 @@
 import type { Metrics } from "./metrics";
 import type { Services } from "./context";
 import type { GatewayLookupCache } from "../gateway/lookup-cache";
-import type { GatewayLookup } from "../gateway/lookup";
+import type { GatewayLookup } from "../store/gateway-lookup";
 import type { Store } from "../store/database";
 
 /** What buildApp shares with its plugins: one of each per app. */

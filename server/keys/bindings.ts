@@ -1,7 +1,7 @@
 import type { Binding } from "@keyplane/api";
 import type { BindingRow } from "../store/schema";
 import { recordAudit } from "../audit/record";
-import { iso, type RequestContext } from "../http/context";
+import { type Handlers, iso } from "../http/context";
 import { findLiveKey, touchKey } from "./handlers";
 import { findDeployment } from "../deployments/handlers";
 import { deleteBinding, findBinding, insertBinding, listBindingsOfKey } from "../store/bindings";
@@ -14,19 +14,19 @@ const toBinding = (r: BindingRow): Binding => ({
 });
 
 export const bindingHandlers = {
-  async listKeyDeployments(ctx: RequestContext) {
-    const key = await findLiveKey(ctx, ctx.params.id);
+  async listKeyDeployments(ctx) {
+    const key = await findLiveKey(ctx.db, ctx.params.projectId, ctx.params.id);
     const rows = await listBindingsOfKey(ctx.db, key.id);
     return { items: rows.map(toBinding) };
   },
 
-  async bindDeployment(ctx: RequestContext) {
+  async bindDeployment(ctx) {
     // Both lookups are scoped to the path's project, so a cross-project binding is a 404.
-    const key = await findLiveKey(ctx, ctx.params.id);
-    const deployment = await findDeployment(ctx, ctx.params.deploymentId);
+    const key = await findLiveKey(ctx.db, ctx.params.projectId, ctx.params.id);
+    const deployment = await findDeployment(ctx.db, ctx.params.projectId, ctx.params.deploymentId);
     const now = ctx.now();
     if (await insertBinding(ctx.db, { api_key_id: key.id, deployment_id: deployment.id, project_id: key.project_id, created_at: now })) {
-      await touchKey(ctx, key.id, now);
+      await touchKey(ctx.db, key.id, now);
       await recordAudit(ctx.db, ctx.principal, now, {
         projectId: key.project_id,
         action: "binding.create",
@@ -38,10 +38,10 @@ export const bindingHandlers = {
     return toBinding(await findBinding(ctx.db, key.id, deployment.id));
   },
 
-  async unbindDeployment(ctx: RequestContext) {
-    const key = await findLiveKey(ctx, ctx.params.id);
+  async unbindDeployment(ctx) {
+    const key = await findLiveKey(ctx.db, ctx.params.projectId, ctx.params.id);
     if (await deleteBinding(ctx.db, key.id, ctx.params.deploymentId)) {
-      await touchKey(ctx, key.id, ctx.now());
+      await touchKey(ctx.db, key.id, ctx.now());
       await recordAudit(ctx.db, ctx.principal, ctx.now(), {
         projectId: key.project_id,
         action: "binding.delete",
@@ -52,4 +52,4 @@ export const bindingHandlers = {
     }
     return undefined;
   },
-};
+} satisfies Partial<Handlers>;

@@ -1,14 +1,15 @@
 import { formatDuration, parseDuration, type ApiKey, type RateLimit } from "@keyplane/api";
-import type { Updateable } from "kysely";
 import type { ApiKeyRow } from "../store/schema";
 import { ApiError, notFound } from "../http/errors";
 import { recordAudit } from "../audit/record";
-import { iso, isoOrNull, principalName, type RequestContext } from "../http/context";
+import { principalName } from "../auth/principal";
+import { type Handlers, iso, isoOrNull } from "../http/context";
+import type { Db } from "../store/database";
 import { generateApiKey } from "./format";
 import { newId } from "../store/ids";
 import { findProject } from "../projects/handlers";
 import { changedLifetime, graceExpiry, initialLifetime, keyStatus, renewedExpiry } from "./lifetime";
-import { findLiveApiKey, insertApiKey, listLiveApiKeys, markRevoked, updateApiKey } from "../store/api-keys";
+import { type ApiKeyChanges, findLiveApiKey, insertApiKey, listLiveApiKeys, markRevoked, updateApiKey } from "../store/api-keys";
 import { countBindingsOfKeys, deleteBindingsOfKey } from "../store/bindings";
 import { endReplaysOf } from "../http/idempotency";
 
@@ -47,23 +48,23 @@ export function toApiKey(r: ApiKeyRow, now: number, deploymentCount: number): Ap
   };
 }
 
-const withCount = async (ctx: RequestContext, row: ApiKeyRow, now: number) => toApiKey(row, now, (await countBindingsOfKeys(ctx.db, [row.id])).get(row.id) ?? 0);
+const withCount = async (db: Db, row: ApiKeyRow, now: number) => toApiKey(row, now, (await countBindingsOfKeys(db, [row.id])).get(row.id) ?? 0);
 
 /** Marks a key changed (its bindings changed); part of the caller's transaction. */
-export async function touchKey(ctx: RequestContext, keyId: string, at: number): Promise<void> {
-  await updateApiKey(ctx.db, keyId, { updated_at: at });
+export async function touchKey(db: Db, keyId: string, at: number): Promise<void> {
+  await updateApiKey(db, keyId, { updated_at: at });
 }
 
-/** A live (not revoked) key of the path's project. */
-export async function findLiveKey(ctx: RequestContext, id: string): Promise<ApiKeyRow> {
-  const row = await findLiveApiKey(ctx.db, ctx.params.projectId, id);
+/** A live (not revoked) key of the project, or 404. */
+export async function findLiveKey(db: Db, projectId: string, id: string): Promise<ApiKeyRow> {
+  const row = await findLiveApiKey(db, projectId, id);
   if (!row) throw notFound(`api key ${id}`);
   return row;
 }
 
 export const apiKeyHandlers = {
-  async createApiKey(ctx: RequestContext) {
-    await findProject(ctx, ctx.params.projectId);
+  async createApiKey(ctx) {
+    await findProject(ctx.db, ctx.params.projectId);
     const now = ctx.now();
     const secret = generateApiKey();
     const b = ctx.body;
@@ -106,8 +107,8 @@ export const apiKeyHandlers = {
     return { ...toApiKey(row, now, 0), secret };
   },
 
-  async listApiKeys(ctx: RequestContext) {
-    await findProject(ctx, ctx.params.projectId);
+  async listApiKeys(ctx) {
+    await findProject(ctx.db, ctx.params.projectId);
     const now = ctx.now();
     await ctx.usage.flush(); // lastUsedAt as of this call
     const rows = await listLiveApiKeys(ctx.db, ctx.params.projectId, ctx.query.managedBy);
@@ -118,13 +119,13 @@ export const apiKeyHandlers = {
     return { items: rows.map((r) => toApiKey(r, now, counts.get(r.id) ?? 0)) };
   },
 
-  async getApiKey(ctx: RequestContext) {
+  async getApiKey(ctx) {
     await ctx.usage.flush();
-    return withCount(ctx, await findLiveKey(ctx, ctx.params.id), ctx.now());
+    return withCount(ctx.db, await findLiveKey(ctx.db, ctx.params.projectId, ctx.params.id), ctx.now());
   },
 
-  async updateApiKey(ctx: RequestContext) {
-    const row = await findLiveKey(ctx, ctx.params.id);
+  async updateApiKey(ctx) {
+    const row = await findLiveKey(ctx.db, ctx.params.projectId, ctx.params.id);
     const now = ctx.now();
     const b = ctx.body;
     if (row.grace_revoked_at !== null && (b.ttl !== undefined || b.expiresAt !== undefined)) {
@@ -135,7 +136,7 @@ export const apiKeyHandlers = {
       const path = b.ttl !== undefined ? "ttl" : "expiresAt";
       throw new ApiError("conflict", "this key has expired, and an expired key stays expired; create a new key", [{ path, message: "the key has already expired" }]);
     }
-    const changes: Updateable<ApiKeyRow> = {
+    const changes: ApiKeyChanges = {
       name: b.name ?? row.name,
       description: b.description ?? row.description,
       labels: b.labels === undefined ? row.labels : JSON.stringify(b.labels),
@@ -157,13 +158,13 @@ export const apiKeyHandlers = {
       targetId: row.id,
       details: { fields: Object.keys(b), ...(b.enabled === undefined ? {} : { enabled: b.enabled }), ...scopeChange },
     });
-    return withCount(ctx, { ...row, ...changes } as ApiKeyRow, now);
+    return withCount(ctx.db, { ...row, ...changes } as ApiKeyRow, now);
   },
 
-  async renewApiKey(ctx: RequestContext) {
-    const row = await findLiveKey(ctx, ctx.params.id);
+  async renewApiKey(ctx) {
+    const row = await findLiveKey(ctx.db, ctx.params.projectId, ctx.params.id);
     const now = ctx.now();
-    const { expiresAt, warnings } = renewedExpiry(row, now, ctx.body?.increment);
+    const { expiresAt, warnings } = renewedExpiry(row, now, ctx.body.increment);
     await updateApiKey(ctx.db, row.id, { expires_at: expiresAt, updated_at: now });
     await recordAudit(ctx.db, ctx.principal, now, {
       projectId: row.project_id,
@@ -172,13 +173,13 @@ export const apiKeyHandlers = {
       targetId: row.id,
       details: { expiresAt: iso(expiresAt) },
     });
-    return { ...(await withCount(ctx, { ...row, expires_at: expiresAt, updated_at: now }, now)), warnings };
+    return { ...(await withCount(ctx.db, { ...row, expires_at: expiresAt, updated_at: now }, now)), warnings };
   },
 
-  async revokeApiKey(ctx: RequestContext) {
-    const row = await findLiveKey(ctx, ctx.params.id);
+  async revokeApiKey(ctx) {
+    const row = await findLiveKey(ctx.db, ctx.params.projectId, ctx.params.id);
     const now = ctx.now();
-    const gracePeriod: string | undefined = ctx.query?.gracePeriod;
+    const gracePeriod = ctx.query.gracePeriod;
     // A leaked key gets no grace: it is refused already, and a grace would keep it listed as live.
     const expiresAt = row.leaked_at === null ? graceExpiry(row, now, gracePeriod) : undefined;
     if (expiresAt !== undefined) {
@@ -200,4 +201,4 @@ export const apiKeyHandlers = {
     await recordAudit(ctx.db, ctx.principal, now, { projectId: row.project_id, action: "api_key.revoke", targetType: "api_key", targetId: row.id, details: { name: row.name } });
     return undefined;
   },
-};
+} satisfies Partial<Handlers>;

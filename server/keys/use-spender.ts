@@ -1,19 +1,5 @@
-import type { Kysely } from "kysely";
-import type { Database } from "../store/schema";
-import { reusableQuery } from "../store/reusable-query";
-import { spendUsesBatch } from "../store/api-keys";
-
-// SQLite: one conditional UPDATE per use, exact because one process writes the file.
-const spendUse = reusableQuery(
-  (db: Kysely<Database>, p: { id: string; now: number }) =>
-    db
-      .updateTable("api_keys")
-      .set((eb) => ({ uses: eb("uses", "+", 1), last_used_at: p.now }))
-      .where("id", "=", p.id)
-      .where("revoked_at", "is", null)
-      .whereRef("uses", "<", "num_uses"),
-  ["id", "now"],
-);
+import { spendUsesBatch, spendUsesEach } from "../store/api-keys";
+import type { Db, Dialect } from "../store/database";
 
 interface Pending {
   id: string;
@@ -34,8 +20,8 @@ export class UseSpender {
   private scheduled = false;
 
   constructor(
-    private readonly db: Kysely<Database>,
-    private readonly dialect: "sqlite" | "postgres",
+    private readonly db: Db,
+    private readonly dialect: Dialect,
   ) {}
 
   spend(id: string, now: number): Promise<boolean> {
@@ -52,7 +38,7 @@ export class UseSpender {
     const batch = this.queue;
     this.queue = [];
     try {
-      const spent = this.dialect === "postgres" ? await this.writeBatch(batch) : await this.writeEach(batch);
+      const spent = this.dialect === "postgres" ? await this.writeBatch(batch) : await spendUsesEach(this.db, batch);
       for (const [i, p] of batch.entries()) p.resolve(spent[i]);
     } catch (e) {
       for (const p of batch) p.reject(e);
@@ -76,14 +62,6 @@ export class UseSpender {
       if (left === 0) return false;
       granted.set(p.id, left - 1);
       return true;
-    });
-  }
-
-  private writeEach(batch: Pending[]): Promise<boolean[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const out: boolean[] = [];
-      for (const p of batch) out.push(Number((await spendUse(trx, p)).numAffectedRows ?? 0) > 0);
-      return out;
     });
   }
 }

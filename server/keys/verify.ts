@@ -1,5 +1,4 @@
 import type { ErrorCode } from "@keyplane/api";
-import { ApiError } from "../http/errors";
 import type { Services } from "../http/context";
 import { isWellFormedApiKey } from "./format";
 import { keyStatus } from "./lifetime";
@@ -13,7 +12,7 @@ export interface Refusal {
   message: string;
 }
 
-const refusal = (code: ErrorCode, message: string): Refusal => ({ ok: false, code, message });
+export const refusal = (code: ErrorCode, message: string): Refusal => ({ ok: false, code, message });
 const UNKNOWN = refusal("invalid_key", "the key is not a valid keyplane key");
 const REFUSALS = {
   revoked: refusal("revoked_key", "this key has been revoked"),
@@ -23,13 +22,10 @@ const REFUSALS = {
 } as const;
 const DISABLED = refusal("disabled_key", "this key is disabled");
 
-/** Looks a presented key up by its keyed hash; malformed keys are refused before any lookup. */
-export async function verifyApiKey(services: Services, presented: string): Promise<ApiKeyRow> {
-  if (!isWellFormedApiKey(presented)) throw new ApiError(UNKNOWN.code, UNKNOWN.message);
-  const row = await apiKeyByHash(services.db, services.keyring.hashApiKey(presented));
-  const refused = keyRefusal(row, services.now());
-  if (refused) throw new ApiError(refused.code, refused.message);
-  return row!;
+/** The key row a presented key names, by its keyed hash; a malformed key costs no lookup. */
+export async function findPresentedKey(services: Services, presented: string): Promise<ApiKeyRow | undefined> {
+  if (!isWellFormedApiKey(presented)) return undefined;
+  return apiKeyByHash(services.db, services.keyring.hashApiKey(presented));
 }
 
 /** Why a missing, leaked, revoked, expired, spent or disabled key is refused (401); undefined when it may be used. */

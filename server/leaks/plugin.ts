@@ -13,7 +13,10 @@ import type { AppParts } from "../http/parts";
  * scanner key or sent with a management credential. The signature covers the raw bytes, so
  * this plugin keeps them: its own body parser hands the handler a Buffer.
  */
-export async function leaksPlugin(app: FastifyInstance, { services, metrics, lookups, callers, verifyingKeys }: AppParts & { callers: Callers; verifyingKeys: VerifyingKeys }) {
+export async function leaksPlugin(
+  app: FastifyInstance,
+  { services, metrics, lookups, writeTransaction, callers, verifyingKeys }: AppParts & { callers: Callers; verifyingKeys: VerifyingKeys },
+) {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
@@ -45,10 +48,8 @@ export async function leaksPlugin(app: FastifyInstance, { services, metrics, loo
         throw new ApiError("invalid_json", "the body is not valid JSON");
       }
       const report = parseOrThrow(schemas.LeakReport, json, "body");
-      const { answer, leaked } = await services.db
-        .transaction()
-        .execute((trx) => applyLeakReport(services, trx, reporter, report))
-        .finally(() => lookups.forgetAll());
+      // Acknowledged only once durable: a scanner told "true_positive" must never see the key work again.
+      const { answer, leaked } = await writeTransaction((trx) => applyLeakReport(services, trx, reporter, report)).finally(() => lookups.forgetAll());
       for (const k of leaked) metrics.recordLeak(k.projectId);
       if (leaked.length) request.log.warn({ keys: leaked.map((k) => k.keyId) }, "keys reported leaked");
       return reply.code(spec.status).send(answer);

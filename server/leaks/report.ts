@@ -1,12 +1,12 @@
 import type { z } from "zod";
 import type { schemas } from "@keyplane/api";
-import type { Kysely } from "kysely";
 import { recordAudit } from "../audit/record";
-import type { Principal, Services } from "../http/context";
+import type { Principal } from "../auth/principal";
+import type { Services } from "../http/context";
 import { isWellFormedApiKey } from "../keys/format";
 import { endReplaysOf } from "../http/idempotency";
 import { apiKeyByHash, markLeaked } from "../store/api-keys";
-import type { Database } from "../store/schema";
+import type { Db } from "../store/database";
 
 type Report = z.infer<typeof schemas.LeakReport>;
 type Answer = z.infer<typeof schemas.LeakReportAnswer>;
@@ -19,12 +19,7 @@ export type Reporter = { kind: "scanner"; name: string } | { kind: "principal"; 
  * the partner program expects. A token that fails the checksum is a false positive without a
  * lookup. What is kept of a report is the key id and where it was found; never the token.
  */
-export async function applyLeakReport(
-  services: Services,
-  db: Kysely<Database>,
-  reporter: Reporter,
-  report: Report,
-): Promise<{ answer: Answer; leaked: { keyId: string; projectId: string }[] }> {
+export async function applyLeakReport(services: Services, db: Db, reporter: Reporter, report: Report): Promise<{ answer: Answer; leaked: { keyId: string; projectId: string }[] }> {
   const now = services.now();
   const answer: Answer = [];
   const leaked: { keyId: string; projectId: string }[] = [];

@@ -1,10 +1,13 @@
 import { fieldIssues, schemas, type Secret } from "@keyplane/api";
 import type { SecretRow } from "../store/schema";
 import { ApiError, notFound } from "../http/errors";
-import { recordAudit } from "../audit/record";
-import { iso, principalName, type RequestContext } from "../http/context";
+import { createNamed, recordAudit } from "../audit/record";
+import { principalName } from "../auth/principal";
+import { type Handlers, iso, type Services } from "../http/context";
 import { newId } from "../store/ids";
-import { isUniqueViolation } from "../store/database";
+import type { Db } from "../store/database";
+import { deploymentUsingSecret } from "../store/deployments";
+import { deleteSecretRow, findSecretRow, insertSecret, insertSecretVersion, listSecretRows, updateSecretRow } from "../store/secrets";
 import { findProject } from "../projects/handlers";
 import { endReplaysOf } from "../http/idempotency";
 
@@ -23,21 +26,21 @@ const toSecret = (r: SecretRow): Secret => ({
   managedBy: r.managed_by,
 });
 
-async function findSecret(ctx: RequestContext, id: string): Promise<SecretRow> {
-  const row = await ctx.db.selectFrom("secrets").selectAll().where("id", "=", id).where("project_id", "=", ctx.params.projectId).executeTakeFirst();
+async function findSecret(db: Db, projectId: string, id: string): Promise<SecretRow> {
+  const row = await findSecretRow(db, projectId, id);
   if (!row) throw notFound(`secret ${id}`);
   return row;
 }
 
-async function storeValue(ctx: RequestContext, secretId: string, version: number, value: unknown, at: number) {
+async function storeValue(ctx: Services, secretId: string, version: number, value: unknown, at: number) {
   // The id and version are bound into the ciphertext: a row copied elsewhere does not decrypt.
   const ciphertext = ctx.keyring.encrypt(JSON.stringify(value), `${secretId}:${version}`);
-  await ctx.db.insertInto("secret_versions").values({ secret_id: secretId, version, ciphertext, created_at: at }).execute();
+  await insertSecretVersion(ctx.db, { secret_id: secretId, version, ciphertext, created_at: at });
 }
 
 export const secretHandlers = {
-  async createSecret(ctx: RequestContext) {
-    await findProject(ctx, ctx.params.projectId);
+  async createSecret(ctx) {
+    await findProject(ctx.db, ctx.params.projectId);
     const now = ctx.now();
     const who = principalName(ctx.principal);
     const row: SecretRow = {
@@ -54,39 +57,31 @@ export const secretHandlers = {
       managed_by: ctx.body.managedBy ?? null,
       allowed_upstreams: JSON.stringify(ctx.body.allowedUpstreams ?? []),
     };
-    try {
-      await ctx.db.insertInto("secrets").values(row).execute();
-    } catch (e) {
-      if (isUniqueViolation(e)) throw new ApiError("name_taken", `a secret named ${row.name} already exists in this project`, [{ path: "name", message: "is taken" }]);
-      throw e;
-    }
-    await storeValue(ctx, row.id, 1, ctx.body.value, now);
-    await recordAudit(ctx.db, ctx.principal, now, {
-      projectId: row.project_id,
-      action: "secret.create",
-      targetType: "secret",
-      targetId: row.id,
-      details: { name: row.name, useCase: row.use_case, allowedUpstreams: ctx.body.allowedUpstreams ?? [] },
+    const insert = async () => {
+      await insertSecret(ctx.db, row);
+      await storeValue(ctx, row.id, 1, ctx.body.value, now);
+    };
+    await createNamed(ctx, now, { kind: "secret", id: row.id, name: row.name, projectId: row.project_id, where: "in this project" }, insert, {
+      name: row.name,
+      useCase: row.use_case,
+      allowedUpstreams: ctx.body.allowedUpstreams ?? [],
     });
     return toSecret(row);
   },
 
-  async listSecrets(ctx: RequestContext) {
-    await findProject(ctx, ctx.params.projectId);
-    let q = ctx.db.selectFrom("secrets").selectAll().where("project_id", "=", ctx.params.projectId);
-    if (ctx.query.useCase) q = q.where("use_case", "=", ctx.query.useCase);
-    if (ctx.query.managedBy) q = q.where("managed_by", "=", ctx.query.managedBy);
-    if (ctx.query.search) q = q.where("name", "like", `%${ctx.query.search.replace(/[%_\\]/g, "")}%`);
-    const rows = await q.orderBy("name").execute();
+  async listSecrets(ctx) {
+    await findProject(ctx.db, ctx.params.projectId);
+    const { useCase, managedBy, search } = ctx.query;
+    const rows = await listSecretRows(ctx.db, ctx.params.projectId, { useCase: useCase || undefined, managedBy: managedBy || undefined, search: search || undefined });
     return { items: rows.map(toSecret) };
   },
 
-  async getSecret(ctx: RequestContext) {
-    return toSecret(await findSecret(ctx, ctx.params.id));
+  async getSecret(ctx) {
+    return toSecret(await findSecret(ctx.db, ctx.params.projectId, ctx.params.id));
   },
 
-  async updateSecret(ctx: RequestContext) {
-    const row = await findSecret(ctx, ctx.params.id);
+  async updateSecret(ctx) {
+    const row = await findSecret(ctx.db, ctx.params.projectId, ctx.params.id);
     const now = ctx.now();
     const who = principalName(ctx.principal);
     const next: SecretRow = {
@@ -96,7 +91,7 @@ export const secretHandlers = {
       updated_at: now,
       updated_by: who,
     };
-    await ctx.db.updateTable("secrets").set({ description: next.description, managed_by: next.managed_by, updated_at: now, updated_by: who }).where("id", "=", row.id).execute();
+    await updateSecretRow(ctx.db, row.id, { description: next.description, managed_by: next.managed_by, updated_at: now, updated_by: who });
     await recordAudit(ctx.db, ctx.principal, now, {
       projectId: row.project_id,
       action: "secret.update",
@@ -107,8 +102,8 @@ export const secretHandlers = {
     return toSecret(next);
   },
 
-  async putSecretValue(ctx: RequestContext) {
-    const row = await findSecret(ctx, ctx.params.id);
+  async putSecretValue(ctx) {
+    const row = await findSecret(ctx.db, ctx.params.projectId, ctx.params.id);
     const parsed = schemas.SECRET_VALUE_SCHEMAS[row.use_case].safeParse(ctx.body.value);
     if (!parsed.success) {
       throw new ApiError("invalid_request", `the value does not fit use case ${row.use_case}`, fieldIssues(parsed.error, "value"));
@@ -120,7 +115,7 @@ export const secretHandlers = {
     // the secret. Narrowing takes effect at once: a deployment left pointing elsewhere gets 502.
     const allowed = ctx.body.allowedUpstreams === undefined ? row.allowed_upstreams : JSON.stringify(ctx.body.allowedUpstreams);
     await storeValue(ctx, row.id, version, parsed.data, now);
-    await ctx.db.updateTable("secrets").set({ version, allowed_upstreams: allowed, updated_at: now, updated_by: who }).where("id", "=", row.id).execute();
+    await updateSecretRow(ctx.db, row.id, { version, allowed_upstreams: allowed, updated_at: now, updated_by: who });
     await recordAudit(ctx.db, ctx.principal, now, {
       projectId: row.project_id,
       action: "secret.put_value",
@@ -131,13 +126,12 @@ export const secretHandlers = {
     return toSecret({ ...row, version, allowed_upstreams: allowed, updated_at: now, updated_by: who });
   },
 
-  async deleteSecret(ctx: RequestContext) {
-    const row = await findSecret(ctx, ctx.params.id);
+  async deleteSecret(ctx) {
+    const row = await findSecret(ctx.db, ctx.params.projectId, ctx.params.id);
     // A deployment's upstream credential cannot vanish under it: unset upstreamSecret first.
-    const user = await ctx.db.selectFrom("deployments").select("name").where("upstream_secret", "=", row.id).executeTakeFirst();
+    const user = await deploymentUsingSecret(ctx.db, row.id);
     if (user) throw new ApiError("conflict", `secret ${row.name} is the upstreamSecret of deployment ${user.name}`);
-    await ctx.db.deleteFrom("secret_versions").where("secret_id", "=", row.id).execute();
-    await ctx.db.deleteFrom("secrets").where("id", "=", row.id).execute();
+    await deleteSecretRow(ctx.db, row.id);
     await endReplaysOf(ctx.db, row.id);
     await recordAudit(ctx.db, ctx.principal, ctx.now(), {
       projectId: row.project_id,
@@ -148,4 +142,4 @@ export const secretHandlers = {
     });
     return undefined;
   },
-};
+} satisfies Partial<Handlers>;

@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Updateable } from "kysely";
 import type { Dialect } from "./database";
+import { reusableQuery } from "./reusable-query";
 import type { ApiKeyRow, Database } from "./schema";
 
 // Every query on the api_keys table. Handlers and the gateway call these; none writes SQL.
@@ -53,7 +54,10 @@ export function apiKeyByHash(db: Kysely<Database>, keyHash: string): Promise<Api
   return db.selectFrom("api_keys").selectAll().where("key_hash", "=", keyHash).executeTakeFirst();
 }
 
-export async function updateApiKey(db: Kysely<Database>, id: string, changes: Updateable<ApiKeyRow>): Promise<void> {
+/** Columns a management write changes on a key. */
+export type ApiKeyChanges = Updateable<ApiKeyRow>;
+
+export async function updateApiKey(db: Kysely<Database>, id: string, changes: ApiKeyChanges): Promise<void> {
   await db.updateTable("api_keys").set(changes).where("id", "=", id).execute();
 }
 
@@ -114,6 +118,27 @@ export async function spendUsesBatch(db: Kysely<Database>, spends: Map<string, n
     where k.id = l.id
     returning k.id, least(w.n, l.remaining)::int as granted`.execute(db);
   return new Map(result.rows.map((r) => [r.id, r.granted]));
+}
+
+// SQLite: one conditional UPDATE per use, exact because one process writes the file.
+const spendUse = reusableQuery(
+  (db: Kysely<Database>, p: { id: string; now: number }) =>
+    db
+      .updateTable("api_keys")
+      .set((eb) => ({ uses: eb("uses", "+", 1), last_used_at: p.now }))
+      .where("id", "=", p.id)
+      .where("revoked_at", "is", null)
+      .whereRef("uses", "<", "num_uses"),
+  ["id", "now"],
+);
+
+/** Spends one use per call (SQLite), all in one transaction; true for each call that got one. */
+export function spendUsesEach(db: Kysely<Database>, calls: { id: string; now: number }[]): Promise<boolean[]> {
+  return db.transaction().execute(async (trx) => {
+    const out: boolean[] = [];
+    for (const c of calls) out.push(Number((await spendUse(trx, { id: c.id, now: c.now })).numAffectedRows ?? 0) > 0);
+    return out;
+  });
 }
 
 /** Marks a live key leaked; false when it was revoked or already leaked (a report seen by another replica first). */

@@ -11,6 +11,14 @@ import { useNamedStatements } from "./named-statements";
 
 export type Dialect = "sqlite" | "postgres";
 
+/** The database as repositories take it: the pool, or a transaction opened on it. */
+export type Db = Kysely<Database>;
+
+/** Readiness: a round trip to the database. */
+export async function ping(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
+}
+
 export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;

@@ -1,6 +1,7 @@
 import type { AccessLogEntry, ApiKeyUsage } from "@keyplane/api";
+import type { Db } from "../store/database";
 import type { AccessLogRow } from "../store/schema";
-import { iso, isoOrNull, type RequestContext } from "../http/context";
+import { type Handlers, iso, isoOrNull, type Services } from "../http/context";
 import { listAccessLog } from "../store/access-log";
 import { usageOfKey } from "../store/usage";
 import { notFound } from "../http/errors";
@@ -18,19 +19,19 @@ const toEntry = (r: AccessLogRow): AccessLogEntry => ({
 });
 
 /** Any key of the path's project, revoked ones too: after revoking a leaked key, its calls are what one reviews. */
-async function findAnyKey(ctx: RequestContext) {
-  const key = await findApiKey(ctx.db, ctx.params.projectId, ctx.params.id);
-  if (!key) throw notFound(`api key ${ctx.params.id}`);
+async function findAnyKey(db: Db, projectId: string, id: string) {
+  const key = await findApiKey(db, projectId, id);
+  if (!key) throw notFound(`api key ${id}`);
   return key;
 }
 
 /** Entries older than the retention are never shown, whether or not the sweep has deleted them yet. */
-const sinceOf = (ctx: RequestContext) => Math.max(ctx.query?.since ? Date.parse(ctx.query.since) : 0, ctx.now() - ctx.usage.retentionMs);
+const sinceOf = (ctx: Services, since: string | undefined) => Math.max(since ? Date.parse(since) : 0, ctx.now() - ctx.usage.retentionMs);
 
 export const usageHandlers = {
-  async getApiKeyUsage(ctx: RequestContext): Promise<ApiKeyUsage> {
+  async getApiKeyUsage(ctx) {
     await ctx.usage.flush(); // what this server has counted so far is in the answer
-    const key = await findAnyKey(ctx);
+    const key = await findAnyKey(ctx.db, ctx.params.projectId, ctx.params.id);
     const zero = () => ({ requests: 0, promptTokens: 0, completionTokens: 0 });
     const totals = zero();
     const byDeployment = new Map<string, ApiKeyUsage["deployments"][number]>();
@@ -50,17 +51,23 @@ export const usageHandlers = {
     return { apiKeyId: key.id, lastUsedAt: isoOrNull(key.last_used_at), totals, deployments: [...byDeployment.values()] };
   },
 
-  async listKeyAccessLog(ctx: RequestContext) {
+  async listKeyAccessLog(ctx) {
     await ctx.usage.flush();
-    const key = await findAnyKey(ctx);
-    const rows = await listAccessLog(ctx.db, { projectId: key.project_id, apiKeyId: key.id, outcome: ctx.query?.outcome, since: sinceOf(ctx), limit: ctx.query?.limit ?? 1000 });
+    const key = await findAnyKey(ctx.db, ctx.params.projectId, ctx.params.id);
+    const rows = await listAccessLog(ctx.db, {
+      projectId: key.project_id,
+      apiKeyId: key.id,
+      outcome: ctx.query.outcome,
+      since: sinceOf(ctx, ctx.query.since),
+      limit: ctx.query.limit ?? 1000,
+    });
     return { items: rows.map(toEntry) };
   },
 
-  async listAccessLog(ctx: RequestContext) {
+  async listAccessLog(ctx) {
     await ctx.usage.flush();
-    const project = await findProject(ctx, ctx.params.projectId);
-    const rows = await listAccessLog(ctx.db, { projectId: project.id, outcome: ctx.query?.outcome, since: sinceOf(ctx), limit: ctx.query?.limit ?? 1000 });
+    const project = await findProject(ctx.db, ctx.params.projectId);
+    const rows = await listAccessLog(ctx.db, { projectId: project.id, outcome: ctx.query.outcome, since: sinceOf(ctx, ctx.query.since), limit: ctx.query.limit ?? 1000 });
     return { items: rows.map(toEntry) };
   },
-};
+} satisfies Partial<Handlers>;
