@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import axios, { type AxiosResponse } from "axios";
 import pg from "pg";
-import { LOOKUP_READS, lookupQuery } from "@keyplane/server/dist/gateway/lookup";
+import { LOOKUP_READS, lookupQuery } from "@keyplane/server/dist/store/gateway-lookup";
 import { watchedLookupColumns } from "@keyplane/server/dist/store/lookup-invalidation";
 import { type DedicatedCluster, freshPostgresDatabase, startDedicatedPostgres } from "../helpers/postgres";
 import { ADMIN_TOKEN, startTestServer, type TestServer } from "../helpers/server";
