@@ -25,6 +25,18 @@ export async function recordAudit(db: Db, principal: Principal | string, at: num
   });
 }
 
+/** What an audit entry of a write to one object names: `<kind>.<verb>` on it. */
+interface Audited {
+  kind: "project" | "deployment" | "secret" | "api_key";
+  id: string;
+  projectId: string;
+}
+
+/** The audit entry of a management write to one object, in the write's transaction. */
+export async function auditObject(ctx: { db: Db; principal: Principal }, at: number, object: Audited, verb: string, details?: Record<string, unknown>): Promise<void> {
+  await recordAudit(ctx.db, ctx.principal, at, { projectId: object.projectId, action: `${object.kind}.${verb}`, targetType: object.kind, targetId: object.id, details });
+}
+
 /**
  * A create of a named object: the insert, or 409 `name_taken` naming the field when the name is
  * taken (where: "in this project", or none for a project), then its audit entry.
@@ -32,7 +44,7 @@ export async function recordAudit(db: Db, principal: Principal | string, at: num
 export async function createNamed(
   ctx: { db: Db; principal: Principal },
   at: number,
-  object: { kind: "project" | "deployment" | "secret"; id: string; name: string; projectId: string; where?: string },
+  object: Audited & { kind: "project" | "deployment" | "secret"; name: string; where?: string },
   insert: () => Promise<void>,
   details: Record<string, unknown>,
 ): Promise<void> {
@@ -43,5 +55,5 @@ export async function createNamed(
       throw new ApiError("name_taken", `a ${object.kind} named ${object.name} already exists${object.where ? ` ${object.where}` : ""}`, [{ path: "name", message: "is taken" }]);
     throw e;
   }
-  await recordAudit(ctx.db, ctx.principal, at, { projectId: object.projectId, action: `${object.kind}.create`, targetType: object.kind, targetId: object.id, details });
+  await auditObject(ctx, at, object, "create", details);
 }

@@ -1,7 +1,7 @@
 import type { Deployment } from "@keyplane/api";
 import type { DeploymentRow } from "../store/schema";
 import { ApiError, notFound } from "../http/errors";
-import { createNamed, recordAudit } from "../audit/record";
+import { auditObject, createNamed } from "../audit/record";
 import { type Handlers, iso, type Services } from "../http/context";
 import { newId } from "../store/ids";
 import { deleteBindingsOfDeployment } from "../store/bindings";
@@ -107,13 +107,7 @@ export const deploymentHandlers = {
       await checkUpstreamSecret(ctx, row.project_id, { upstreamSecret: next.upstream_secret, upstreamUrl: next.upstream_url }, ctx.body.upstreamUrl !== undefined);
     }
     await updateDeploymentRow(ctx.db, row.id, { model: next.model, status: next.status, upstream_url: next.upstream_url, upstream_secret: next.upstream_secret, updated_at: now });
-    await recordAudit(ctx.db, ctx.principal, now, {
-      projectId: row.project_id,
-      action: "deployment.update",
-      targetType: "deployment",
-      targetId: row.id,
-      details: { fields: Object.keys(ctx.body) },
-    });
+    await auditObject(ctx, now, { kind: "deployment", id: row.id, projectId: row.project_id }, "update", { fields: Object.keys(ctx.body) });
     return toDeployment(next);
   },
 
@@ -122,13 +116,7 @@ export const deploymentHandlers = {
     await deleteBindingsOfDeployment(ctx.db, row.id);
     await deleteDeploymentRow(ctx.db, row.id);
     await endReplaysOf(ctx.db, row.id);
-    await recordAudit(ctx.db, ctx.principal, ctx.now(), {
-      projectId: row.project_id,
-      action: "deployment.delete",
-      targetType: "deployment",
-      targetId: row.id,
-      details: { name: row.name },
-    });
+    await auditObject(ctx, ctx.now(), { kind: "deployment", id: row.id, projectId: row.project_id }, "delete", { name: row.name });
     return undefined;
   },
 } satisfies Partial<Handlers>;

@@ -1,7 +1,7 @@
 import { formatDuration, parseDuration, type ApiKey, type RateLimit } from "@keyplane/api";
 import type { ApiKeyRow } from "../store/schema";
 import { ApiError, notFound } from "../http/errors";
-import { recordAudit } from "../audit/record";
+import { auditObject } from "../audit/record";
 import { principalName } from "../auth/principal";
 import { type Handlers, iso, isoOrNull } from "../http/context";
 import type { Db } from "../store/database";
@@ -97,12 +97,10 @@ export const apiKeyHandlers = {
       leak_url: null,
     };
     await insertApiKey(ctx.db, row);
-    await recordAudit(ctx.db, ctx.principal, now, {
-      projectId: row.project_id,
-      action: "api_key.create",
-      targetType: "api_key",
-      targetId: row.id,
-      details: { name: row.name, scope: row.scope, deploymentAccess: row.deployment_access },
+    await auditObject(ctx, now, { kind: "api_key", id: row.id, projectId: row.project_id }, "create", {
+      name: row.name,
+      scope: row.scope,
+      deploymentAccess: row.deployment_access,
     });
     return { ...toApiKey(row, now, 0), secret };
   },
@@ -151,12 +149,10 @@ export const apiKeyHandlers = {
     await updateApiKey(ctx.db, row.id, changes);
     // A scope change widens or narrows what the key's holder may do: the trail names both ends.
     const scopeChange = changes.scope !== row.scope ? { scope: { from: row.scope, to: changes.scope } } : {};
-    await recordAudit(ctx.db, ctx.principal, now, {
-      projectId: row.project_id,
-      action: "api_key.update",
-      targetType: "api_key",
-      targetId: row.id,
-      details: { fields: Object.keys(b), ...(b.enabled === undefined ? {} : { enabled: b.enabled }), ...scopeChange },
+    await auditObject(ctx, now, { kind: "api_key", id: row.id, projectId: row.project_id }, "update", {
+      fields: Object.keys(b),
+      ...(b.enabled === undefined ? {} : { enabled: b.enabled }),
+      ...scopeChange,
     });
     return withCount(ctx.db, { ...row, ...changes } as ApiKeyRow, now);
   },
@@ -166,13 +162,7 @@ export const apiKeyHandlers = {
     const now = ctx.now();
     const { expiresAt, warnings } = renewedExpiry(row, now, ctx.body.increment);
     await updateApiKey(ctx.db, row.id, { expires_at: expiresAt, updated_at: now });
-    await recordAudit(ctx.db, ctx.principal, now, {
-      projectId: row.project_id,
-      action: "api_key.renew",
-      targetType: "api_key",
-      targetId: row.id,
-      details: { expiresAt: iso(expiresAt) },
-    });
+    await auditObject(ctx, now, { kind: "api_key", id: row.id, projectId: row.project_id }, "renew", { expiresAt: iso(expiresAt) });
     return { ...(await withCount(ctx.db, { ...row, expires_at: expiresAt, updated_at: now }, now)), warnings };
   },
 
@@ -186,19 +176,13 @@ export const apiKeyHandlers = {
       // Revoked with grace: the key works (bindings and all) until expiresAt, then is expired_key.
       await updateApiKey(ctx.db, row.id, { expires_at: expiresAt, grace_revoked_at: row.grace_revoked_at ?? now });
       await endReplaysOf(ctx.db, row.id);
-      await recordAudit(ctx.db, ctx.principal, now, {
-        projectId: row.project_id,
-        action: "api_key.revoke",
-        targetType: "api_key",
-        targetId: row.id,
-        details: { name: row.name, gracePeriod, expiresAt: iso(expiresAt) },
-      });
+      await auditObject(ctx, now, { kind: "api_key", id: row.id, projectId: row.project_id }, "revoke", { name: row.name, gracePeriod, expiresAt: iso(expiresAt) });
       return undefined;
     }
     await markRevoked(ctx.db, row.id, now);
     await deleteBindingsOfKey(ctx.db, row.id);
     await endReplaysOf(ctx.db, row.id);
-    await recordAudit(ctx.db, ctx.principal, now, { projectId: row.project_id, action: "api_key.revoke", targetType: "api_key", targetId: row.id, details: { name: row.name } });
+    await auditObject(ctx, now, { kind: "api_key", id: row.id, projectId: row.project_id }, "revoke", { name: row.name });
     return undefined;
   },
 } satisfies Partial<Handlers>;

@@ -1,5 +1,5 @@
 import type { Project } from "@keyplane/api";
-import { createNamed, recordAudit } from "../audit/record";
+import { auditObject, createNamed } from "../audit/record";
 import { type Handlers, iso } from "../http/context";
 import { ApiError, notFound } from "../http/errors";
 import { endReplaysOf } from "../http/idempotency";
@@ -45,13 +45,7 @@ export const projectHandlers = {
     const now = ctx.now();
     const next = { ...row, description: ctx.body.description ?? row.description, updated_at: now };
     await updateProjectRow(ctx.db, row.id, { description: next.description, updated_at: now });
-    await recordAudit(ctx.db, ctx.principal, now, {
-      projectId: row.id,
-      action: "project.update",
-      targetType: "project",
-      targetId: row.id,
-      details: { fields: Object.keys(ctx.body) },
-    });
+    await auditObject(ctx, now, { kind: "project", id: row.id, projectId: row.id }, "update", { fields: Object.keys(ctx.body) });
     return toProject(next);
   },
 
@@ -64,7 +58,7 @@ export const projectHandlers = {
     await revokeGraceKeysOfProject(ctx.db, row.id, ctx.now());
     await deleteProjectRow(ctx.db, row.id);
     await endReplaysOf(ctx.db, row.id);
-    await recordAudit(ctx.db, ctx.principal, ctx.now(), { projectId: row.id, action: "project.delete", targetType: "project", targetId: row.id, details: { name: row.name } });
+    await auditObject(ctx, ctx.now(), { kind: "project", id: row.id, projectId: row.id }, "delete", { name: row.name });
     return undefined;
   },
 } satisfies Partial<Handlers>;

@@ -1,7 +1,7 @@
 import { fieldIssues, schemas, type Secret } from "@keyplane/api";
 import type { SecretRow } from "../store/schema";
 import { ApiError, notFound } from "../http/errors";
-import { createNamed, recordAudit } from "../audit/record";
+import { auditObject, createNamed } from "../audit/record";
 import { principalName } from "../auth/principal";
 import { type Handlers, iso, type Services } from "../http/context";
 import { newId } from "../store/ids";
@@ -92,13 +92,7 @@ export const secretHandlers = {
       updated_by: who,
     };
     await updateSecretRow(ctx.db, row.id, { description: next.description, managed_by: next.managed_by, updated_at: now, updated_by: who });
-    await recordAudit(ctx.db, ctx.principal, now, {
-      projectId: row.project_id,
-      action: "secret.update",
-      targetType: "secret",
-      targetId: row.id,
-      details: { fields: Object.keys(ctx.body) },
-    });
+    await auditObject(ctx, now, { kind: "secret", id: row.id, projectId: row.project_id }, "update", { fields: Object.keys(ctx.body) });
     return toSecret(next);
   },
 
@@ -116,12 +110,9 @@ export const secretHandlers = {
     const allowed = ctx.body.allowedUpstreams === undefined ? row.allowed_upstreams : JSON.stringify(ctx.body.allowedUpstreams);
     await storeValue(ctx, row.id, version, parsed.data, now);
     await updateSecretRow(ctx.db, row.id, { version, allowed_upstreams: allowed, updated_at: now, updated_by: who });
-    await recordAudit(ctx.db, ctx.principal, now, {
-      projectId: row.project_id,
-      action: "secret.put_value",
-      targetType: "secret",
-      targetId: row.id,
-      details: { version, ...(ctx.body.allowedUpstreams === undefined ? {} : { allowedUpstreams: ctx.body.allowedUpstreams }) },
+    await auditObject(ctx, now, { kind: "secret", id: row.id, projectId: row.project_id }, "put_value", {
+      version,
+      ...(ctx.body.allowedUpstreams === undefined ? {} : { allowedUpstreams: ctx.body.allowedUpstreams }),
     });
     return toSecret({ ...row, version, allowed_upstreams: allowed, updated_at: now, updated_by: who });
   },
@@ -133,13 +124,7 @@ export const secretHandlers = {
     if (user) throw new ApiError("conflict", `secret ${row.name} is the upstreamSecret of deployment ${user.name}`);
     await deleteSecretRow(ctx.db, row.id);
     await endReplaysOf(ctx.db, row.id);
-    await recordAudit(ctx.db, ctx.principal, ctx.now(), {
-      projectId: row.project_id,
-      action: "secret.delete",
-      targetType: "secret",
-      targetId: row.id,
-      details: { name: row.name },
-    });
+    await auditObject(ctx, ctx.now(), { kind: "secret", id: row.id, projectId: row.project_id }, "delete", { name: row.name });
     return undefined;
   },
 } satisfies Partial<Handlers>;

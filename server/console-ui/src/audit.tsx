@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type AuditEvent, type Key, projectPath } from "./api";
-import { Field, Loading, type Problem, ProblemBanner, problemOf, When } from "./ui";
+import { Columns, Field, Loading, type Problem, ProblemBanner, problemOf, When } from "./ui";
 
 export function AuditPage(props: { projectId: string }) {
   const [events, setEvents] = useState<AuditEvent[] | null>(null);
@@ -65,15 +65,7 @@ export function AuditPage(props: { projectId: string }) {
         <div class="table-wrap">
           <table>
             <caption class="visually-hidden">Latest {events.length} audit events, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When (UTC)</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Target</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
+            <Columns names={["When (UTC)", "Who", "What", "Target", "Details"]} />
             <tbody>
               {shown.map((e) => (
                 <tr key={e.id}>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, type Deployment, projectPath } from "./api";
-import { Loading, type Problem, ProblemBanner, problemOf, When } from "./ui";
+import { Columns, Loading, type Problem, ProblemBanner, problemOf, When } from "./ui";
 
 export function DeploymentsPage(props: { projectId: string }) {
   const [items, setItems] = useState<Deployment[] | null>(null);
@@ -23,15 +23,7 @@ export function DeploymentsPage(props: { projectId: string }) {
       ) : (
         <div class="table-wrap">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Model</th>
-                <th scope="col">Status</th>
-                <th scope="col">Upstream</th>
-                <th scope="col">Updated (UTC)</th>
-              </tr>
-            </thead>
+            <Columns names={["Name", "Model", "Status", "Upstream", "Updated (UTC)"]} />
             <tbody>
               {items.map((d) => (
                 <tr key={d.id}>

@@ -1,7 +1,7 @@
 import { Fragment } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { type AccessLogEntry, api, type Binding, type Deployment, type Key, projectPath } from "./api";
-import { Dialog, Field, Loading, type Problem, ProblemBanner, pulumiOwner, problemOf, When, when } from "./ui";
+import { Columns, ConfirmDelete, Dialog, Field, FormButtons, Loading, type Problem, ProblemBanner, problemOf, pulumiOwner, When, when } from "./ui";
 
 type KeyDialog = { kind: "create" } | { kind: "edit"; key: Key } | { kind: "delete"; key: Key } | null;
 
@@ -59,20 +59,7 @@ export function KeysPage(props: { projectId: string }) {
       ) : (
         <div class="table-wrap">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Scope</th>
-                <th scope="col">Deployments</th>
-                <th scope="col">Created (UTC)</th>
-                <th scope="col">Expires (UTC)</th>
-                <th scope="col">Last used (UTC)</th>
-                <th scope="col">Status</th>
-                <th scope="col">Managed by</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
+            <Columns names={["Name", "Key", "Scope", "Deployments", "Created (UTC)", "Expires (UTC)", "Last used (UTC)", "Status", "Managed by", "Actions"]} />
             <tbody>
               {keys.map((k) => {
                 const owner = pulumiOwner(k.managedBy);
@@ -203,14 +190,7 @@ function LeakAccessLog(props: { projectId: string; apiKey: Key }) {
         <p class="muted">No calls with this key since {when(props.apiKey.leakedAt)}.</p>
       ) : (
         <table aria-label={`Calls with ${props.apiKey.name} since the leak`}>
-          <thead>
-            <tr>
-              <th scope="col">When (UTC)</th>
-              <th scope="col">Deployment</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Client</th>
-            </tr>
-          </thead>
+          <Columns names={["When (UTC)", "Deployment", "Outcome", "Client"]} />
           <tbody>
             {entries.map((e) => (
               <tr key={e.id}>
@@ -435,14 +415,7 @@ function CreateKeyDialog(props: { projectId: string; deployments: Deployment[]; 
           {(aria) => <input {...aria} type="number" min={0} inputMode="numeric" value={numUses} onInput={(e) => setNumUses(e.currentTarget.value)} />}
         </Field>
         <DeploymentChoice deployments={props.deployments} chosen={linked} onToggle={(id, on) => setLinked(on ? [...linked, id] : linked.filter((d) => d !== id))} />
-        <div class="buttons">
-          <button type="submit" class="primary" disabled={busy}>
-            Create key
-          </button>
-          <button type="button" onClick={() => props.onClose(false)}>
-            Cancel
-          </button>
-        </div>
+        <FormButtons submit="Create key" busy={busy} onCancel={() => props.onClose(false)} />
       </form>
     </Dialog>
   );
@@ -598,36 +571,16 @@ function EditKeyDialog(props: { projectId: string; apiKey: Key; deployments: Dep
         <p aria-live="polite" class="hint">
           {linkNote}
         </p>
-        <div class="buttons">
-          <button type="submit" class="primary" disabled={busy}>
-            Save
-          </button>
-          <button type="button" onClick={() => props.onClose(changed)}>
-            Cancel
-          </button>
-        </div>
+        <FormButtons submit="Save" busy={busy} onCancel={() => props.onClose(changed)} />
       </form>
     </Dialog>
   );
 }
 
 function DeleteKeyDialog(props: { projectId: string; apiKey: Key; onClose: (changed: boolean) => void }) {
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
   const owner = pulumiOwner(props.apiKey.managedBy);
-  const remove = async () => {
-    setBusy(true);
-    try {
-      await api.del(projectPath(props.projectId, `/api-keys/${props.apiKey.id}`));
-      props.onClose(true);
-    } catch (e) {
-      setProblem(problemOf(e));
-      setBusy(false);
-    }
-  };
   return (
-    <Dialog title={`Delete API key ${props.apiKey.name}?`} onClose={() => props.onClose(false)}>
-      <ProblemBanner problem={problem} />
+    <ConfirmDelete title={`Delete API key ${props.apiKey.name}?`} path={projectPath(props.projectId, `/api-keys/${props.apiKey.id}`)} confirm="Delete key" onClose={props.onClose}>
       <p>
         Access ends at once: every call with <code>{props.apiKey.truncated}</code> is refused from the moment you delete it. This cannot be undone.
       </p>
@@ -636,14 +589,6 @@ function DeleteKeyDialog(props: { projectId: string; apiKey: Key; onClose: (chan
           This key is managed by Pulumi (stack <strong>{owner.stack}</strong>): the stack will show it as gone on its next refresh.
         </p>
       )}
-      <div class="buttons">
-        <button type="button" onClick={() => props.onClose(false)}>
-          Cancel
-        </button>
-        <button type="button" class="danger" disabled={busy} onClick={remove}>
-          Delete key
-        </button>
-      </div>
-    </Dialog>
+    </ConfirmDelete>
   );
 }

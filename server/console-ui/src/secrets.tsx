@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api, type ManagedSecret, projectPath } from "./api";
-import { Dialog, Field, Loading, type Problem, ProblemBanner, problemOf, pulumiOwner, When } from "./ui";
+import { Columns, ConfirmDelete, Dialog, Field, FormButtons, Loading, type Problem, ProblemBanner, problemOf, pulumiOwner, When } from "./ui";
 
 type UseCase = ManagedSecret["useCase"];
 const USE_CASES: [UseCase, string][] = [
@@ -72,17 +72,7 @@ export function SecretsPage(props: { projectId: string }) {
       ) : (
         <div class="table-wrap">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Use case</th>
-                <th scope="col">Version</th>
-                <th scope="col">Created (UTC)</th>
-                <th scope="col">Creator</th>
-                <th scope="col">Managed by</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
+            <Columns names={["Name", "Use case", "Version", "Created (UTC)", "Creator", "Managed by", "Actions"]} />
             <tbody>
               {secrets.map((s) => {
                 const owner = pulumiOwner(s.managedBy);
@@ -347,41 +337,16 @@ function SecretForm(props: { projectId: string; secret?: ManagedSecret; onClose:
             {(aria) => <textarea {...aria} rows={3} spellcheck={false} value={upstreams} onInput={(e) => setUpstreams(e.currentTarget.value)} />}
           </Field>
         )}
-        <div class="buttons">
-          <button type="submit" class="primary" disabled={busy}>
-            {existing ? "Store new version" : "Create secret"}
-          </button>
-          <button type="button" onClick={() => props.onClose(false)}>
-            Cancel
-          </button>
-        </div>
+        <FormButtons submit={existing ? "Store new version" : "Create secret"} busy={busy} onCancel={() => props.onClose(false)} />
       </form>
     </Dialog>
   );
 }
 
 function DeleteSecretDialog(props: { projectId: string; secret: ManagedSecret; onClose: (changed: boolean) => void }) {
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const remove = async () => {
-    try {
-      await api.del(projectPath(props.projectId, `/secrets/${props.secret.id}`));
-      props.onClose(true);
-    } catch (e) {
-      setProblem(problemOf(e));
-    }
-  };
   return (
-    <Dialog title={`Delete secret ${props.secret.name}?`} onClose={() => props.onClose(false)}>
-      <ProblemBanner problem={problem} />
+    <ConfirmDelete title={`Delete secret ${props.secret.name}?`} path={projectPath(props.projectId, `/secrets/${props.secret.id}`)} confirm="Delete secret" onClose={props.onClose}>
       <p>Every version of its value is deleted at once; deployments that use it lose it. This cannot be undone.</p>
-      <div class="buttons">
-        <button type="button" onClick={() => props.onClose(false)}>
-          Cancel
-        </button>
-        <button type="button" class="danger" onClick={remove}>
-          Delete secret
-        </button>
-      </div>
-    </Dialog>
+    </ConfirmDelete>
   );
 }

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
-import { useEffect, useRef } from "preact/hooks";
-import { ApiFailure } from "./api";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { ApiFailure, api } from "./api";
 
 /** A modal on the native <dialog>: focus stays inside, Escape closes, the page behind is inert. */
 export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren; wide?: boolean }) {
@@ -123,5 +123,64 @@ export function Loading(props: { what: string }) {
     <p class="muted" aria-live="polite">
       Loading {props.what}…
     </p>
+  );
+}
+
+/** A form's Submit and Cancel. */
+export function FormButtons(props: { submit: string; busy: boolean; onCancel: () => void }) {
+  return (
+    <div class="buttons">
+      <button type="submit" class="primary" disabled={props.busy}>
+        {props.submit}
+      </button>
+      <button type="button" onClick={props.onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
+/** "Delete X?": what the delete does (children), then Cancel or the DELETE of `path`; a refusal stays in the dialog. */
+export function ConfirmDelete(props: { title: string; path: string; confirm: string; onClose: (changed: boolean) => void; children: ComponentChildren }) {
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [busy, setBusy] = useState(false);
+  const remove = async () => {
+    setBusy(true);
+    try {
+      await api.del(props.path);
+      props.onClose(true);
+    } catch (e) {
+      setProblem(problemOf(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog title={props.title} onClose={() => props.onClose(false)}>
+      <ProblemBanner problem={problem} />
+      {props.children}
+      <div class="buttons">
+        <button type="button" onClick={() => props.onClose(false)}>
+          Cancel
+        </button>
+        <button type="button" class="danger" disabled={busy} onClick={remove}>
+          {props.confirm}
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/** A table's column headings. */
+export function Columns(props: { names: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {props.names.map((n) => (
+          <th scope="col" key={n}>
+            {n}
+          </th>
+        ))}
+      </tr>
+    </thead>
   );
 }
