@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { ApiError } from "./http/errors";
 import { consolePlugin } from "./console/plugin";
 import type { Handlers, Services } from "./http/context";
@@ -78,7 +78,7 @@ const HANDLERS = {
 
 /** The app-wide parts every plugin inherits: error bodies, body parsing, 404s and per-route metrics. */
 function installCommon(app: FastifyInstance, metrics: Metrics) {
-  app.setErrorHandler((error: any, request, reply) => {
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     if (error instanceof ApiError) return reply.code(error.status).send(error.body());
     // The database gone (PostgreSQL restarting, a network cut) is not the request's fault nor a bug.
     if (isDatabaseUnreachable(error)) {

@@ -80,7 +80,10 @@ async function scan(args: string[]) {
       headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
       body: JSON.stringify(reportOf(findings)),
     });
-    if (!response.ok) throw new Error(`the server answered ${response.status} to the report: ${((await response.json().catch(() => ({}))) as any)?.error?.message ?? ""}`);
+    if (!response.ok)
+      throw new Error(
+        `the server answered ${response.status} to the report: ${((await response.json().catch(() => ({}))) as { error?: { message?: string } })?.error?.message ?? ""}`,
+      );
     const labels = (await response.json()) as { label: string }[];
     console.error(
       `keyplane-server scan: reported; ${labels.filter((l) => l.label === "true_positive").length} of them are keys of that server (live ones are now refused as leaked)`,

@@ -307,9 +307,9 @@ function lifetimeBody(validity: Validity | "keep", ttl: string, date: string): R
   return {};
 }
 
-function ValidityFields(props: {
-  validity: string;
-  setValidity: (v: any) => void;
+function ValidityFields<V extends Validity | "keep">(props: {
+  validity: V;
+  setValidity: (v: V) => void;
   ttl: string;
   setTtl: (v: string) => void;
   date: string;
@@ -317,12 +317,8 @@ function ValidityFields(props: {
   problem: Problem | null;
   keep?: boolean;
 }) {
-  const options: [string, string][] = [
-    ...(props.keep ? ([["keep", "Unchanged"]] as [string, string][]) : []),
-    ["never", "Never expires"],
-    ["ttl", "Lifetime (TTL)"],
-    ["date", "Until a date"],
-  ];
+  // "keep" is offered only with `keep`, where V includes it.
+  const options = [...(props.keep ? ([["keep", "Unchanged"]] as const) : []), ["never", "Never expires"], ["ttl", "Lifetime (TTL)"], ["date", "Until a date"]] as [V, string][];
   return (
     <fieldset>
       <legend>Validity</legend>
