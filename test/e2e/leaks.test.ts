@@ -4,7 +4,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { newStack, requirePulumi, writeProgram } from "../helpers/pulumi";
+import { newStack, writeProgram } from "../../harness/pulumi";
+import { requirePulumi } from "../helpers/pulumi";
 import { startTestServer, type TestServer } from "../helpers/server";
 
 // The leak loop with the real Pulumi CLI: a stack's key is reported leaked (a signed scanner

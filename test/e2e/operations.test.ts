@@ -4,7 +4,8 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, readlinkSync, real
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { newStack, requirePulumi, stateFiles, writeProgram } from "../helpers/pulumi";
+import { newStack, stateFiles, writeProgram } from "../../harness/pulumi";
+import { requirePulumi } from "../helpers/pulumi";
 import { startTestServer, type TestServer } from "../helpers/server";
 
 const SMALL = `

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { installFootprint } from "../../bench/install-footprint";
 import { installPacked, packWorkspaces } from "../../scripts/packed-install";
-import { listeningUrl } from "../helpers/spawn-server";
+import { listeningUrl } from "../../harness/spawn-server";
 
 const tarballFiles = (tarball: string) => execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n");
 const tarballManifest = (tarball: string) => JSON.parse(execFileSync("tar", ["-xOzf", tarball, "package/package.json"], { encoding: "utf8" }));

@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { REPO_ROOT } from "../../scripts/packed-install";
-import { listeningUrl } from "../helpers/spawn-server";
+import { listeningUrl } from "../../harness/spawn-server";
 
 /** The checkout as a fresh clone would have it: tracked and new files, nothing ignored (no node_modules, no dist). */
 function freshCopy(): string {

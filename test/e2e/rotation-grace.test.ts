@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { newStack, requirePulumi, writeProgram } from "../helpers/pulumi";
+import { newStack, writeProgram } from "../../harness/pulumi";
+import { requirePulumi } from "../helpers/pulumi";
 import { startTestServer, type TestServer } from "../helpers/server";
 
 const PROGRAM = `

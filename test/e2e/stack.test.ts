@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { startTestServer, type TestServer } from "../helpers/server";
-import { newStack, requirePulumi, stateFiles, writeProgram } from "../helpers/pulumi";
+import { newStack, stateFiles, writeProgram } from "../../harness/pulumi";
+import { requirePulumi } from "../helpers/pulumi";
 import { startOpenAiUpstream } from "../helpers/openai-upstream";
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";

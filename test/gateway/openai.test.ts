@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import OpenAI from "openai";
-import { freePort } from "../helpers/net";
+import { freePort } from "../../harness/net";
 import { type OpenAiUpstream, STREAMED_TEXT, startOpenAiUpstream } from "../helpers/openai-upstream";
 import { DIALECTS, startTestServer, type TestServer } from "../helpers/server";
 

@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import axios from "axios";
-import { freshPostgresDatabase } from "../helpers/postgres";
+import { freshPostgresDatabase } from "../../harness/postgres";
 import { ADMIN_TOKEN, DIALECTS, startTestServer, type TestServer } from "../helpers/server";
-import { type SpawnedServer, spawnServer } from "../helpers/spawn-server";
+import { type SpawnedServer, spawnServer } from "../../harness/spawn-server";
 
 // Leak intake over real HTTP: GitHub's secret-scanning partner format, signed by a key pair made
 // here (standing for the scanner's), and the same array from management principals.

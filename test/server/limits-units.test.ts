@@ -4,15 +4,15 @@ import { cidrList } from "@keyplane/server/dist/limits/cidr";
 import { clientAddress } from "@keyplane/server/dist/limits/client-address";
 import { InProcessRateLimiter } from "@keyplane/server/dist/limits/rate-limiter";
 import { RedisRateLimiter } from "@keyplane/server/dist/limits/redis-rate-limiter";
-import { freePort } from "../helpers/net";
-import { startRedis } from "../helpers/redis";
+import { freePort } from "../../harness/net";
+import { startRedis } from "../../harness/redis";
 import { TokenTap } from "@keyplane/server/dist/usage/tokens";
 import { UsageRecorder } from "@keyplane/server/dist/usage/recorder";
 import { openStore } from "@keyplane/server/dist/store/database";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freshPostgresDatabase } from "../helpers/postgres";
+import { freshPostgresDatabase } from "../../harness/postgres";
 
 describe("limits and usage building blocks", () => {
   it("parses IPv4 and IPv6 CIDRs and single addresses, and nothing else", () => {

@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { createServer } from "node:http";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
 import OpenAI from "openai";
-import { freshPostgresDatabase } from "../helpers/postgres";
-import { startRedis } from "../helpers/redis";
+import { freshPostgresDatabase } from "../../harness/postgres";
+import { startRedis } from "../../harness/redis";
 import { ADMIN_TOKEN, DIALECTS, startTestServer, type TestServer } from "../helpers/server";
-import { spawnServer } from "../helpers/spawn-server";
+import { spawnServer } from "../../harness/spawn-server";
 
 const admin = (url: string) => axios.create({ baseURL: url, validateStatus: () => true, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
 

@@ -7,9 +7,9 @@ import axios, { type AxiosResponse } from "axios";
 import pg from "pg";
 import { LOOKUP_READS, lookupQuery } from "@keyplane/server/dist/gateway/lookup";
 import { watchedLookupColumns } from "@keyplane/server/dist/store/lookup-invalidation";
-import { type DedicatedCluster, freshPostgresDatabase, startDedicatedPostgres } from "../helpers/postgres";
+import { type DedicatedCluster, freshPostgresDatabase, startDedicatedPostgres } from "../../harness/postgres";
 import { ADMIN_TOKEN, startTestServer, type TestServer } from "../helpers/server";
-import { spawnServer } from "../helpers/spawn-server";
+import { spawnServer } from "../../harness/spawn-server";
 
 /** The stated bound: a write acknowledged by one replica is seen by every other within a second. */
 const BOUND_MS = 1000;

@@ -5,9 +5,9 @@ import { join } from "node:path";
 import axios from "axios";
 import fc from "fast-check";
 import { ROUTES } from "@keyplane/api";
-import { freshPostgresDatabase } from "../helpers/postgres";
+import { freshPostgresDatabase } from "../../harness/postgres";
 import { ADMIN_TOKEN, DIALECTS, startTestServer } from "../helpers/server";
-import { spawnServer } from "../helpers/spawn-server";
+import { spawnServer } from "../../harness/spawn-server";
 
 const admin = (url: string) => axios.create({ baseURL: url, validateStatus: () => true, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
 

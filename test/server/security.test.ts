@@ -9,7 +9,7 @@ import { loggableUrl } from "@keyplane/server/dist/log-redaction";
 import { jsonTooDeep } from "@keyplane/server/dist/parse-input";
 import { type OpenAiUpstream, startOpenAiUpstream } from "../helpers/openai-upstream";
 import { ADMIN_TOKEN, DIALECTS, startTestServer, type TestServer } from "../helpers/server";
-import { spawnServer } from "../helpers/spawn-server";
+import { spawnServer } from "../../harness/spawn-server";
 
 const HF_TOKEN = "hf_ADMIN_STORED_token_0123456789";
 
