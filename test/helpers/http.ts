@@ -6,8 +6,7 @@ import { ADMIN_TOKEN } from "../../harness/spawn-server";
 // over the real API of whichever server (in process or spawned) a test runs.
 
 /** A management client of the server at `url` holding `token`; every status is an answer, not a throw. */
-export const client = (url: string, token: string): AxiosInstance =>
-  axios.create({ baseURL: url, validateStatus: () => true, headers: { authorization: `Bearer ${token}` } });
+export const client = (url: string, token: string): AxiosInstance => axios.create({ baseURL: url, validateStatus: () => true, headers: { authorization: `Bearer ${token}` } });
 
 /** The admin's management client. */
 export const admin = (url: string, token = ADMIN_TOKEN): AxiosInstance => client(url, token);
