@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import axios from "axios";
 import { freePort } from "./net";
+import { freshPostgresDatabase } from "./postgres";
 
 const CLI = require.resolve("@keyplane/server/dist/cli.js");
 
@@ -66,4 +70,21 @@ export function spawnServer(args: string[], opts: { adminToken?: string; env?: R
     env: { KEYPLANE_ADMIN_TOKEN: opts.adminToken ?? ADMIN_TOKEN, KEYPLANE_MASTER_KEY: MASTER_KEY, ...opts.env },
     readyPath: "/readyz",
   });
+}
+
+/** `count` keyplane-server processes on one fresh PostgreSQL database (one data dir, so one master key), with `args`. */
+export async function spawnReplicas(args: string[] = [], count = 2): Promise<{ databaseUrl: string; replicas: SpawnedServer[]; stop(): Promise<void> }> {
+  const databaseUrl = (await freshPostgresDatabase()).url;
+  const dir = mkdtempSync(join(tmpdir(), "kp-replicas-"));
+  const replicas: SpawnedServer[] = [];
+  const stop = async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+  };
+  try {
+    for (let i = 0; i < count; i++) replicas.push(await spawnServer(["--data-dir", dir, "--database-url", databaseUrl, ...args]));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { databaseUrl, replicas, stop };
 }

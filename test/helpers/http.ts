@@ -31,6 +31,12 @@ export function gateway(url: string, key: string | undefined, call: GatewayCall 
   );
 }
 
+/** Asserts an error answer: its status and its `error.code`. */
+export function assertRefused(r: AxiosResponse, status: number, code: string): void {
+  assert.equal(r.status, status, JSON.stringify(r.data));
+  assert.equal(r.data?.error?.code, code);
+}
+
 /** `n` calls at once; `call(i)` makes the i-th. */
 export const burst = <T>(n: number, call: (i: number) => Promise<T>): Promise<T[]> => Promise.all(Array.from({ length: n }, (_, i) => call(i)));
 
