@@ -65,3 +65,22 @@ function readWal(dataDir: string): string {
   const wal = join(dataDir, "keyplane.db-wal");
   return existsSync(wal) ? readFileSync(wal).toString("latin1") : "";
 }
+
+/**
+ * For a provider suite: a SQLite server for its tests, whose endpoint and admin token are in
+ * KEYPLANE_ENDPOINT / KEYPLANE_TOKEN (the environment is restored after). Registers the hooks.
+ */
+export function serverInEnv(): { server: TestServer } {
+  const suite = {} as { server: TestServer };
+  const savedEnv = { ...process.env };
+  before(async () => {
+    suite.server = await startTestServer("sqlite");
+    process.env.KEYPLANE_ENDPOINT = suite.server.url;
+    process.env.KEYPLANE_TOKEN = suite.server.adminToken;
+  });
+  after(async () => {
+    process.env = savedEnv;
+    await suite.server?.close();
+  });
+  return suite;
+}
