@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
+import type { ChildProcess } from "node:child_process";
 import axios, { type AxiosInstance, type AxiosResponse } from "axios";
-import { ADMIN_TOKEN } from "../../harness/spawn-server";
+import { ADMIN_TOKEN, listeningUrl } from "../../harness/spawn-server";
 
 // The one HTTP harness of the suites: clients, seeded projects, gateway calls and bursts,
 // over the real API of whichever server (in process or spawned) a test runs.
@@ -111,3 +112,10 @@ export const signIn = (http: AxiosInstance, token: string, headers: Record<strin
 
 /** The session cookie a sign-in set, as a Cookie header value. */
 export const cookieOf = (r: { headers: Record<string, any> }) => String(r.headers["set-cookie"]![0]).split(";")[0];
+
+/** Asserts that a `keyplane-server` child, once it says where it listens, answers /readyz ready. */
+export async function assertReady(child: ChildProcess): Promise<void> {
+  const ready = await fetch(`${await listeningUrl(child)}/readyz`);
+  assert.equal(ready.status, 200);
+  assert.deepEqual(await ready.json(), { status: "ready" });
+}

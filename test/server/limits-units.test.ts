@@ -13,6 +13,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freshPostgresDatabase } from "../../harness/postgres";
+import { burst } from "../helpers/http";
 
 describe("limits and usage building blocks", () => {
   it("parses IPv4 and IPv6 CIDRs and single addresses, and nothing else", () => {
@@ -81,7 +82,7 @@ describe("limits and usage building blocks", () => {
     const b = await RedisRateLimiter.connect(redis.url, new InProcessRateLimiter(), (e) => errors.push(e.message));
     try {
       const rule = { limit: 4, windowSeconds: 60 };
-      const decisions = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).hit("shared", rule, 0)));
+      const decisions = await burst(10, (i) => (i % 2 ? a : b).hit("shared", rule, 0));
       assert.equal(decisions.filter((d) => d.ok).length, 4);
       const refused = decisions.find((d) => !d.ok) as { retryAfterSeconds: number };
       assert.ok(refused.retryAfterSeconds >= 1 && refused.retryAfterSeconds <= 60);

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateApiKey } from "@keyplane/server/dist/crypto/api-key-format";
 import { gateway, seedProject } from "../helpers/http";
+import { badChecksum } from "../helpers/leaks";
 import { startTestServer } from "../helpers/server";
 
 // `keyplane-server scan`, the real command: finds keys (checksum verified) in a tree made here,
@@ -22,9 +23,6 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ status
     p.on("exit", (status) => resolve({ status, stdout, stderr }));
   });
 }
-
-/** The key with one checksum character changed: the right shape, not a key. */
-const badChecksum = (key: string) => key.slice(0, -1) + (key.endsWith("A") ? "B" : "A");
 
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), "keyplane-scan-"));
