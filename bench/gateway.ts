@@ -4,8 +4,8 @@
 // and the access log are always on.
 import autocannon from "autocannon";
 import axios from "axios";
-import { freshPostgresDatabase, stopPostgres } from "../test/helpers/postgres";
-import { startRedis } from "../test/helpers/redis";
+import { freshPostgresDatabase, stopPostgres } from "../harness/postgres";
+import { startRedis } from "../harness/redis";
 import { BENCH_ADMIN_TOKEN, startBare, startKeyplane, type Child } from "./processes";
 import { median, printTable, round, writeResult } from "./report";
 import { streamingBenchmark } from "./streaming";

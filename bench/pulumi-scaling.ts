@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { startServer } from "@keyplane/server";
-import { findPulumiCli, newStack, REPO_ROOT, writeProgram } from "../test/helpers/pulumi";
+import { findPulumiCli, newStack, REPO_ROOT, writeProgram } from "../harness/pulumi";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { median, printTable, round, writeResult } from "./report";

@@ -1,4 +1,4 @@
-import { stopPostgres } from "./helpers/postgres";
+import { stopPostgres } from "../harness/postgres";
 
 // Root hooks: one PostgreSQL cluster serves the whole run and stops at its end.
 export const mochaHooks = {

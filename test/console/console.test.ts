@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { assertRefused, gateway, seedProject } from "../helpers/http";
 import { ADMIN_TOKEN, startTestServer, type TestServer } from "../helpers/server";
 
 // The console end to end: Debian's Chromium driving the real UI against a real server, with the
@@ -25,17 +26,15 @@ describe("web console in Chromium", function () {
   let secret = "";
   let keyId = "";
 
-  const chat = (key: string, model: string) =>
-    s.http.post("/v1/chat/completions", { model, messages: [{ role: "user", content: "hi" }] }, { headers: { authorization: `Bearer ${key}` } });
+  const chat = (key: string, model: string) => gateway(s.url, key, { model });
 
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     s = await startTestServer("sqlite");
-    projectId = (await s.admin.post("/v1/projects", { name: "acme", description: "the console test" })).data.id;
-    for (const name of ["dep-a", "dep-b", "dep-c"]) await s.admin.post(`/v1/projects/${projectId}/deployments`, { name, model: `llama-${name}` });
-    const other = (await s.admin.post("/v1/projects", { name: "other" })).data.id;
+    const deployments = Object.fromEntries(["dep-a", "dep-b", "dep-c"].map((name) => [name, { model: `llama-${name}` }]));
+    projectId = (await seedProject(s.admin, { name: "acme", description: "the console test", deployments })).projectId;
     otherKeyName = "other-project-key";
-    await s.admin.post(`/v1/projects/${other}/api-keys`, { name: otherKeyName });
+    await seedProject(s.admin, { name: "other", keys: { [otherKeyName]: {} } });
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
@@ -112,9 +111,7 @@ describe("web console in Chromium", function () {
     assert.equal(keys.find((k: any) => k.id === keyId).deploymentCount, 2);
     assert.equal((await chat(secret, "dep-a")).status, 200);
     assert.equal((await chat(secret, "dep-b")).status, 200);
-    const unbound = await chat(secret, "dep-c");
-    assert.equal(unbound.status, 403);
-    assert.equal(unbound.data.error.code, "deployment_not_bound");
+    assertRefused(await chat(secret, "dep-c"), 403, "deployment_not_bound");
 
     dialogClosed = true;
     await shown.getByRole("button", { name: "I have copied the key" }).click();
@@ -156,9 +153,7 @@ describe("web console in Chromium", function () {
     await dialog.getByText("takes effect immediately").waitFor();
     await dialog.getByLabel("dep-b").uncheck();
     await dialog.getByText("Unlinked dep-b").waitFor();
-    const r = await chat(secret, "dep-b");
-    assert.equal(r.status, 403);
-    assert.equal(r.data.error.code, "deployment_not_bound");
+    assertRefused(await chat(secret, "dep-b"), 403, "deployment_not_bound");
     assert.equal((await chat(secret, "dep-a")).status, 200);
     await dialog.getByRole("button", { name: "Cancel" }).click();
     await page
@@ -182,9 +177,7 @@ describe("web console in Chromium", function () {
       .getByRole("row", { name: /ci-key/ })
       .getByText("disabled")
       .waitFor();
-    const r = await chat(secret, "dep-a");
-    assert.equal(r.status, 401);
-    assert.equal(r.data.error.code, "disabled_key");
+    assertRefused(await chat(secret, "dep-a"), 401, "disabled_key");
   });
 
   it("shows the API's message beside the field and changes nothing on bad input", async () => {
@@ -207,9 +200,7 @@ describe("web console in Chromium", function () {
     assert.match(String(await dialog.textContent()), /Access ends at once/);
     await dialog.getByRole("button", { name: "Delete key" }).click();
     await page.getByRole("row", { name: /ci-key/ }).waitFor({ state: "detached" });
-    const r = await chat(secret, "dep-a");
-    assert.equal(r.status, 401);
-    assert.equal(r.data.error.code, "revoked_key");
+    assertRefused(await chat(secret, "dep-a"), 401, "revoked_key");
   });
 
   it("an expired session returns to sign-in without losing what was typed", async () => {

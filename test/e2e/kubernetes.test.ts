@@ -6,7 +6,8 @@ import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { linkPackedKeyplane } from "../../scripts/packed-install";
 import { requireKubernetes, startControlPlane, type ControlPlane } from "../helpers/kubernetes";
-import { newStack, REPO_ROOT, requirePulumi, stateFiles } from "../helpers/pulumi";
+import { newStack, REPO_ROOT, stateFiles } from "../../harness/pulumi";
+import { requirePulumi } from "../helpers/pulumi";
 import { startTestServer, type TestServer } from "../helpers/server";
 
 const ROLLOUT = "keyplane.dev/rollout-digest";

@@ -1,10 +1,9 @@
 import { strict as assert } from "node:assert";
-import { generateKeyPairSync, sign } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { newStack, requirePulumi, writeProgram } from "../helpers/pulumi";
+import { newStack, writeProgram } from "../../harness/pulumi";
+import { requirePulumi } from "../helpers/pulumi";
+import { gateway } from "../helpers/http";
+import { leakReport, scannerKeys, signed } from "../helpers/leaks";
 import { startTestServer, type TestServer } from "../helpers/server";
 
 // The leak loop with the real Pulumi CLI: a stack's key is reported leaked (a signed scanner
@@ -25,24 +24,18 @@ describe("a leaked key replaced by the real Pulumi CLI", function () {
   this.timeout(600_000);
   let server: TestServer;
   let stack: Stack;
-  const scanner = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+  const scanner = scannerKeys();
   const outputs = async () => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
-  const call = (key: string) =>
-    server.http.post("/v1/chat/completions", { model: "chat", messages: [{ role: "user", content: "hi" }] }, { headers: { authorization: `Bearer ${key}` } });
+  const call = (key: string) => gateway(server.url, key, { model: "chat" });
   const reportLeaked = async (token: string, url: string) => {
-    const raw = JSON.stringify([{ token, type: "keyplane_api_key", url, source: "content" }]);
-    const signature = sign("sha256", Buffer.from(raw), scanner.privateKey).toString("base64");
-    const r = await server.http.post("/v1/leaks", raw, {
-      headers: { "content-type": "application/json", "github-public-key-identifier": "e2e-scanner", "github-public-key-signature": signature },
-    });
+    const raw = leakReport([token], url);
+    const r = await server.http.post("/v1/leaks", raw, { headers: signed(scanner.privateKey, raw) });
     assert.deepEqual(r.data, [{ token_raw: token, token_type: "keyplane_api_key", label: "true_positive" }]);
   };
 
   before(async function () {
     const bin = requirePulumi(this);
-    const file = join(mkdtempSync(join(tmpdir(), "keyplane-e2e-leak-keys-")), "keys.json");
-    writeFileSync(file, JSON.stringify({ public_keys: [{ key_identifier: "e2e-scanner", key: scanner.publicKey.export({ type: "spki", format: "pem" }) }] }));
-    server = await startTestServer("sqlite", { server: { leakKeysFile: file } });
+    server = await startTestServer("sqlite", { server: { leakKeysFile: scanner.file } });
     stack = await newStack(bin, writeProgram("keyplane-leaks", PROGRAM), { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
   });
   after(async () => server?.close());

@@ -4,7 +4,9 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, readlinkSync, real
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { newStack, requirePulumi, stateFiles, writeProgram } from "../helpers/pulumi";
+import { newStack, stateFiles, writeProgram } from "../../harness/pulumi";
+import { requirePulumi } from "../helpers/pulumi";
+import { gateway, seedProject } from "../helpers/http";
 import { startTestServer, type TestServer } from "../helpers/server";
 
 const SMALL = `
@@ -87,8 +89,6 @@ async function previousReleaseProvider(kind: string): Promise<string> {
 }
 
 const outputsOf = async (stack: Stack) => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value])) as Record<string, any>;
-const gateway = (server: TestServer, key: string, model = "dep") =>
-  server.http.post("/v1/chat/completions", { model, messages: [{ role: "user", content: "hi" }] }, { headers: { authorization: `Bearer ${key}` } });
 const changesOf = (summary: Record<string, number> | undefined) => Object.fromEntries(Object.entries(summary ?? {}).filter(([op, n]) => op !== "same" && n > 0));
 
 describe("the provider under real operations, with the real Pulumi CLI", function () {
@@ -106,6 +106,16 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
     for (const s of servers) await s.close();
   });
 
+  /** SMALL brought up with its connection in stack config (the token a secret). */
+  const upWithStackConfig = async (name: string, server: TestServer) => {
+    const dir = writeProgram(name, SMALL);
+    const stack = await newStack(bin, dir, {});
+    await stack.setConfig("keyplane:endpoint", { value: server.url });
+    await stack.setConfig("keyplane:token", { value: server.adminToken, secret: true });
+    assert.equal((await stack.up()).summary.result, "succeeded");
+    return { dir, stack, outs: await outputsOf(stack) };
+  };
+
   /** The same data dir and port, a new admin token: what an operator's token rotation looks like. */
   const restartWithToken = async (server: TestServer, adminToken: string) => {
     await server.close();
@@ -114,13 +124,8 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
 
   it("rotating keyplane:token in stack config: up, then refresh, preview and destroy all succeed; no token in state", async () => {
     let server = track(await startTestServer("sqlite", { adminToken: "kpadmin_first-token-STACKCFG" }));
-    const dir = writeProgram("ops-stackcfg", SMALL);
-    const stack = await newStack(bin, dir, {});
-    await stack.setConfig("keyplane:endpoint", { value: server.url });
-    await stack.setConfig("keyplane:token", { value: server.adminToken, secret: true });
-    assert.equal((await stack.up()).summary.result, "succeeded");
-    const outs = await outputsOf(stack);
-    assert.equal((await gateway(server, outs.keySecret)).status, 200);
+    const { dir, stack, outs } = await upWithStackConfig("ops-stackcfg", server);
+    assert.equal((await gateway(server.url, outs.keySecret)).status, 200);
 
     server = await restartWithToken(server, "kpadmin_second-token-STACKCFG");
     await stack.setConfig("keyplane:token", { value: server.adminToken, secret: true });
@@ -136,7 +141,7 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
     assert.ok(!state.includes("__connection"), "no connection object in any resource");
 
     assert.equal((await stack.destroy()).summary.result, "succeeded");
-    assert.equal((await gateway(server, outs.keySecret)).data.error.code, "revoked_key");
+    assert.equal((await gateway(server.url, outs.keySecret)).data.error.code, "revoked_key");
     assert.equal((await server.admin.get(`/v1/projects/${outs.projectId}`)).status, 404);
   });
 
@@ -152,19 +157,14 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
     stack = await newStack(bin, dir, { ...env, KEYPLANE_TOKEN: server.adminToken });
     assert.equal((await stack.refresh()).summary.result, "succeeded");
     assert.equal((await stack.destroy()).summary.result, "succeeded");
-    assert.equal((await gateway(server, outs.keySecret)).data.error.code, "revoked_key");
+    assert.equal((await gateway(server.url, outs.keySecret)).data.error.code, "revoked_key");
     const state = stateFiles(join(dir, ".state"));
     assert.ok(!state.includes("kpadmin_first-token-ENV") && !state.includes("kpadmin_second-token-ENV"));
   });
 
   it("a stack written by earlier releases (a connection, a larger serialized provider in every resource) upgrades on up with no replacement, then survives a rotation", async () => {
     let server = track(await startTestServer("sqlite", { adminToken: "kpadmin_legacy-token-OLD" }));
-    const dir = writeProgram("ops-legacy", SMALL);
-    const stack = await newStack(bin, dir, {});
-    await stack.setConfig("keyplane:endpoint", { value: server.url });
-    await stack.setConfig("keyplane:token", { value: server.adminToken, secret: true });
-    assert.equal((await stack.up()).summary.result, "succeeded");
-    const outs = await outputsOf(stack);
+    const { dir, stack, outs } = await upWithStackConfig("ops-legacy", server);
 
     // What earlier releases stored: the stack config's connection as a secret input and
     // output of every keyplane resource (encrypted by the stack's secrets provider on import),
@@ -222,7 +222,7 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
     // with the program run, it takes the new stack config.
     assert.equal((await stack.refresh({ runProgram: true })).summary.result, "succeeded");
     assert.equal((await stack.destroy()).summary.result, "succeeded");
-    assert.equal((await gateway(server, outs.keySecret)).data.error.code, "revoked_key");
+    assert.equal((await gateway(server.url, outs.keySecret)).data.error.code, "revoked_key");
   });
 
   describe("a pulumi up killed part-way", () => {
@@ -343,41 +343,41 @@ module.exports = { projectId: p.id, capped: k.keyId, cappedSecret: k.secret, pla
     const second = await outputsOf(stack);
     assert.notEqual(second.capped, first.capped, "a new key, not the old one replayed");
     assert.notEqual(second.cappedSecret, first.cappedSecret);
-    assert.equal((await gateway(server, second.cappedSecret, "dep")).status, 200);
-    assert.equal((await gateway(server, first.cappedSecret, "dep")).data.error.code, "revoked_key");
+    assert.equal((await gateway(server.url, second.cappedSecret)).status, 200);
+    assert.equal((await gateway(server.url, first.cappedSecret)).data.error.code, "revoked_key");
 
     assert.equal((await server.admin.delete(`/v1/projects/${first.projectId}/api-keys/${second.plain}`)).status, 204);
     await stack.refresh();
     await stack.up();
     const third = await outputsOf(stack);
     assert.notEqual(third.plain, second.plain, "recreated as a different key");
-    assert.equal((await gateway(server, third.plainSecret, "dep")).status, 200);
+    assert.equal((await gateway(server.url, third.plainSecret)).status, 200);
     await stack.destroy();
   });
 
   it("adoptKeyId takes over a key made by the API, keeps its secret working, and destroy revokes it", async () => {
     const server = track(await startTestServer("sqlite"));
-    const project = (await server.admin.post("/v1/projects", { name: "adopt-e2e" })).data;
-    await server.admin.post(`/v1/projects/${project.id}/deployments`, { name: "dep", model: "m" });
-    const made = (await server.admin.post(`/v1/projects/${project.id}/api-keys`, { name: "made-in-console", ttl: "30d" })).data;
+    const seeded = await seedProject(server.admin, { name: "adopt-e2e", deployments: { dep: {} }, keys: { "made-in-console": { ttl: "30d" } } });
+    const project = { id: seeded.projectId };
+    const made = seeded.keys["made-in-console"];
     const program = `
 const keyplane = require("keyplane");
 const k = new keyplane.ApiKey("adopted", { project: "${project.id}", adoptKeyId: "${made.id}", ttl: "30d", labels: { team: "ops" } });
-const dep = "${(await server.admin.get(`/v1/projects/${project.id}/deployments`)).data.items[0].id}";
+const dep = "${seeded.deployments.dep}";
 new keyplane.DeploymentBinding("adopted-dep", { project: "${project.id}", apiKey: k.keyId, deployment: dep });
 module.exports = { keyId: k.keyId, secret: k.secret };
 `;
     const stack = await newStack(bin, writeProgram("ops-adopt", program), { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
-    assert.equal((await gateway(server, made.secret)).data.error.code, "deployment_not_bound");
+    assert.equal((await gateway(server.url, made.secret)).data.error.code, "deployment_not_bound");
     await stack.up();
     const outs = await outputsOf(stack);
     assert.equal(outs.keyId, made.id);
     assert.equal(outs.secret, "");
-    assert.equal((await gateway(server, made.secret)).status, 200, "the program's binding applies to the adopted key");
+    assert.equal((await gateway(server.url, made.secret)).status, 200, "the program's binding applies to the adopted key");
     const onServer = (await server.admin.get(`/v1/projects/${project.id}/api-keys/${made.id}`)).data;
     assert.deepEqual(onServer.labels, { team: "ops" });
     assert.match(onServer.managedBy, /^pulumi:e2e:urn:pulumi:e2e::ops-adopt::pulumi-nodejs:dynamic\/keyplane:ApiKey::adopted$/);
     await stack.destroy();
-    assert.equal((await gateway(server, made.secret)).data.error.code, "revoked_key");
+    assert.equal((await gateway(server.url, made.secret)).data.error.code, "revoked_key");
   });
 });

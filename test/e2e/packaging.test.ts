@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { installFootprint } from "../../bench/install-footprint";
 import { installPacked, packWorkspaces } from "../../scripts/packed-install";
-import { listeningUrl } from "../helpers/spawn-server";
+import { assertReady } from "../helpers/http";
 
 const tarballFiles = (tarball: string) => execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n");
 const tarballManifest = (tarball: string) => JSON.parse(execFileSync("tar", ["-xOzf", tarball, "package/package.json"], { encoding: "utf8" }));
@@ -46,10 +46,7 @@ describe("keyplane as users install it (npm pack)", function () {
     assert.ok(!existsSync(join(dir, "node_modules/keyplane")));
     const child = spawn(join(dir, "node_modules/.bin/keyplane-server"), ["--port", "0", "--data-dir", join(dir, "data")], { stdio: ["ignore", "ignore", "pipe"] });
     try {
-      const url = await listeningUrl(child);
-      const health = await fetch(`${url}/readyz`);
-      assert.equal(health.status, 200);
-      assert.deepEqual(await health.json(), { status: "ready" });
+      await assertReady(child);
     } finally {
       child.kill("SIGTERM");
     }

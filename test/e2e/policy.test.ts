@@ -3,7 +3,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EngineEvent, PolicyEvent, Stack } from "@pulumi/pulumi/automation";
 import { startTestServer, type TestServer } from "../helpers/server";
-import { newStack, REPO_ROOT, requirePulumi, writeProgram } from "../helpers/pulumi";
+import { newStack, REPO_ROOT, writeProgram } from "../../harness/pulumi";
+import { requirePulumi } from "../helpers/pulumi";
 import { allowedProjectScopeResources, type Evasion, evasions } from "../policy/evasions";
 
 const PACK = join(REPO_ROOT, "policy-pack");

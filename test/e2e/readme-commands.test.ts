@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { REPO_ROOT } from "../../scripts/packed-install";
-import { listeningUrl } from "../helpers/spawn-server";
+import { assertReady } from "../helpers/http";
 
 /** The checkout as a fresh clone would have it: tracked and new files, nothing ignored (no node_modules, no dist). */
 function freshCopy(): string {
@@ -31,10 +31,7 @@ describe("the README's commands", function () {
       const child = spawn("npx", ["keyplane-server", "--port", "0", "--data-dir", join(dir, "data")], { cwd: dir, stdio: ["ignore", "ignore", "pipe"], detached: true });
       const exited = new Promise((resolve) => child.once("exit", resolve));
       try {
-        const url = await listeningUrl(child);
-        const ready = await fetch(`${url}/readyz`);
-        assert.equal(ready.status, 200);
-        assert.deepEqual(await ready.json(), { status: "ready" });
+        await assertReady(child);
       } finally {
         process.kill(-child.pid!, "SIGTERM");
         await exited;

@@ -1,6 +1,8 @@
 import { strict as assert } from "node:assert";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { newStack, requirePulumi, writeProgram } from "../helpers/pulumi";
+import { newStack, writeProgram } from "../../harness/pulumi";
+import { requirePulumi } from "../helpers/pulumi";
+import { gateway } from "../helpers/http";
 import { startTestServer, type TestServer } from "../helpers/server";
 
 const PROGRAM = `
@@ -26,8 +28,7 @@ describe("rotation grace and in-place limits with the real Pulumi CLI", function
   let server: TestServer;
   let stack: Stack;
   const outputs = async () => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
-  const call = (key: string) =>
-    server.http.post("/v1/chat/completions", { model: "dep", messages: [{ role: "user", content: "hi" }] }, { headers: { authorization: `Bearer ${key}` } });
+  const call = (key: string) => gateway(server.url, key);
 
   before(async function () {
     const bin = requirePulumi(this);

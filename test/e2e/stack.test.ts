@@ -1,6 +1,8 @@
 import { strict as assert } from "node:assert";
+import { gateway } from "../helpers/http";
 import { startTestServer, type TestServer } from "../helpers/server";
-import { newStack, requirePulumi, stateFiles, writeProgram } from "../helpers/pulumi";
+import { newStack, stateFiles, writeProgram } from "../../harness/pulumi";
+import { requirePulumi } from "../helpers/pulumi";
 import { startOpenAiUpstream } from "../helpers/openai-upstream";
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
@@ -58,8 +60,7 @@ describe("end to end with the real Pulumi CLI", function () {
     outs = Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.value]));
     for (const k of ["k1Secret", "k2Secret", "k3Secret"]) if (outs[k]) seenKeys.push(outs[k]);
   };
-  const call = (key: string, model: string) =>
-    server.http.post("/v1/chat/completions", { model, messages: [{ role: "user", content: "hi" }] }, { headers: { authorization: `Bearer ${key}` } });
+  const call = (key: string, model: string) => gateway(server.url, key, { model });
 
   before(async function () {
     const bin = requirePulumi(this);

@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import OpenAI from "openai";
-import { freePort } from "../helpers/net";
+import { freePort } from "../../harness/net";
 import { type OpenAiUpstream, STREAMED_TEXT, startOpenAiUpstream } from "../helpers/openai-upstream";
+import { gateway, seedProject } from "../helpers/http";
 import { DIALECTS, startTestServer, type TestServer } from "../helpers/server";
 
 const HF_TOKEN = "hf_UPSTREAM_token_0123456789";
@@ -32,19 +33,11 @@ for (const dialect of DIALECTS) {
     before(async () => {
       s = await startTestServer(dialect);
       upstream = await startOpenAiUpstream();
-      projectId = (await s.admin.post("/v1/projects", { name: "gw" })).data.id;
-      const secret = async (body: Record<string, unknown>) => {
-        const r = await s.admin.post(`/v1/projects/${projectId}/secrets`, body);
-        assert.equal(r.status, 201, JSON.stringify(r.data));
-        return r.data.id as string;
-      };
       const allowedUpstreams = [new URL(upstream.url).origin];
-      const hf = await secret({ name: "hf", useCase: "huggingface", value: { token: HF_TOKEN }, allowedUpstreams });
-      const generic = await secret({ name: "generic", useCase: "generic", value: { data: { token: GENERIC_TOKEN } }, allowedUpstreams });
       const deployments: Record<string, Record<string, unknown>> = {
         llama: { model: "llama-3-8b" },
-        vllm: { model: "meta/llama-3-70b", upstreamUrl: upstream.url, upstreamSecret: hf },
-        "vllm-generic": { model: "qwen-7b", upstreamUrl: `${upstream.url}/`, upstreamSecret: generic },
+        vllm: { model: "meta/llama-3-70b", upstreamUrl: upstream.url, upstreamSecret: "hf" },
+        "vllm-generic": { model: "qwen-7b", upstreamUrl: `${upstream.url}/`, upstreamSecret: "generic" },
         "vllm-open": { model: "open-model", upstreamUrl: `${upstream.url}?tenant=a` },
         paused: { model: "pause-model", upstreamUrl: upstream.url },
         rejecting: { model: "reject-model", upstreamUrl: upstream.url },
@@ -53,19 +46,23 @@ for (const dialect of DIALECTS) {
         stopped: { model: "m", status: "stopped" },
         "not-bound": { model: "m" },
       };
-      for (const [name, body] of Object.entries(deployments)) {
-        const r = await s.admin.post(`/v1/projects/${projectId}/deployments`, { name, ...body });
-        assert.equal(r.status, 201, JSON.stringify(r.data));
-        dep[name] = r.data.id;
-      }
-      for (const [name, body] of Object.entries({ bound: {}, all: { deploymentAccess: "all" }, project: { scope: "project" }, renewable: { ttl: "1h", renewable: true } })) {
-        const r = await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name, ...body });
-        assert.equal(r.status, 201, JSON.stringify(r.data));
-        keys[name] = r.data;
-      }
-      for (const name of Object.keys(deployments).filter((n) => n !== "not-bound")) {
-        assert.equal((await s.admin.put(`/v1/projects/${projectId}/api-keys/${keys.bound.id}/deployments/${dep[name]}`)).status, 200);
-      }
+      const seeded = await seedProject(s.admin, {
+        name: "gw",
+        secrets: {
+          hf: { useCase: "huggingface", value: { token: HF_TOKEN }, allowedUpstreams },
+          generic: { useCase: "generic", value: { data: { token: GENERIC_TOKEN } }, allowedUpstreams },
+        },
+        deployments,
+        keys: {
+          bound: { bind: Object.keys(deployments).filter((n) => n !== "not-bound") },
+          all: { deploymentAccess: "all" },
+          project: { scope: "project" },
+          renewable: { ttl: "1h", renewable: true },
+        },
+      });
+      projectId = seeded.projectId;
+      Object.assign(dep, seeded.deployments);
+      Object.assign(keys, seeded.keys);
     });
     after(async () => {
       await s.close();
@@ -309,10 +306,12 @@ describe("gateway upstream timeout", () => {
   });
 
   it("answers 502 upstream_failed when the upstream says nothing for --upstream-timeout", async () => {
-    const projectId = (await s.admin.post("/v1/projects", { name: "timeouts" })).data.id;
-    await s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "silent", model: "silent-model", upstreamUrl: upstream.url });
-    const key = (await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "k", deploymentAccess: "all" })).data.secret;
-    const r = await s.http.post("/v1/chat/completions", { model: "silent", messages }, { headers: { authorization: `Bearer ${key}` } });
+    const { keys } = await seedProject(s.admin, {
+      name: "timeouts",
+      deployments: { silent: { model: "silent-model", upstreamUrl: upstream.url } },
+      keys: { k: { deploymentAccess: "all" } },
+    });
+    const r = await gateway(s.url, keys.k.secret, { model: "silent", content: messages[0].content });
     assert.equal(r.status, 502);
     assert.equal(r.data.error.code, "upstream_failed");
     assert.equal(upstream.calls.length, 1, "the call did reach the upstream");

@@ -5,8 +5,8 @@ import { Agent } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import axios, { type AxiosInstance } from "axios";
-import { freePort } from "./net";
-import { REPO_ROOT } from "./pulumi";
+import { freePort } from "../../harness/net";
+import { REPO_ROOT } from "../../harness/pulumi";
 
 // A real Kubernetes control plane for one test run: etcd, kube-apiserver and
 // kube-controller-manager (scripts/install-kubernetes.sh builds them) on loopback ports, with a

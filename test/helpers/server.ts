@@ -1,9 +1,13 @@
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import axios, { type AxiosInstance } from "axios";
 import { startServer, type RunningServer, type ServerOptions } from "@keyplane/server";
-import { freshPostgresDatabase } from "./postgres";
+import { freshPostgresDatabase } from "../../harness/postgres";
+import { ADMIN_TOKEN } from "../../harness/spawn-server";
+import { admin } from "./http";
+
+export { ADMIN_TOKEN };
 
 export type DialectName = "sqlite" | "postgres";
 export const DIALECTS: DialectName[] = ["sqlite", "postgres"];
@@ -17,8 +21,6 @@ export interface TestServer extends RunningServer {
   admin: AxiosInstance;
   http: AxiosInstance;
 }
-
-export const ADMIN_TOKEN = "test-admin-token-0123456789";
 
 export interface TestServerOptions {
   logger?: boolean | Record<string, unknown>;
@@ -48,22 +50,37 @@ export async function startTestServer(dialect: DialectName, opts: TestServerOpti
     logger: opts.logger ?? false,
     upstreamTimeoutMs: opts.upstreamTimeoutMs,
   });
-  const http = axios.create({ baseURL: server.url, validateStatus: () => true });
-  const admin = axios.create({ baseURL: server.url, validateStatus: () => true, headers: { authorization: `Bearer ${server.adminToken}` } });
-  const { readFileSync } = await import("node:fs");
   return {
     ...server,
     dataDir,
     databaseUrl: opts.server?.databaseUrl ?? pgdb?.url,
     clock,
-    http,
-    admin,
+    http: axios.create({ baseURL: server.url, validateStatus: () => true }),
+    admin: admin(server.url, server.adminToken),
     dump: () => (pgdb ? pgdb.dump() : readFileSync(join(dataDir, "keyplane.db")).toString("latin1") + readWal(dataDir)),
   };
 }
 
 function readWal(dataDir: string): string {
-  const { existsSync, readFileSync } = require("node:fs");
   const wal = join(dataDir, "keyplane.db-wal");
   return existsSync(wal) ? readFileSync(wal).toString("latin1") : "";
+}
+
+/**
+ * For a provider suite: a SQLite server for its tests, whose endpoint and admin token are in
+ * KEYPLANE_ENDPOINT / KEYPLANE_TOKEN (the environment is restored after). Registers the hooks.
+ */
+export function serverInEnv(): { server: TestServer } {
+  const suite = {} as { server: TestServer };
+  const savedEnv = { ...process.env };
+  before(async () => {
+    suite.server = await startTestServer("sqlite");
+    process.env.KEYPLANE_ENDPOINT = suite.server.url;
+    process.env.KEYPLANE_TOKEN = suite.server.adminToken;
+  });
+  after(async () => {
+    process.env = savedEnv;
+    await suite.server?.close();
+  });
+  return suite;
 }

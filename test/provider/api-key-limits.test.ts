@@ -1,24 +1,18 @@
 import { strict as assert } from "node:assert";
-import axios from "axios";
 import { provider as apiKey, gracePeriodFor } from "../../provider/resources/api-key";
 import { provider as deployment } from "../../provider/resources/deployment";
 import { provider as project } from "../../provider/resources/project";
-import { startTestServer, type TestServer } from "../helpers/server";
+import { gateway } from "../helpers/http";
+import { serverInEnv, type TestServer } from "../helpers/server";
 
 describe("ApiKey limits through the provider", () => {
+  const suite = serverInEnv();
   let s: TestServer;
   let projectId: string;
-  const savedEnv = { ...process.env };
   before(async () => {
-    s = await startTestServer("sqlite");
-    process.env.KEYPLANE_ENDPOINT = s.url;
-    process.env.KEYPLANE_TOKEN = s.adminToken;
+    s = suite.server;
     projectId = (await project.create!({ name: "limits-prov" })).id;
     await deployment.create!({ project: projectId, name: "dep", model: "m" });
-  });
-  after(async () => {
-    process.env = savedEnv;
-    await s.close();
   });
 
   it("check names bad limits, CIDRs and grace periods at preview", async () => {
@@ -55,12 +49,7 @@ describe("ApiKey limits through the provider", () => {
     const key = await get();
     assert.deepEqual([key.enabled, key.rateLimit, key.allowedCidrs], [false, { limit: 50, window: "1h" }, []]);
     assert.equal(updated.outs!.secret, created.outs.secret);
-    const call = () =>
-      axios.post(
-        `${s.url}/v1/chat/completions`,
-        { model: "dep", messages: [{ role: "user", content: "x" }] },
-        { headers: { authorization: `Bearer ${created.outs.secret}` }, validateStatus: () => true },
-      );
+    const call = () => gateway(s.url, created.outs.secret, { content: "x" });
     assert.equal((await call()).data.error.code, "disabled_key");
     const enabled = await apiKey.update!(created.id, updated.outs!, { ...next, enabled: undefined });
     assert.equal((await get()).enabled, true, "removing enabled from the program enables the key");

@@ -3,6 +3,7 @@ import { provider as apiKey } from "../../provider/resources/api-key";
 import { provider as deployment } from "../../provider/resources/deployment";
 import { provider as project } from "../../provider/resources/project";
 import { provider as secret } from "../../provider/resources/secret";
+import { gateway } from "../helpers/http";
 import { startTestServer, type TestServer } from "../helpers/server";
 
 /** The api-key provider as a new provider process (a later `pulumi` run) would load it. */
@@ -161,7 +162,7 @@ describe("provider under real operations: credentials, reruns, adoption", () => 
     const onServer = (await s.admin.get(`/v1/projects/${projectId}/api-keys/${made.id}`)).data;
     assert.equal(onServer.name, "adopted");
     assert.equal(onServer.managedBy, owner("adopted"));
-    const call = () => s.http.post("/v1/chat/completions", { model: "none", messages: [{ role: "user", content: "hi" }] }, { headers: { authorization: `Bearer ${made.secret}` } });
+    const call = () => gateway(s.url, made.secret, { model: "none" });
     assert.equal((await call()).data.error.code, "model_not_found", "the adopted key keeps working (it gets as far as the model)");
     await assert.rejects(
       apiKey.diff!(made.id, adopted.outs, { project: projectId, name: "adopted", adoptKeyId: made.id, rotationTrigger: "2", managedBy: owner("adopted") }),

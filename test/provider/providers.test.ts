@@ -8,24 +8,18 @@ import { provider as secret } from "../../provider/resources/secret";
 import { KeyplaneClient } from "../../provider/client";
 import { resolveConnection } from "../../provider/config";
 import { schemas } from "@keyplane/api";
-import { startTestServer, type TestServer } from "../helpers/server";
+import { serverInEnv, type TestServer } from "../helpers/server";
 
 describe("providers called directly against a real server", () => {
+  const suite = serverInEnv();
   let s: TestServer;
   let projectId: string;
   let depId: string;
-  const savedEnv = { ...process.env };
   before(async () => {
-    s = await startTestServer("sqlite");
-    process.env.KEYPLANE_ENDPOINT = s.url;
-    process.env.KEYPLANE_TOKEN = s.adminToken;
+    s = suite.server;
     const p = await project.create!({ name: "prov-test" });
     projectId = p.id;
     depId = (await deployment.create!({ project: projectId, name: "dep", model: "m" })).id;
-  });
-  after(async () => {
-    process.env = savedEnv;
-    await s.close();
   });
 
   it("check names each bad field before any API call", async () => {

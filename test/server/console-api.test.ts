@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { cookieOf, createKey, seedProject, signIn } from "../helpers/http";
 import { DIALECTS, ADMIN_TOKEN, startTestServer, type TestServer } from "../helpers/server";
 
 // The API the console needs (updatedAt, deployment counts, date-only expiry, scope changes in
@@ -12,22 +13,17 @@ for (const dialect of DIALECTS) {
     let depB: string;
     before(async () => {
       s = await startTestServer(dialect);
-      projectId = (await s.admin.post("/v1/projects", { name: "acme" })).data.id;
-      otherProjectId = (await s.admin.post("/v1/projects", { name: "other" })).data.id;
-      depA = (await s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "dep-a", model: "m" })).data.id;
-      depB = (await s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "dep-b", model: "m" })).data.id;
+      const acme = await seedProject(s.admin, { name: "acme", deployments: { "dep-a": {}, "dep-b": {} } });
+      projectId = acme.projectId;
+      [depA, depB] = [acme.deployments["dep-a"], acme.deployments["dep-b"]];
+      otherProjectId = (await seedProject(s.admin, { name: "other" })).projectId;
     });
     after(async () => s.close());
 
     const keys = () => `/v1/projects/${projectId}/api-keys`;
-    const createKey = async (body: Record<string, unknown> = {}) => {
-      const r = await s.admin.post(keys(), { name: "k", ...body });
-      assert.equal(r.status, 201, JSON.stringify(r.data));
-      return r.data;
-    };
 
     it("a key carries updatedAt and its linked deployment count, both moved by binding changes", async () => {
-      const key = await createKey();
+      const key = await createKey(s.admin, projectId);
       assert.equal(key.updatedAt, key.createdAt);
       assert.equal(key.deploymentCount, 0);
       s.clock.advance(1000);
@@ -51,7 +47,7 @@ for (const dialect of DIALECTS) {
     });
 
     it("expiresAt takes a date alone, meaning 00:00 UTC that day, on create and on PATCH", async () => {
-      const key = await createKey({ expiresAt: "2099-01-02" });
+      const key = await createKey(s.admin, projectId, { expiresAt: "2099-01-02" });
       assert.equal(key.expiresAt, "2099-01-02T00:00:00.000Z");
       const patched = await s.admin.patch(`${keys()}/${key.id}`, { expiresAt: "2099-03-04" });
       assert.equal(patched.status, 200, JSON.stringify(patched.data));
@@ -66,7 +62,7 @@ for (const dialect of DIALECTS) {
     });
 
     it("PATCH changes a key's scope in place, audited with both ends, and the same secret then manages", async () => {
-      const key = await createKey({ scope: "inference" });
+      const key = await createKey(s.admin, projectId, { scope: "inference" });
       assert.equal((await s.http.get(keys(), { headers: { authorization: `Bearer ${key.secret}` } })).status, 403);
       const r = await s.admin.patch(`${keys()}/${key.id}`, { scope: "project" });
       assert.equal(r.status, 200, JSON.stringify(r.data));
@@ -83,11 +79,8 @@ for (const dialect of DIALECTS) {
     });
 
     describe("sessions", () => {
-      const signIn = async (token: string, headers: Record<string, string> = { "x-keyplane-csrf": "sign-in" }) => s.http.post("/console/api/session", { token }, { headers });
-      const cookieOf = (r: { headers: Record<string, any> }) => String(r.headers["set-cookie"]![0]).split(";")[0];
-
       it("exchanges the admin token for an HttpOnly, SameSite=Strict cookie whose id is stored only hashed", async () => {
-        const r = await signIn(ADMIN_TOKEN);
+        const r = await signIn(s.http, ADMIN_TOKEN);
         assert.equal(r.status, 201, JSON.stringify(r.data));
         const setCookie = String(r.headers["set-cookie"]![0]);
         assert.match(setCookie, /^kp_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
@@ -117,27 +110,27 @@ for (const dialect of DIALECTS) {
       });
 
       it("refuses sign-in without the custom header, from a foreign origin, with a bad token or an inference key", async () => {
-        assert.equal((await signIn(ADMIN_TOKEN, {})).status, 403);
-        assert.equal((await signIn(ADMIN_TOKEN, { "x-keyplane-csrf": "sign-in", origin: "https://evil.example" })).status, 403);
-        const wrong = await signIn("not-the-token");
+        assert.equal((await signIn(s.http, ADMIN_TOKEN, {})).status, 403);
+        assert.equal((await signIn(s.http, ADMIN_TOKEN, { "x-keyplane-csrf": "sign-in", origin: "https://evil.example" })).status, 403);
+        const wrong = await signIn(s.http, "not-the-token");
         assert.equal(wrong.status, 401);
         assert.equal(wrong.headers["set-cookie"], undefined);
-        const inference = await createKey();
-        assert.equal((await signIn(inference.secret)).status, 403);
-        const empty = await signIn("");
+        const inference = await createKey(s.admin, projectId);
+        assert.equal((await signIn(s.http, inference.secret)).status, 403);
+        const empty = await signIn(s.http, "");
         assert.equal(empty.status, 400);
         assert.equal(empty.data.error.details[0].path, "token");
       });
 
       it("expires, and sign-out ends the session at once", async () => {
-        const r = await signIn(ADMIN_TOKEN);
+        const r = await signIn(s.http, ADMIN_TOKEN);
         const cookie = cookieOf(r);
         assert.equal((await s.http.get("/console/api/session", { headers: { cookie } })).status, 200);
         s.clock.advance(8 * 3600 * 1000 + 1);
         const late = await s.http.get("/v1/projects", { headers: { cookie } });
         assert.equal(late.status, 401);
         assert.equal(late.data.error.code, "session_expired");
-        const again = await signIn(ADMIN_TOKEN);
+        const again = await signIn(s.http, ADMIN_TOKEN);
         const cookie2 = cookieOf(again);
         const out = await s.http.delete("/console/api/session", { headers: { cookie: cookie2, "x-keyplane-csrf": again.data.csrfToken } });
         assert.equal(out.status, 204);
@@ -146,8 +139,8 @@ for (const dialect of DIALECTS) {
       });
 
       it("a project-key session sees its project only, and ends when the key is revoked", async () => {
-        const pkey = await createKey({ scope: "project" });
-        const r = await signIn(pkey.secret);
+        const pkey = await createKey(s.admin, projectId, { scope: "project" });
+        const r = await signIn(s.http, pkey.secret);
         assert.equal(r.status, 201);
         assert.deepEqual(r.data.principal, { kind: "key", keyId: pkey.id, projectId });
         const cookie = cookieOf(r);

@@ -1,36 +1,14 @@
 import { strict as assert } from "node:assert";
-import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { generateKeyPairSync } from "node:crypto";
 import { Writable } from "node:stream";
 import axios from "axios";
-import { freshPostgresDatabase } from "../helpers/postgres";
-import { ADMIN_TOKEN, DIALECTS, startTestServer, type TestServer } from "../helpers/server";
-import { type SpawnedServer, spawnServer } from "../helpers/spawn-server";
+import { type SpawnedServer, spawnReplicas } from "../../harness/spawn-server";
+import { admin, cookieOf, createKey, gateway, seedProject, signIn } from "../helpers/http";
+import { badChecksum, leakReport, SCANNER_KEY_ID, scannerKeys, signed } from "../helpers/leaks";
+import { DIALECTS, startTestServer, type TestServer } from "../helpers/server";
 
 // Leak intake over real HTTP: GitHub's secret-scanning partner format, signed by a key pair made
 // here (standing for the scanner's), and the same array from management principals.
-
-const chat = (model: string) => ({ model, messages: [{ role: "user", content: "hi" }] });
-const KEY_ID = "test-scanner-key-1";
-
-/** An ECDSA P-256 key pair and the verifying-keys file a server is started with. */
-function scannerKeys() {
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-  const file = join(mkdtempSync(join(tmpdir(), "keyplane-leak-keys-")), "leak-keys.json");
-  writeFileSync(file, JSON.stringify({ public_keys: [{ key_identifier: KEY_ID, key: publicKey.export({ type: "spki", format: "pem" }), is_current: true }] }));
-  return { privateKey, file };
-}
-
-const signed = (privateKey: KeyObject, raw: string, keyId = KEY_ID) => ({
-  "content-type": "application/json",
-  "github-public-key-identifier": keyId,
-  "github-public-key-signature": sign("sha256", Buffer.from(raw), privateKey).toString("base64"),
-});
-
-/** A well-formed look-alike: right shape, wrong checksum. */
-const badChecksum = (key: string) => key.slice(0, -1) + (key.endsWith("A") ? "B" : "A");
 
 for (const dialect of DIALECTS) {
   describe(`leak reports (${dialect})`, () => {
@@ -50,28 +28,27 @@ for (const dialect of DIALECTS) {
         },
       });
       s = await startTestServer(dialect, { logger: { level: "debug", stream }, server: { leakKeysFile: scanner.file } });
-      projectId = (await s.admin.post("/v1/projects", { name: "leaky", description: "" })).data.id;
-      otherProjectId = (await s.admin.post("/v1/projects", { name: "other", description: "" })).data.id;
-      depId = (await s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "chat-model", model: "m" })).data.id;
+      const leaky = await seedProject(s.admin, { name: "leaky", description: "", deployments: { "chat-model": {} } });
+      projectId = leaky.projectId;
+      depId = leaky.deployments["chat-model"];
+      otherProjectId = (await seedProject(s.admin, { name: "other", description: "" })).projectId;
     });
     after(async () => s.close());
 
-    const createKey = async (body: Record<string, unknown> = {}, project = projectId, headers: Record<string, string> = {}) => {
-      const r = await s.admin.post(`/v1/projects/${project}/api-keys`, { name: "k", ...body }, { headers });
-      assert.equal(r.status, 201, JSON.stringify(r.data));
-      keysSeen.push(r.data.secret);
-      if (project === projectId) await s.admin.put(`/v1/projects/${projectId}/api-keys/${r.data.id}/deployments/${depId}`);
-      return r.data as { id: string; secret: string };
+    /** A key (bound to chat-model when in the leaky project), remembered for the final greps. */
+    const newKey = async (body: Record<string, unknown> = {}, project = projectId, headers: Record<string, string> = {}) => {
+      const key = await createKey(s.admin, project, body, headers);
+      keysSeen.push(key.secret);
+      if (project === projectId) await s.admin.put(`/v1/projects/${projectId}/api-keys/${key.id}/deployments/${depId}`);
+      return key;
     };
-    const call = (key: string) => s.http.post("/v1/chat/completions", chat("chat-model"), { headers: { authorization: `Bearer ${key}` } });
-    const report = (tokens: string[], url = "https://github.com/acme/app/blob/abc123/config.env") =>
-      JSON.stringify(tokens.map((token) => ({ token, type: "keyplane_api_key", url, source: "content" })));
+    const call = (key: string) => gateway(s.url, key, { model: "chat-model" });
     const auditOf = async (keyId: string) => (await s.admin.get(`/v1/projects/${projectId}/audit`)).data.items.filter((e: any) => e.targetId === keyId);
 
     it("a signed report of a live key: true_positive, and the very next call is 401 leaked_key", async () => {
-      const key = await createKey();
+      const key = await newKey();
       assert.equal((await call(key.secret)).status, 200);
-      const raw = report([key.secret, badChecksum(key.secret)]);
+      const raw = leakReport([key.secret, badChecksum(key.secret)]);
       const t0 = performance.now();
       const r = await s.http.post("/v1/leaks", raw, { headers: signed(scanner.privateKey, raw) });
       const answered = performance.now();
@@ -96,7 +73,7 @@ for (const dialect of DIALECTS) {
       const audit = await auditOf(key.id);
       const leak = audit.find((e: any) => e.action === "api_key.leak");
       assert.ok(leak, JSON.stringify(audit));
-      assert.equal(leak.principal, `scanner:${KEY_ID}`);
+      assert.equal(leak.principal, `scanner:${SCANNER_KEY_ID}`);
       assert.equal(leak.details.url, "https://github.com/acme/app/blob/abc123/config.env");
       assert.equal(leak.details.first, true);
       const metrics = (await s.http.get("/metrics")).data as string;
@@ -111,33 +88,33 @@ for (const dialect of DIALECTS) {
     });
 
     it("a well-formed key that does not exist is a false_positive", async () => {
-      const other = await createKey();
+      const other = await newKey();
       await s.admin.delete(`/v1/projects/${projectId}/api-keys/${other.id}`);
       // A revoked key existed: true_positive, and it stays revoked (nothing to mark).
-      const raw = report([other.secret]);
+      const raw = leakReport([other.secret]);
       const r = await s.http.post("/v1/leaks", raw, { headers: signed(scanner.privateKey, raw) });
       assert.equal(r.data[0].label, "true_positive");
       assert.equal((await call(other.secret)).data.error.code, "revoked_key");
       // A key from another server (same format, valid checksum) is unknown here.
       const { generateApiKey } = require("@keyplane/server/dist/keys/format");
       const stranger = generateApiKey();
-      const raw2 = report([stranger]);
+      const raw2 = leakReport([stranger]);
       const r2 = await s.http.post("/v1/leaks", raw2, { headers: signed(scanner.privateKey, raw2) });
       assert.deepEqual(r2.data, [{ token_raw: stranger, token_type: "keyplane_api_key", label: "false_positive" }]);
     });
 
     it("an unsigned, tampered or unknown-key report is 401, changes nothing and reveals nothing", async () => {
-      const key = await createKey();
+      const key = await newKey();
       const auditBefore = (await s.admin.get(`/v1/projects/${projectId}/audit`)).data.items.length;
-      const raw = report([key.secret]);
-      const tampered = report([key.secret], "https://example.com/else");
+      const raw = leakReport([key.secret]);
+      const tampered = leakReport([key.secret], "https://example.com/else");
       const otherPair = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey;
       const attempts = [
         { body: tampered, headers: signed(scanner.privateKey, raw) },
         { body: raw, headers: signed(scanner.privateKey, raw, "no-such-key") },
         { body: raw, headers: signed(otherPair, raw) },
         { body: raw, headers: { ...signed(scanner.privateKey, raw), "github-public-key-signature": "bm90IGEgc2lnbmF0dXJl" } },
-        { body: raw, headers: { "content-type": "application/json", "github-public-key-identifier": KEY_ID } },
+        { body: raw, headers: { "content-type": "application/json", "github-public-key-identifier": SCANNER_KEY_ID } },
       ];
       for (const a of attempts) {
         const r = await s.http.post("/v1/leaks", a.body, { headers: a.headers });
@@ -149,7 +126,7 @@ for (const dialect of DIALECTS) {
       assert.equal(bare.status, 401);
       assert.equal(bare.data.error.code, "missing_key");
       // An unknown token's 401 looks the same as a live one's: nothing tells them apart.
-      const unknownRaw = report(["kp_" + "1".repeat(38)]);
+      const unknownRaw = leakReport(["kp_" + "1".repeat(38)]);
       const unknown = await s.http.post("/v1/leaks", unknownRaw, { headers: signed(otherPair, unknownRaw) });
       assert.deepEqual(unknown.data, (await s.http.post("/v1/leaks", raw, { headers: signed(otherPair, raw) })).data);
       // A signed but malformed body is a 400 naming the field (only once the signature holds).
@@ -164,10 +141,10 @@ for (const dialect of DIALECTS) {
     });
 
     it("management principals report too: the admin any key, a project key only its own project's", async () => {
-      const pkey = await createKey({ scope: "project" });
-      const mine = await createKey();
-      const theirs = await createKey({}, otherProjectId);
-      const raw = report([mine.secret, theirs.secret]);
+      const pkey = await newKey({ scope: "project" });
+      const mine = await newKey();
+      const theirs = await newKey({}, otherProjectId);
+      const raw = leakReport([mine.secret, theirs.secret]);
       const r = await s.http.post("/v1/leaks", raw, { headers: { "content-type": "application/json", authorization: `Bearer ${pkey.secret}` } });
       assert.equal(r.status, 200, JSON.stringify(r.data));
       assert.deepEqual(
@@ -179,11 +156,11 @@ for (const dialect of DIALECTS) {
       const leak = (await auditOf(mine.id)).find((e: any) => e.action === "api_key.leak");
       assert.equal(leak.principal, `key:${pkey.id}`);
 
-      const inference = await createKey();
+      const inference = await newKey();
       const refused = await s.http.post("/v1/leaks", raw, { headers: { "content-type": "application/json", authorization: `Bearer ${inference.secret}` } });
       assert.equal(refused.status, 403);
 
-      const byAdmin = await s.admin.post("/v1/leaks", JSON.parse(report([theirs.secret], "https://siem.example/alert/7")));
+      const byAdmin = await s.admin.post("/v1/leaks", JSON.parse(leakReport([theirs.secret], "https://siem.example/alert/7")));
       assert.equal(byAdmin.data[0].label, "true_positive");
       const other = (await s.admin.get(`/v1/projects/${otherProjectId}/api-keys/${theirs.id}`)).data;
       assert.equal(other.status, "leaked");
@@ -191,27 +168,27 @@ for (const dialect of DIALECTS) {
     });
 
     it("a leaked project key can manage nothing, and its console session ends", async () => {
-      const pkey = await createKey({ scope: "project" });
-      const signIn = await s.http.post("/console/api/session", { token: pkey.secret }, { headers: { "x-keyplane-csrf": "sign-in" } });
-      assert.equal(signIn.status, 201);
-      const cookie = String(signIn.headers["set-cookie"]![0]).split(";")[0];
+      const pkey = await newKey({ scope: "project" });
+      const session = await signIn(s.http, pkey.secret);
+      assert.equal(session.status, 201);
+      const cookie = cookieOf(session);
       assert.equal((await s.http.get(`/v1/projects/${projectId}/api-keys`, { headers: { cookie } })).status, 200);
-      await s.admin.post("/v1/leaks", JSON.parse(report([pkey.secret])));
+      await s.admin.post("/v1/leaks", JSON.parse(leakReport([pkey.secret])));
       const managed = await s.http.get(`/v1/projects/${projectId}/api-keys`, { headers: { authorization: `Bearer ${pkey.secret}` } });
       assert.equal(managed.status, 401);
       assert.equal(managed.data.error.code, "leaked_key");
-      const session = await s.http.get(`/v1/projects/${projectId}/api-keys`, { headers: { cookie } });
-      assert.equal(session.data.error.code, "session_expired");
-      assert.equal((await s.http.post("/console/api/session", { token: pkey.secret }, { headers: { "x-keyplane-csrf": "sign-in" } })).status, 401);
+      const afterLeak = await s.http.get(`/v1/projects/${projectId}/api-keys`, { headers: { cookie } });
+      assert.equal(afterLeak.data.error.code, "session_expired");
+      assert.equal((await signIn(s.http, pkey.secret)).status, 401);
     });
 
     it("a create retried with the same Idempotency-Key never hands back a leaked key", async () => {
       const headers = { "idempotency-key": "leak-replay-1" };
       const body = { name: "replayed", renewable: true, ttl: "1h" };
-      const first = await createKey(body, projectId, headers);
+      const first = await newKey(body, projectId, headers);
       const replay = await s.admin.post(`/v1/projects/${projectId}/api-keys`, body, { headers });
       assert.equal(replay.data.id, first.id, "replayed before the leak");
-      await s.admin.post("/v1/leaks", JSON.parse(report([first.secret])));
+      await s.admin.post("/v1/leaks", JSON.parse(leakReport([first.secret])));
       const after = await s.admin.post(`/v1/projects/${projectId}/api-keys`, body, { headers });
       assert.equal(after.status, 201);
       assert.notEqual(after.data.id, first.id);
@@ -236,30 +213,27 @@ for (const dialect of DIALECTS) {
 describe("leak reports across two PostgreSQL replicas", () => {
   let a: SpawnedServer;
   let b: SpawnedServer;
+  let stop: () => Promise<void>;
   const scanner = scannerKeys();
-  const admin = (url: string) => axios.create({ baseURL: url, validateStatus: () => true, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   before(async () => {
-    const db = await freshPostgresDatabase();
     // Two keyplane-server processes on one database, the verifying keys given by --leak-keys.
-    const args = ["--data-dir", mkdtempSync(join(tmpdir(), "kp-leak-")), "--database-url", db.url, "--leak-keys", scanner.file];
-    a = await spawnServer(args);
-    b = await spawnServer(args);
+    ({
+      replicas: [a, b],
+      stop,
+    } = await spawnReplicas(["--leak-keys", scanner.file]));
   });
-  after(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-  });
+  after(async () => stop?.());
 
   it("a report acknowledged by one replica is refused by the other", async () => {
-    const projectId = (await admin(a.url).post("/v1/projects", { name: "replicas", description: "" })).data.id;
-    await admin(a.url).post(`/v1/projects/${projectId}/deployments`, { name: "chat-model", model: "m" });
+    const { projectId } = await seedProject(admin(a.url), { name: "replicas", description: "", deployments: { "chat-model": {} } });
     const figures: number[] = [];
     const secrets: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const key = (await admin(a.url).post(`/v1/projects/${projectId}/api-keys`, { name: `k${i}`, deploymentAccess: "all" })).data;
+      const key = await createKey(admin(a.url), projectId, { name: `k${i}`, deploymentAccess: "all" });
       secrets.push(key.secret);
-      const callB = () => axios.post(`${b.url}/v1/chat/completions`, chat("chat-model"), { headers: { authorization: `Bearer ${key.secret}` }, validateStatus: () => true });
+      const callB = () => gateway(b.url, key.secret, { model: "chat-model" });
       assert.equal((await callB()).status, 200);
-      const raw = JSON.stringify([{ token: key.secret, type: "keyplane_api_key", url: `https://example.com/${i}`, source: "content" }]);
+      const raw = leakReport([key.secret], `https://example.com/${i}`);
       const t0 = performance.now();
       const r = await axios.post(`${a.url}/v1/leaks`, raw, { headers: signed(scanner.privateKey, raw) });
       assert.equal(r.data[0].label, "true_positive");

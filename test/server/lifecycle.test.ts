@@ -1,7 +1,6 @@
 import { strict as assert } from "node:assert";
+import { burst, createKey, gateway, seedProject } from "../helpers/http";
 import { DIALECTS, startTestServer, type TestServer } from "../helpers/server";
-
-const chat = (model: string, text = "hello") => ({ model, messages: [{ role: "user", content: text }] });
 
 for (const dialect of DIALECTS) {
   describe(`server over HTTP (${dialect})`, () => {
@@ -11,26 +10,22 @@ for (const dialect of DIALECTS) {
     const keysSeen: string[] = [];
     before(async () => {
       s = await startTestServer(dialect);
-      const p = await s.admin.post("/v1/projects", { name: "acme", description: "test" });
-      assert.equal(p.status, 201);
-      projectId = p.data.id;
-      const d = await s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "llama-a", model: "llama-3-8b" });
-      assert.equal(d.status, 201);
-      depA = d.data.id;
-      await s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "llama-b", model: "llama-3-70b" });
+      const p = await seedProject(s.admin, { name: "acme", description: "test", deployments: { "llama-a": { model: "llama-3-8b" }, "llama-b": { model: "llama-3-70b" } } });
+      projectId = p.projectId;
+      depA = p.deployments["llama-a"];
     });
     after(async () => s.close());
 
-    const createKey = async (body: Record<string, unknown> = {}) => {
-      const r = await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "k", ...body });
-      assert.equal(r.status, 201, JSON.stringify(r.data));
-      keysSeen.push(r.data.secret);
-      return r.data;
+    /** A key of acme, remembered for the final greps. */
+    const newKey = async (body: Record<string, unknown> = {}) => {
+      const key = await createKey(s.admin, projectId, body);
+      keysSeen.push(key.secret);
+      return key;
     };
-    const gateway = (key: string, model = "llama-a", path = "/v1/chat/completions") => s.http.post(path, chat(model), { headers: { authorization: `Bearer ${key}` } });
+    const call = (key: string, model = "llama-a") => gateway(s.url, key, { model, content: "hello" });
 
     it("walks the key lifecycle: shown once, bound, used, revoked", async () => {
-      const key = await createKey({ labels: { team: "ml" } });
+      const key = await newKey({ labels: { team: "ml" } });
       assert.match(key.secret, /^kp_[0-9A-Za-z]{38}$/);
       assert.equal(key.truncated, `kp_••••••••${key.secret.slice(-4)}`);
       const got = await s.admin.get(`/v1/projects/${projectId}/api-keys/${key.id}`);
@@ -41,22 +36,22 @@ for (const dialect of DIALECTS) {
       assert.ok(!JSON.stringify(list.data).includes(key.secret));
       assert.ok(list.data.items.some((k: any) => k.id === key.id && k.truncated === key.truncated));
 
-      let r = await gateway(key.secret);
+      let r = await call(key.secret);
       assert.equal(r.status, 403);
       assert.equal(r.data.error.code, "deployment_not_bound");
 
       const bind = await s.admin.put(`/v1/projects/${projectId}/api-keys/${key.id}/deployments/${depA}`);
       assert.equal(bind.status, 200);
       assert.equal((await s.admin.put(`/v1/projects/${projectId}/api-keys/${key.id}/deployments/${depA}`)).status, 200, "idempotent");
-      r = await gateway(key.secret);
+      r = await call(key.secret);
       assert.equal(r.status, 200);
       assert.equal(r.data.object, "chat.completion");
       assert.equal(r.data.choices[0].message.content, "echo: hello");
       r = await s.http.post("/v1/inference", { model: "llama-a", input: "hi" }, { headers: { "x-api-key": key.secret } });
       assert.equal(r.status, 200);
-      r = await gateway(key.secret, "llama-b");
+      r = await call(key.secret, "llama-b");
       assert.equal(r.status, 403, "bound to a only");
-      r = await gateway(key.secret, "no-such-model");
+      r = await call(key.secret, "no-such-model");
       assert.equal(r.status, 404);
       assert.equal(r.data.error.code, "model_not_found");
 
@@ -66,70 +61,70 @@ for (const dialect of DIALECTS) {
         [depA],
       );
       assert.equal((await s.admin.delete(`/v1/projects/${projectId}/api-keys/${key.id}/deployments/${depA}`)).status, 204);
-      assert.equal((await gateway(key.secret)).data.error.code, "deployment_not_bound", "unbinding takes effect at once");
+      assert.equal((await call(key.secret)).data.error.code, "deployment_not_bound", "unbinding takes effect at once");
       await s.admin.put(`/v1/projects/${projectId}/api-keys/${key.id}/deployments/${depA}`);
 
       assert.equal((await s.admin.delete(`/v1/projects/${projectId}/api-keys/${key.id}`)).status, 204);
-      r = await gateway(key.secret);
+      r = await call(key.secret);
       assert.equal(r.status, 401);
       assert.equal(r.data.error.code, "revoked_key");
       assert.equal((await s.admin.get(`/v1/projects/${projectId}/api-keys/${key.id}`)).status, 404);
     });
 
     it("refuses a revoked key from the very next call, even under load", async () => {
-      const key = await createKey({ deploymentAccess: "all" });
+      const key = await newKey({ deploymentAccess: "all" });
       let revokedAt = Infinity;
       const lateSuccesses: number[] = [];
       let calls = 0;
       const worker = async () => {
         for (;;) {
           const sentAt = performance.now();
-          const r = await gateway(key.secret);
+          const r = await call(key.secret);
           calls++;
           if (r.status === 200 && sentAt > revokedAt) lateSuccesses.push(sentAt - revokedAt);
           if (r.status !== 200) return r.data.error.code;
           if (performance.now() - revokedAt > 1000) return "still accepted a second after the revoke";
         }
       };
-      const workers = Array.from({ length: 8 }, worker);
+      const workers = burst(8, worker);
       await new Promise((r) => setTimeout(r, 150));
       assert.equal((await s.admin.delete(`/v1/projects/${projectId}/api-keys/${key.id}`)).status, 204);
       revokedAt = performance.now();
-      assert.deepEqual(await Promise.all(workers), Array(8).fill("revoked_key"));
+      assert.deepEqual(await workers, Array(8).fill("revoked_key"));
       assert.ok(calls > 16, `the workers made calls before the revoke (${calls})`);
       assert.deepEqual(lateSuccesses, [], "no call sent after the revoke was answered succeeded");
     });
 
     it("answers 401 with the exact reason", async () => {
-      let r = await s.http.post("/v1/chat/completions", chat("llama-a"));
+      let r = await gateway(s.url, undefined, { model: "llama-a" });
       assert.equal(r.data.error.code, "missing_key");
-      r = await gateway("kp_notakey");
+      r = await call("kp_notakey");
       assert.equal(r.status, 401);
       assert.equal(r.data.error.code, "invalid_key");
-      const key = await createKey();
+      const key = await newKey();
       const flipped = key.secret.slice(0, 10) + (key.secret[10] === "a" ? "b" : "a") + key.secret.slice(11);
-      assert.equal((await gateway(flipped)).data.error.code, "invalid_key", "checksum catches a typo");
+      assert.equal((await call(flipped)).data.error.code, "invalid_key", "checksum catches a typo");
     });
 
     it("expires keys by ttl and by expiresAt (injected clock)", async () => {
-      const key = await createKey({ ttl: "1h", deploymentAccess: "all" });
-      assert.equal((await gateway(key.secret)).status, 200);
+      const key = await newKey({ ttl: "1h", deploymentAccess: "all" });
+      assert.equal((await call(key.secret)).status, 200);
       s.clock.advance(3600_000 + 1);
-      const r = await gateway(key.secret);
+      const r = await call(key.secret);
       assert.equal(r.status, 401);
       assert.equal(r.data.error.code, "expired_key");
       const at = new Date(s.clock.now + 60_000).toISOString();
-      const k2 = await createKey({ expiresAt: at, deploymentAccess: "all" });
+      const k2 = await newKey({ expiresAt: at, deploymentAccess: "all" });
       assert.equal(k2.expiresAt, at);
       s.clock.advance(60_001);
-      assert.equal((await gateway(k2.secret)).data.error.code, "expired_key");
+      assert.equal((await call(k2.secret)).data.error.code, "expired_key");
     });
 
     it("spends numUses and then answers exhausted_key", async () => {
-      const key = await createKey({ numUses: 2, deploymentAccess: "all" });
-      assert.equal((await gateway(key.secret)).status, 200);
-      assert.equal((await gateway(key.secret)).status, 200);
-      const r = await gateway(key.secret);
+      const key = await newKey({ numUses: 2, deploymentAccess: "all" });
+      assert.equal((await call(key.secret)).status, 200);
+      assert.equal((await call(key.secret)).status, 200);
+      const r = await call(key.secret);
       assert.equal(r.status, 401);
       assert.equal(r.data.error.code, "exhausted_key");
       const got = await s.admin.get(`/v1/projects/${projectId}/api-keys/${key.id}`);
@@ -139,16 +134,16 @@ for (const dialect of DIALECTS) {
 
     it("refuses a stopped deployment with 403 deployment_not_running", async () => {
       const d = await s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "paused", model: "m", status: "stopped" });
-      const key = await createKey({ deploymentAccess: "all" });
-      const r = await gateway(key.secret, "paused");
+      const key = await newKey({ deploymentAccess: "all" });
+      const r = await call(key.secret, "paused");
       assert.equal(r.status, 403);
       assert.equal(r.data.error.code, "deployment_not_running");
       await s.admin.patch(`/v1/projects/${projectId}/deployments/${d.data.id}`, { status: "running" });
-      assert.equal((await gateway(key.secret, "paused")).status, 200);
+      assert.equal((await call(key.secret, "paused")).status, 200);
     });
 
     it("renews within explicitMaxTtl and never past it", async () => {
-      const key = await createKey({ ttl: "1h", renewable: true, explicitMaxTtl: "3h" });
+      const key = await newKey({ ttl: "1h", renewable: true, explicitMaxTtl: "3h" });
       const created = Date.parse(key.createdAt);
       assert.equal(Date.parse(key.maxExpiresAt), created + 3 * 3600_000);
       s.clock.advance(30 * 60_000);
@@ -158,16 +153,16 @@ for (const dialect of DIALECTS) {
       r = await s.admin.post(`/v1/projects/${projectId}/api-keys/${key.id}/renew`, { increment: "10h" });
       assert.equal(Date.parse(r.data.expiresAt), created + 3 * 3600_000, "capped");
       assert.equal(r.data.warnings.length, 1);
-      const fixed = await createKey({ ttl: "1h" });
+      const fixed = await newKey({ ttl: "1h" });
       r = await s.admin.post(`/v1/projects/${projectId}/api-keys/${fixed.id}/renew`, {});
       assert.equal(r.status, 403);
       assert.equal(r.data.error.code, "not_renewable");
-      const capped = await createKey({ ttl: "10h", explicitMaxTtl: "2h" });
+      const capped = await newKey({ ttl: "10h", explicitMaxTtl: "2h" });
       assert.equal(Date.parse(capped.expiresAt), Date.parse(capped.createdAt) + 2 * 3600_000, "first expiry is capped too");
     });
 
     it("patches name, labels and lifetime in place", async () => {
-      const key = await createKey({ ttl: "1h", explicitMaxTtl: "5h" });
+      const key = await newKey({ ttl: "1h", explicitMaxTtl: "5h" });
       let r = await s.admin.patch(`/v1/projects/${projectId}/api-keys/${key.id}`, { name: "renamed", labels: { a: "b" }, ttl: "2h" });
       assert.equal(r.status, 200, JSON.stringify(r.data));
       assert.equal(r.data.name, "renamed");
@@ -265,8 +260,8 @@ for (const dialect of DIALECTS) {
 
     it("lets project keys manage only their own project, and inference keys nothing", async () => {
       const other = await s.admin.post("/v1/projects", { name: "other" });
-      const pkey = await createKey({ scope: "project" });
-      const ikey = await createKey({});
+      const pkey = await newKey({ scope: "project" });
+      const ikey = await newKey({});
       const asKey = (k: string) => ({ headers: { authorization: `Bearer ${k}` } });
       let r = await s.http.get(`/v1/projects/${projectId}/deployments`, asKey(pkey.secret));
       assert.equal(r.status, 200);
@@ -291,9 +286,9 @@ for (const dialect of DIALECTS) {
       const od = await s.admin.post(`/v1/projects/${other.data.id}/deployments`, { name: "theirs", model: "m" });
       r = await s.admin.put(`/v1/projects/${projectId}/api-keys/${ikey.id}/deployments/${od.data.id}`);
       assert.equal(r.status, 404);
-      r = await gateway(pkey.secret, "llama-b");
+      r = await call(pkey.secret, "llama-b");
       assert.equal(r.status, 200, "project keys call every deployment of their project");
-      r = await gateway(pkey.secret, "theirs");
+      r = await call(pkey.secret, "theirs");
       assert.equal(r.status, 404, "and none of another project's");
     });
 
@@ -313,12 +308,12 @@ for (const dialect of DIALECTS) {
       assert.equal(c.data.error.code, "idempotency_key_reused");
       // Concurrent retries still make one object.
       const same = { "idempotency-key": "race-1" };
-      const burst = await Promise.all(Array.from({ length: 10 }, () => s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "raced", model: "m" }, { headers: same })));
+      const raced = await burst(10, () => s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "raced", model: "m" }, { headers: same }));
       assert.ok(
-        burst.every((r) => r.status === 201),
-        JSON.stringify(burst.map((r) => r.status)),
+        raced.every((r) => r.status === 201),
+        JSON.stringify(raced.map((r) => r.status)),
       );
-      assert.equal(new Set(burst.map((r) => r.data.id)).size, 1);
+      assert.equal(new Set(raced.map((r) => r.data.id)).size, 1);
     });
 
     it("records an audit trail of writes without secrets", async () => {

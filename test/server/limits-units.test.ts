@@ -4,15 +4,16 @@ import { cidrList } from "@keyplane/server/dist/limits/cidr";
 import { clientAddress } from "@keyplane/server/dist/auth/client-address";
 import { InProcessRateLimiter } from "@keyplane/server/dist/limits/rate-limiter";
 import { RedisRateLimiter } from "@keyplane/server/dist/limits/redis-rate-limiter";
-import { freePort } from "../helpers/net";
-import { startRedis } from "../helpers/redis";
+import { freePort } from "../../harness/net";
+import { startRedis } from "../../harness/redis";
 import { TokenTap } from "@keyplane/server/dist/usage/tokens";
 import { UsageRecorder } from "@keyplane/server/dist/usage/recorder";
 import { openStore } from "@keyplane/server/dist/store/database";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freshPostgresDatabase } from "../helpers/postgres";
+import { freshPostgresDatabase } from "../../harness/postgres";
+import { burst } from "../helpers/http";
 
 describe("limits and usage building blocks", () => {
   it("parses IPv4 and IPv6 CIDRs and single addresses, and nothing else", () => {
@@ -81,7 +82,7 @@ describe("limits and usage building blocks", () => {
     const b = await RedisRateLimiter.connect(redis.url, new InProcessRateLimiter(), (e) => errors.push(e.message));
     try {
       const rule = { limit: 4, windowSeconds: 60 };
-      const decisions = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).hit("shared", rule, 0)));
+      const decisions = await burst(10, (i) => (i % 2 ? a : b).hit("shared", rule, 0));
       assert.equal(decisions.filter((d) => d.ok).length, 4);
       const refused = decisions.find((d) => !d.ok) as { retryAfterSeconds: number };
       assert.ok(refused.retryAfterSeconds >= 1 && refused.retryAfterSeconds <= 60);

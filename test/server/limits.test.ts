@@ -3,31 +3,15 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer } from "node:http";
-import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import type { AxiosInstance, AxiosResponse } from "axios";
 import OpenAI from "openai";
-import { freshPostgresDatabase } from "../helpers/postgres";
-import { startRedis } from "../helpers/redis";
-import { ADMIN_TOKEN, DIALECTS, startTestServer, type TestServer } from "../helpers/server";
-import { spawnServer } from "../helpers/spawn-server";
-
-const admin = (url: string) => axios.create({ baseURL: url, validateStatus: () => true, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+import { startRedis } from "../../harness/redis";
+import { spawnReplicas } from "../../harness/spawn-server";
+import { admin, burst, gateway, seedKey } from "../helpers/http";
+import { DIALECTS, startTestServer, type TestServer } from "../helpers/server";
 
 /** A project with one running deployment "dep" and a key that may call it. */
-async function setup(a: AxiosInstance, key: Record<string, unknown> = {}) {
-  const p = await a.post("/v1/projects", { name: `p${Math.random().toString(36).slice(2, 10)}` });
-  assert.equal(p.status, 201);
-  const d = await a.post(`/v1/projects/${p.data.id}/deployments`, { name: "dep", model: "m" });
-  const k = await a.post(`/v1/projects/${p.data.id}/api-keys`, { name: "k", deploymentAccess: "all", ...key });
-  assert.equal(k.status, 201, JSON.stringify(k.data));
-  return { projectId: p.data.id as string, deploymentId: d.data.id as string, keyId: k.data.id as string, secret: k.data.secret as string, key: k.data };
-}
-
-const chat = (url: string, secret: string, content = "hello", headers: Record<string, string> = {}) =>
-  axios.post(`${url}/v1/chat/completions`, { model: "dep", messages: [{ role: "user", content }] }, { headers: { "x-api-key": secret, ...headers }, validateStatus: () => true });
-
-async function burst(urls: string[], secret: string, n: number, content = "hello"): Promise<AxiosResponse[]> {
-  return Promise.all(Array.from({ length: n }, (_, i) => chat(urls[i % urls.length], secret, content)));
-}
+const setup = (api: AxiosInstance, key: Record<string, unknown> = {}) => seedKey(api, { deploymentAccess: "all", ...key });
 
 /** Admitted and rate-limited answers of a burst; every 429 must carry a whole-second Retry-After within the window. */
 function tally(results: AxiosResponse[], windowSeconds: number) {
@@ -53,13 +37,13 @@ describe("per-key limits and usage", function () {
     const s = await startTestServer("sqlite");
     try {
       const { secret } = await setup(s.admin, { rateLimit: { limit: 37, window: "1m" } });
-      assert.deepEqual(tally(await burst([s.url], secret, 200), 60), { ok: 37, limited: 163 });
+      assert.deepEqual(tally(await burst(200, () => gateway(s.url, secret)), 60), { ok: 37, limited: 163 });
       s.clock.advance(59_000);
-      const still = await chat(s.url, secret);
+      const still = await gateway(s.url, secret);
       assert.equal(still.status, 429);
       assert.equal(still.headers["retry-after"], "1");
       s.clock.advance(1_000);
-      assert.deepEqual(tally(await burst([s.url], secret, 50), 60), { ok: 37, limited: 13 });
+      assert.deepEqual(tally(await burst(50, () => gateway(s.url, secret)), 60), { ok: 37, limited: 13 });
     } finally {
       await s.close();
     }
@@ -67,30 +51,23 @@ describe("per-key limits and usage", function () {
 
   it("shares the limit across two server processes on one PostgreSQL through Redis", async () => {
     const redis = await startRedis();
-    const db = await freshPostgresDatabase();
-    const dir = mkdtempSync(join(tmpdir(), "kp-rl-"));
-    const args = ["--data-dir", dir, "--database-url", db.url, "--redis-url", redis.url];
-    const a = await spawnServer(args);
-    const b = await spawnServer(args);
+    const { replicas, stop } = await spawnReplicas(["--redis-url", redis.url]);
     try {
-      const { secret } = await setup(admin(a.url), { rateLimit: { limit: 53, window: "1h" } });
-      assert.deepEqual(tally(await burst([a.url, b.url], secret, 200), 3600), { ok: 53, limited: 147 });
+      const { secret } = await setup(admin(replicas[0].url), { rateLimit: { limit: 53, window: "1h" } });
+      assert.deepEqual(tally(await burst(200, (i) => gateway(replicas[i % 2].url, secret)), 3600), { ok: 53, limited: 147 });
     } finally {
-      await Promise.all([a.stop(), b.stop()]);
+      await stop();
       await redis.stop();
     }
   });
 
   it("without Redis, each PostgreSQL replica counts its own calls (the README's per-replica limit)", async () => {
-    const db = await freshPostgresDatabase();
-    const dir = mkdtempSync(join(tmpdir(), "kp-rl-"));
-    const a = await spawnServer(["--data-dir", dir, "--database-url", db.url]);
-    const b = await spawnServer(["--data-dir", dir, "--database-url", db.url]);
+    const { replicas, stop } = await spawnReplicas();
     try {
-      const { secret } = await setup(admin(a.url), { rateLimit: { limit: 10, window: "1h" } });
-      assert.deepEqual(tally(await burst([a.url, b.url], secret, 60), 3600), { ok: 20, limited: 40 });
+      const { secret } = await setup(admin(replicas[0].url), { rateLimit: { limit: 10, window: "1h" } });
+      assert.deepEqual(tally(await burst(60, (i) => gateway(replicas[i % 2].url, secret)), 3600), { ok: 20, limited: 40 });
     } finally {
-      await Promise.all([a.stop(), b.stop()]);
+      await stop();
     }
   });
 
@@ -104,42 +81,42 @@ describe("per-key limits and usage", function () {
 
       it("disable: disabled_key from the very next call; enable: 200 again", async () => {
         const { projectId, keyId, secret } = await setup(s.admin);
-        assert.equal((await chat(s.url, secret)).status, 200);
+        assert.equal((await gateway(s.url, secret)).status, 200);
         const off = await s.admin.patch(`/v1/projects/${projectId}/api-keys/${keyId}`, { enabled: false });
         assert.equal(off.status, 200);
         assert.equal(off.data.enabled, false);
-        const refused = await chat(s.url, secret);
+        const refused = await gateway(s.url, secret);
         assert.equal(refused.status, 401);
         assert.equal(refused.data.error.code, "disabled_key");
         const on = await s.admin.patch(`/v1/projects/${projectId}/api-keys/${keyId}`, { enabled: true });
         assert.equal(on.data.enabled, true);
-        assert.equal((await chat(s.url, secret)).status, 200);
+        assert.equal((await gateway(s.url, secret)).status, 200);
         const created = await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "off", enabled: false, deploymentAccess: "all" });
-        assert.equal((await chat(s.url, created.data.secret)).data.error.code, "disabled_key");
+        assert.equal((await gateway(s.url, created.data.secret)).data.error.code, "disabled_key");
       });
 
       it("allowedCidrs: IPv4 allow and refuse, IPv6 through a trusted proxy, the rightmost untrusted hop", async () => {
         const local = await setup(s.admin, { allowedCidrs: ["127.0.0.0/8"] });
-        assert.equal((await chat(s.url, local.secret)).status, 200);
+        assert.equal((await gateway(s.url, local.secret)).status, 200);
         const elsewhere = await setup(s.admin, { allowedCidrs: ["10.0.0.0/8", "2001:db8::/32"] });
-        const refused = await chat(s.url, elsewhere.secret);
+        const refused = await gateway(s.url, elsewhere.secret);
         assert.equal(refused.status, 403);
         assert.equal(refused.data.error.code, "ip_not_allowed");
         // 127.0.0.1 is this server's trusted proxy: X-Forwarded-For names the client.
-        assert.equal((await chat(s.url, elsewhere.secret, "x", { "x-forwarded-for": "10.1.2.3" })).status, 200);
-        assert.equal((await chat(s.url, elsewhere.secret, "x", { "x-forwarded-for": "2001:db8::5" })).status, 200);
-        assert.equal((await chat(s.url, elsewhere.secret, "x", { "x-forwarded-for": "2001:db9::5" })).status, 403);
+        assert.equal((await gateway(s.url, elsewhere.secret, { headers: { "x-forwarded-for": "10.1.2.3" } })).status, 200);
+        assert.equal((await gateway(s.url, elsewhere.secret, { headers: { "x-forwarded-for": "2001:db8::5" } })).status, 200);
+        assert.equal((await gateway(s.url, elsewhere.secret, { headers: { "x-forwarded-for": "2001:db9::5" } })).status, 403);
         // A client cannot pass itself off by prepending an allowed address: the hop the proxy saw counts.
-        assert.equal((await chat(s.url, elsewhere.secret, "x", { "x-forwarded-for": "10.0.0.1, 192.0.2.7" })).status, 403);
-        assert.equal((await chat(s.url, elsewhere.secret, "x", { "x-forwarded-for": "192.0.2.7, 10.0.0.1, 127.0.0.1" })).status, 200);
+        assert.equal((await gateway(s.url, elsewhere.secret, { headers: { "x-forwarded-for": "10.0.0.1, 192.0.2.7" } })).status, 403);
+        assert.equal((await gateway(s.url, elsewhere.secret, { headers: { "x-forwarded-for": "192.0.2.7, 10.0.0.1, 127.0.0.1" } })).status, 200);
         const patched = await s.admin.patch(`/v1/projects/${elsewhere.projectId}/api-keys/${elsewhere.keyId}`, { allowedCidrs: [] });
         assert.deepEqual(patched.data.allowedCidrs, []);
-        assert.equal((await chat(s.url, elsewhere.secret)).status, 200, "an empty list allows every address");
+        assert.equal((await gateway(s.url, elsewhere.secret)).status, 200, "an empty list allows every address");
       });
 
       it("counts usage per key and deployment (requests and tokens) and lastUsedAt; per-project counters in /metrics", async () => {
         const { projectId, keyId, deploymentId, secret } = await setup(s.admin, { rateLimit: { limit: 30, window: "1h" } });
-        const results = await burst([s.url], secret, 45, "twelve chars");
+        const results = await burst(45, () => gateway(s.url, secret, { content: "twelve chars" }));
         assert.deepEqual(tally(results, 3600), { ok: 30, limited: 15 });
         const usage = await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}/usage`);
         assert.equal(usage.status, 200);
@@ -160,8 +137,8 @@ describe("per-key limits and usage", function () {
       it("access log: every call of a burst with its outcome and client; project view filters by outcome; entries past retention are forgotten", async () => {
         const { projectId, keyId, secret } = await setup(s.admin, { rateLimit: { limit: 7, window: "1h" } });
         const since = new Date(s.clock.now).toISOString();
-        assert.deepEqual(tally(await burst([s.url], secret, 20), 3600), { ok: 7, limited: 13 });
-        await chat(s.url, "kp_notakey");
+        assert.deepEqual(tally(await burst(20, () => gateway(s.url, secret)), 3600), { ok: 7, limited: 13 });
+        await gateway(s.url, "kp_notakey");
         const log = await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}/access-log`, { params: { since } });
         assert.equal(log.status, 200);
         assert.equal(log.data.items.length, 20);
@@ -174,7 +151,7 @@ describe("per-key limits and usage", function () {
         }
         // After a revoke (what one does first with a leaked key) its log and usage stay readable.
         assert.equal((await s.admin.delete(`/v1/projects/${projectId}/api-keys/${keyId}`)).status, 204);
-        assert.equal((await chat(s.url, secret)).data.error.code, "revoked_key");
+        assert.equal((await gateway(s.url, secret)).data.error.code, "revoked_key");
         const afterRevoke = await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}/access-log`, { params: { since } });
         assert.equal(afterRevoke.data.items.length, 21);
         assert.equal(afterRevoke.data.items[0].outcome, "revoked_key", "newest first");
@@ -213,15 +190,15 @@ describe("per-key limits and usage", function () {
         assert.equal((await s.admin.delete(`/v1/projects/${projectId}/api-keys/${keyId}`, { params: { gracePeriod: "10m" } })).status, 204, "a retried revoke is fine");
         const key = await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}`);
         assert.equal(key.data.expiresAt, new Date(s.clock.now + 600_000).toISOString());
-        assert.equal((await chat(s.url, secret)).status, 200);
+        assert.equal((await gateway(s.url, secret)).status, 200);
         const audit = await s.admin.get(`/v1/projects/${projectId}/audit`);
         const revoke = audit.data.items.find((e: any) => e.action === "api_key.revoke");
         assert.equal(revoke.details.gracePeriod, "10m");
         assert.equal(revoke.details.expiresAt, key.data.expiresAt);
         s.clock.advance(599_000);
-        assert.equal((await chat(s.url, secret)).status, 200);
+        assert.equal((await gateway(s.url, secret)).status, 200);
         s.clock.advance(1_000);
-        const expired = await chat(s.url, secret);
+        const expired = await gateway(s.url, secret);
         assert.equal(expired.status, 401);
         assert.equal(expired.data.error.code, "expired_key");
       });
@@ -232,7 +209,7 @@ describe("per-key limits and usage", function () {
         assert.equal((await s.admin.delete(`/v1/projects/${projectId}`)).data.error.code, "project_not_empty", "its deployment is still there");
         assert.equal((await s.admin.delete(`/v1/projects/${projectId}/deployments/${deploymentId}`)).status, 204);
         assert.equal((await s.admin.delete(`/v1/projects/${projectId}`)).status, 204);
-        assert.equal((await chat(s.url, secret)).data.error.code, "revoked_key");
+        assert.equal((await gateway(s.url, secret)).data.error.code, "revoked_key");
       });
 
       it("refuses bad limits, windows and CIDRs with the field named, on create and on update", async () => {
@@ -296,7 +273,7 @@ describe("per-key limits and usage", function () {
       const { projectId, keyId, secret } = await setup(s.admin);
       // This server trusts no proxy: X-Forwarded-For cannot talk a call into an allowed range.
       const fenced = await setup(s.admin, { allowedCidrs: ["10.0.0.0/8"] });
-      assert.equal((await chat(s.url, fenced.secret, "x", { "x-forwarded-for": "10.1.1.1" })).data.error.code, "ip_not_allowed");
+      assert.equal((await gateway(s.url, fenced.secret, { headers: { "x-forwarded-for": "10.1.1.1" } })).data.error.code, "ip_not_allowed");
       const port = (upstream.address() as { port: number }).port;
       await s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "up", model: "real-model", upstreamUrl: `http://127.0.0.1:${port}/v1` });
       const openai = new OpenAI({ apiKey: secret, baseURL: `${s.url}/v1` });
@@ -338,7 +315,7 @@ describe("per-key limits and usage", function () {
     let ids: Awaited<ReturnType<typeof setup>>;
     try {
       ids = await setup(s.admin);
-      const results = await burst([s.url], ids.secret, 64, "abc");
+      const results = await burst(64, () => gateway(s.url, ids.secret, { content: "abc" }));
       assert.ok(results.every((r) => r.status === 200));
     } finally {
       await s.close();

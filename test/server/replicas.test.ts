@@ -3,13 +3,14 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import axios, { type AxiosResponse } from "axios";
+import type { AxiosResponse } from "axios";
 import pg from "pg";
 import { LOOKUP_READS, lookupQuery } from "@keyplane/server/dist/store/gateway-lookup";
 import { watchedLookupColumns } from "@keyplane/server/dist/store/lookup-invalidation";
-import { type DedicatedCluster, freshPostgresDatabase, startDedicatedPostgres } from "../helpers/postgres";
-import { ADMIN_TOKEN, startTestServer, type TestServer } from "../helpers/server";
-import { spawnServer } from "../helpers/spawn-server";
+import { type DedicatedCluster, freshPostgresDatabase, startDedicatedPostgres } from "../../harness/postgres";
+import { spawnReplicas } from "../../harness/spawn-server";
+import { admin, burst, gateway, seedKey } from "../helpers/http";
+import { startTestServer, type TestServer } from "../helpers/server";
 
 /** The stated bound: a write acknowledged by one replica is seen by every other within a second. */
 const BOUND_MS = 1000;
@@ -23,20 +24,9 @@ async function twoReplicas(databaseUrl: string): Promise<[TestServer, TestServer
 }
 
 /** A project with one running deployment "dep" and a key bound to it. */
-async function setup(s: Pick<TestServer, "admin">, key: Record<string, unknown> = {}) {
-  const p = await s.admin.post("/v1/projects", { name: `p${Math.random().toString(36).slice(2, 10)}` });
-  assert.equal(p.status, 201);
-  const d = await s.admin.post(`/v1/projects/${p.data.id}/deployments`, { name: "dep", model: "m" });
-  assert.equal(d.status, 201);
-  const k = await s.admin.post(`/v1/projects/${p.data.id}/api-keys`, { name: "k", ...key });
-  assert.equal(k.status, 201, JSON.stringify(k.data));
-  const bound = await s.admin.put(`/v1/projects/${p.data.id}/api-keys/${k.data.id}/deployments/${d.data.id}`);
-  assert.ok(bound.status < 300, JSON.stringify(bound.data));
-  return { projectId: p.data.id as string, deploymentId: d.data.id as string, keyId: k.data.id as string, secret: k.data.secret as string };
-}
+const setup = (s: Pick<TestServer, "admin">, key: Record<string, unknown> = {}) => seedKey(s.admin, { bind: ["dep"], ...key });
 
-const chat = (s: TestServer, secret: string, model = "dep") =>
-  s.http.post("/v1/chat/completions", { model, messages: [{ role: "user", content: "hi" }] }, { headers: { authorization: `Bearer ${secret}` } });
+const chat = (s: TestServer, secret: string, model = "dep") => gateway(s.url, secret, { model });
 
 /** SQL straight on the database, as an operator would. */
 async function onDatabase<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -280,26 +270,19 @@ describe("replicas on one PostgreSQL", function () {
     /** `workers` callers, each calling the replicas in turn until `more(tally)` says stop. */
     async function load(urls: () => string[], secret: string, workers: number, more: (i: number, tally: Tally) => boolean): Promise<Tally> {
       const tally: Tally = { ok: 0, exhausted: 0, other: [], failed: 0 };
-      await Promise.all(
-        Array.from({ length: workers }, async (_, w) => {
-          for (let i = 0; more(i, tally); i++) {
-            const list = urls();
-            const url = list[(w + i) % list.length];
-            try {
-              const r = await axios.post(
-                `${url}/v1/chat/completions`,
-                { model: "dep", messages: [{ role: "user", content: "x" }] },
-                { headers: { "x-api-key": secret }, validateStatus: () => true },
-              );
-              if (r.status === 200) tally.ok++;
-              else if (r.data?.error?.code === "exhausted_key") tally.exhausted++;
-              else tally.other.push(`${r.status} ${JSON.stringify(r.data)}`);
-            } catch {
-              tally.failed++; // the replica was killed under the call
-            }
+      await burst(workers, async (w) => {
+        for (let i = 0; more(i, tally); i++) {
+          const list = urls();
+          try {
+            const r = await gateway(list[(w + i) % list.length], secret, { content: "x", keyHeader: "x-api-key" });
+            if (r.status === 200) tally.ok++;
+            else if (r.data?.error?.code === "exhausted_key") tally.exhausted++;
+            else tally.other.push(`${r.status} ${JSON.stringify(r.data)}`);
+          } catch {
+            tally.failed++; // the replica was killed under the call
           }
-        }),
-      );
+        }
+      });
       return tally;
     }
 
@@ -326,12 +309,13 @@ describe("replicas on one PostgreSQL", function () {
     });
 
     it("lose no admitted use, and hand none out twice, when a replica is SIGKILLed mid-burst", async () => {
-      const db = await freshPostgresDatabase();
-      const dir = mkdtempSync(join(tmpdir(), "kp-spend-kill-"));
-      const a = await spawnServer(["--data-dir", dir, "--database-url", db.url]);
-      const b = await spawnServer(["--data-dir", dir, "--database-url", db.url]);
+      const {
+        databaseUrl,
+        replicas: [a, b],
+        stop,
+      } = await spawnReplicas();
       try {
-        const x = await setup({ admin: axios.create({ baseURL: a.url, validateStatus: () => true, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }) }, { numUses: 400 });
+        const x = await setup({ admin: admin(a.url) }, { numUses: 400 });
         let alive = [a.url, b.url];
         const workers = 16;
         // Until the key is spent: a is killed once 100 calls were admitted, b goes on alone.
@@ -349,14 +333,13 @@ describe("replicas on one PostgreSQL", function () {
         );
         assert.deepEqual(alive, [b.url], "a was killed mid-burst");
         assert.deepEqual(tally.other, []);
-        const uses = await usesOf(db.url, x.keyId);
+        const uses = await usesOf(databaseUrl, x.keyId);
         assert.equal(uses, 400, "the key ends spent");
         assert.ok(tally.ok <= uses, `every admitted call's use is in the database (${tally.ok} admitted, ${uses} spent)`);
         // Spent but never answered: only calls that were in flight on the killed replica.
         assert.ok(uses - tally.ok <= Math.min(workers, tally.failed), `${uses - tally.ok} uses spent without an answer, ${tally.failed} calls cut`);
       } finally {
-        await a.stop();
-        await b.stop();
+        await stop();
       }
     });
   });

@@ -4,6 +4,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateApiKey } from "@keyplane/server/dist/keys/format";
+import { gateway, seedProject } from "../helpers/http";
+import { badChecksum } from "../helpers/leaks";
 import { startTestServer } from "../helpers/server";
 
 // `keyplane-server scan`, the real command: finds keys (checksum verified) in a tree made here,
@@ -21,9 +23,6 @@ function run(args: string[], env: Record<string, string> = {}): Promise<{ status
     p.on("exit", (status) => resolve({ status, stdout, stderr }));
   });
 }
-
-/** The key with one checksum character changed: the right shape, not a key. */
-const badChecksum = (key: string) => key.slice(0, -1) + (key.endsWith("A") ? "B" : "A");
 
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), "keyplane-scan-"));
@@ -76,11 +75,11 @@ describe("keyplane-server scan", () => {
   it("--submit reports the keys it found: the live ones are refused as leaked at once", async () => {
     const s = await startTestServer("sqlite");
     try {
-      const projectId = (await s.admin.post("/v1/projects", { name: "scanned", description: "" })).data.id;
-      await s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "chat-model", model: "m" });
-      const key = (await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "committed", deploymentAccess: "all" })).data;
-      const call = () =>
-        s.http.post("/v1/chat/completions", { model: "chat-model", messages: [{ role: "user", content: "x" }] }, { headers: { authorization: `Bearer ${key.secret}` } });
+      const {
+        projectId,
+        keys: { committed: key },
+      } = await seedProject(s.admin, { name: "scanned", description: "", deployments: { "chat-model": {} }, keys: { committed: { deploymentAccess: "all" } } });
+      const call = () => gateway(s.url, key.secret, { model: "chat-model", content: "x" });
       assert.equal((await call()).status, 200);
       const root = tree({ "app/settings.py": `API_KEY = "${key.secret}"\nOTHER = "${keys[0]}"\n` });
       const r = await run([root, "--submit", s.url], { KEYPLANE_TOKEN: s.adminToken });

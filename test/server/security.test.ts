@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { createServer, type IncomingHttpHeaders, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
-import axios, { type AxiosInstance } from "axios";
+import axios from "axios";
 import fc from "fast-check";
 import { addUsage } from "@keyplane/server/dist/store/usage";
 import { addressForms } from "@keyplane/server/dist/gateway/egress";
@@ -9,7 +9,8 @@ import { loggableUrl } from "@keyplane/server/dist/http/log-redaction";
 import { jsonTooDeep } from "@keyplane/server/dist/http/parse-input";
 import { type OpenAiUpstream, startOpenAiUpstream } from "../helpers/openai-upstream";
 import { ADMIN_TOKEN, DIALECTS, startTestServer, type TestServer } from "../helpers/server";
-import { spawnServer } from "../helpers/spawn-server";
+import { spawnServer } from "../../harness/spawn-server";
+import { admin, client, cookieOf, gateway, seedProject, signIn } from "../helpers/http";
 
 const HF_TOKEN = "hf_ADMIN_STORED_token_0123456789";
 
@@ -45,28 +46,15 @@ async function recordingServer(answer: (body: string, headers: IncomingHttpHeade
   };
 }
 
-/** A project with a project-scope key (and an axios client holding it). */
+/** A project with a project-scope key (and a client holding it). */
 async function project(s: TestServer, key: Record<string, unknown> = {}) {
-  const p = await s.admin.post("/v1/projects", { name: `p${Math.random().toString(36).slice(2, 10)}` });
-  assert.equal(p.status, 201);
-  const k = await s.admin.post(`/v1/projects/${p.data.id}/api-keys`, { name: "pk", scope: "project", ...key });
-  assert.equal(k.status, 201, JSON.stringify(k.data));
-  const asKey = axios.create({ baseURL: s.url, validateStatus: () => true, headers: { authorization: `Bearer ${k.data.secret}` } });
-  return { projectId: p.data.id as string, key: k.data, asKey, base: `/v1/projects/${p.data.id}` };
+  const p = await seedProject(s.admin, { keys: { pk: { scope: "project", ...key } } });
+  return { projectId: p.projectId, base: p.base, key: p.keys.pk, asKey: client(s.url, p.keys.pk.secret) };
 }
 
-const chat = (url: string, key: string, model: string, headers: Record<string, string> = {}) =>
-  axios.post(
-    `${url}/v1/chat/completions`,
-    { model, messages: [{ role: "user", content: "hi" }] },
-    { headers: { authorization: `Bearer ${key}`, ...headers }, validateStatus: () => true },
-  );
+const chat = (url: string, key: string, model: string, headers: Record<string, string> = {}) => gateway(url, key, { model, headers });
 
 const paths = (r: { data: any }) => (r.data.error?.details ?? []).map((d: { path: string }) => d.path);
-
-const signIn = (http: AxiosInstance, token: string, headers: Record<string, string> = {}) =>
-  http.post("/console/api/session", { token }, { headers: { "x-keyplane-csrf": "sign-in", ...headers } });
-const cookieOf = (r: { headers: Record<string, any> }) => String(r.headers["set-cookie"]![0]).split(";")[0];
 
 for (const dialect of DIALECTS) {
   describe(`security model (${dialect})`, function () {
@@ -532,7 +520,7 @@ describe("security model: egress, throttling, logs, metrics", function () {
     const { join } = await import("node:path");
     const srv = await spawnServer(["--data-dir", mkdtempSync(join(tmpdir(), "kp-sec-")), "--upstream-deny", "10.0.0.0/8,blocked.example", "--metrics-token", "metrics-secret-42"]);
     try {
-      const a = axios.create({ baseURL: srv.url, validateStatus: () => true, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      const a = admin(srv.url);
       const p = await a.post("/v1/projects", { name: "flags" });
       for (const url of ["http://10.1.2.3/v1", "http://blocked.example/v1"])
         assert.deepEqual(paths(await a.post(`/v1/projects/${p.data.id}/deployments`, { name: "dep", model: "m", upstreamUrl: url })), ["upstreamUrl"]);
@@ -560,7 +548,7 @@ describe("security model: egress, throttling, logs, metrics", function () {
   it("8. console sign-in is throttled per client address; a right token from elsewhere still signs in", async () => {
     const s = await startTestServer("sqlite", { server: { trustedProxies: ["127.0.0.1"] } });
     try {
-      const from = (address: string) => ({ "x-forwarded-for": address });
+      const from = (address: string) => ({ "x-keyplane-csrf": "sign-in", "x-forwarded-for": address });
       for (let i = 0; i < 10; i++) assert.equal((await signIn(s.http, `wrong-${i}`, from("203.0.113.5"))).status, 401);
       const locked = await signIn(s.http, ADMIN_TOKEN, from("203.0.113.5"));
       assert.equal(locked.status, 429);
