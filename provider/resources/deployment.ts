@@ -1,9 +1,21 @@
 import { type Deployment, schemas } from "@keyplane/api";
+import type { z } from "zod";
 import { compact } from "../check";
 import { DeploymentInputs } from "../inputs";
 import { resourceKind } from "../resource-kind";
 
-export const provider = resourceKind<Deployment>({
+const outputs = (inputs: z.input<typeof DeploymentInputs>, d: Deployment) =>
+  compact({
+    ...inputs,
+    name: d.name,
+    model: d.model,
+    status: d.status,
+    upstreamUrl: d.upstreamUrl ?? undefined,
+    upstreamSecret: d.upstreamSecret ?? undefined,
+    createdAt: d.createdAt,
+  });
+
+export const provider = resourceKind({
   inputs: DeploymentInputs,
   path: (props, id) => `/v1/projects/${props.project}/deployments${id ? `/${id}` : ""}`,
   response: schemas.Deployment,
@@ -13,16 +25,8 @@ export const provider = resourceKind<Deployment>({
   deleteBeforeReplace: true,
   stables: ["project", "name", "createdAt"],
   createBody: (inputs) => ({ name: inputs.name, model: inputs.model, status: inputs.status, upstreamUrl: inputs.upstreamUrl, upstreamSecret: inputs.upstreamSecret }),
-  outputs: (inputs, d) =>
-    compact({
-      ...inputs,
-      name: d.name,
-      model: d.model,
-      status: d.status,
-      upstreamUrl: d.upstreamUrl ?? undefined,
-      upstreamSecret: d.upstreamSecret ?? undefined,
-      createdAt: d.createdAt,
-    }),
+  outputs,
+  inputsInState: ({ createdAt: _c, ...inputs }) => inputs,
   update: (client, id, _olds, news) =>
     client.call<Deployment>({
       method: "PATCH",

@@ -1,11 +1,15 @@
 import { type Secret, schemas } from "@keyplane/api";
+import type { z } from "zod";
 import { compact } from "../check";
 import { SecretInputs } from "../inputs";
 import { resourceKind } from "../resource-kind";
 
 const path = (project: string, id?: string) => `/v1/projects/${project}/secrets${id ? `/${id}` : ""}`;
 
-export const provider = resourceKind<Secret>({
+const outputs = (inputs: z.input<typeof SecretInputs>, s: Secret) =>
+  compact({ ...inputs, name: s.name, useCase: s.useCase, version: s.version, createdAt: s.createdAt, createdBy: s.createdBy });
+
+export const provider = resourceKind({
   inputs: SecretInputs,
   path: (props, id) => path(props.project, id),
   response: schemas.Secret,
@@ -22,7 +26,8 @@ export const provider = resourceKind<Secret>({
     allowedUpstreams: inputs.allowedUpstreams,
     managedBy: inputs.managedBy,
   }),
-  outputs: (inputs, s) => compact({ ...inputs, name: s.name, useCase: s.useCase, version: s.version, createdAt: s.createdAt, createdBy: s.createdBy }),
+  outputs,
+  inputsInState: ({ version: _v, createdAt: _c, createdBy: _b, ...inputs }) => inputs,
   async update(client, id, _olds, news, changed) {
     let s: Secret | undefined;
     // allowedUpstreams changes only with a value (the server's rule), so either change puts both: a new version.
