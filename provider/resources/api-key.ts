@@ -83,7 +83,14 @@ async function adopt(client: KeyplaneClient, inputs: Inputs, id: string) {
     const say = differs.map((f) => `${f} is ${JSON.stringify(key[f])} on the server`).join(", ");
     throw new Error(`keyplane: adoptKeyId: key ${id} cannot be changed in place to match the program: ${say}; set the same values in the program`);
   }
-  const patch = compact({ name: inputs.name, description: inputs.description, labels: inputs.labels, ttl: inputs.ttl, expiresAt: inputs.expiresAt, managedBy: inputs.managedBy });
+  const patch = compact({
+    name: inputs.name,
+    description: inputs.description,
+    labels: inputs.labels,
+    ttl: inputs.ttl,
+    expiresAt: inputs.expiresAt,
+    managedBy: inputs.managedBy,
+  } satisfies z.input<typeof schemas.ApiKeyPatch>);
   const adopted = await client.call<ApiKey>({ method: "PATCH", path: path(inputs.project, id), body: patch, response: schemas.ApiKey });
   // The secret was shown once, to whoever made the key: it is not in state.
   return { id, outs: outputs(inputs, adopted, "") };
@@ -117,7 +124,7 @@ export const provider = resourceKind<Inputs, ApiKey, ReturnType<typeof outputs>>
     }
     return { replaces, changes };
   },
-  createBody: (inputs) => ({
+  createBody: (inputs): z.input<typeof schemas.ApiKeyCreate> => ({
     name: inputs.name,
     description: inputs.description,
     labels: inputs.labels,

@@ -24,14 +24,22 @@ export const provider = resourceKind({
   defaults: { status: "running" },
   deleteBeforeReplace: true,
   stables: ["project", "name", "createdAt"],
-  createBody: (inputs) => ({ name: inputs.name, model: inputs.model, status: inputs.status, upstreamUrl: inputs.upstreamUrl, upstreamSecret: inputs.upstreamSecret }),
+  createBody: (inputs): z.input<typeof schemas.DeploymentCreate> => ({
+    name: inputs.name,
+    model: inputs.model,
+    status: inputs.status,
+    upstreamUrl: inputs.upstreamUrl,
+    upstreamSecret: inputs.upstreamSecret,
+  }),
   outputs,
   inputsInState: ({ createdAt: _c, ...inputs }) => inputs,
-  update: (client, id, _olds, news) =>
-    client.call<Deployment>({
-      method: "PATCH",
-      path: `/v1/projects/${news.project}/deployments/${id}`,
-      body: { model: news.model, status: news.status ?? "running", upstreamUrl: news.upstreamUrl ?? null, upstreamSecret: news.upstreamSecret ?? null },
-      response: schemas.Deployment,
-    }),
+  update: (client, id, _olds, news) => {
+    const body: z.input<typeof schemas.DeploymentPatch> = {
+      model: news.model,
+      status: news.status ?? "running",
+      upstreamUrl: news.upstreamUrl ?? null,
+      upstreamSecret: news.upstreamSecret ?? null,
+    };
+    return client.call<Deployment>({ method: "PATCH", path: `/v1/projects/${news.project}/deployments/${id}`, body, response: schemas.Deployment });
+  },
 });

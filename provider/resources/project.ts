@@ -14,9 +14,14 @@ export const provider = resourceKind({
   updateOn: ["description", "managedBy"],
   deleteBeforeReplace: true,
   stables: ["name", "createdAt"],
-  createBody: (inputs) => ({ name: inputs.name, description: inputs.description }),
+  createBody: (inputs): z.input<typeof schemas.ProjectCreate> => ({ name: inputs.name, description: inputs.description }),
   outputs,
   inputsInState: ({ createdAt: _c, ...inputs }) => inputs,
   update: (client, id, _olds, news) =>
-    client.call<Project>({ method: "PATCH", path: `/v1/projects/${id}`, body: { description: news.description ?? "" }, response: schemas.Project }),
+    client.call<Project>({
+      method: "PATCH",
+      path: `/v1/projects/${id}`,
+      body: { description: news.description ?? "" } satisfies z.input<typeof schemas.ProjectPatch>,
+      response: schemas.Project,
+    }),
 });

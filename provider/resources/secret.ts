@@ -32,11 +32,11 @@ export const provider = resourceKind({
     let s: Secret | undefined;
     // allowedUpstreams changes only with a value (the server's rule), so either change puts both: a new version.
     if (changed.includes("value") || changed.includes("allowedUpstreams")) {
-      const body = { value: news.value, allowedUpstreams: news.allowedUpstreams ?? [] };
+      const body: z.input<typeof schemas.SecretValuePut> = { value: news.value, allowedUpstreams: news.allowedUpstreams ?? [] };
       s = await client.call<Secret>({ method: "PUT", path: `${path(news.project, id)}/value`, body, response: schemas.Secret });
     }
     if (changed.includes("description") || changed.includes("managedBy")) {
-      const body = { description: news.description ?? "", managedBy: news.managedBy ?? null };
+      const body: z.input<typeof schemas.SecretPatch> = { description: news.description ?? "", managedBy: news.managedBy ?? null };
       s = await client.call<Secret>({ method: "PATCH", path: path(news.project, id), body, response: schemas.Secret });
     }
     return s ?? client.call<Secret>({ method: "GET", path: path(news.project, id), response: schemas.Secret });
