@@ -26,7 +26,7 @@ export function checkInputs(schema: z.ZodType, news: Record<string, unknown>): p
 }
 
 /** Which of `fields` differ between the old state and the new inputs (JSON equality; unknown counts as changed). */
-export function changedFields(olds: Record<string, any>, news: Record<string, any>, fields: readonly string[]): string[] {
+export function changedFields<F extends string>(olds: Record<string, unknown>, news: Record<string, unknown>, fields: readonly F[]): F[] {
   return fields.filter((f) => JSON.stringify(olds[f] ?? null) !== JSON.stringify(news[f] ?? null));
 }
 

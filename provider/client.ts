@@ -76,15 +76,16 @@ export class KeyplaneClient {
           data: c.body,
           headers: c.idempotencyKey ? { "idempotency-key": c.idempotencyKey } : undefined,
         });
-      } catch (e: any) {
-        const code = e?.code as string | undefined;
+      } catch (e) {
+        // axios wraps every network failure in an AxiosError that keeps the socket's code.
+        const code = axios.isAxiosError(e) ? e.code : undefined;
         // A refused connection never reached the server, so even a bare POST may be retried.
         const retry = code !== undefined && TRANSIENT_NETWORK.has(code) && (repeatable || code === "ECONNREFUSED");
         if (retry && attempt < this.retries) {
           await sleep(this.backoffMs * 2 ** attempt);
           continue;
         }
-        throw new Error(`keyplane: cannot reach ${this.http.defaults.baseURL} (${code ?? e?.message ?? "network error"})`);
+        throw new Error(`keyplane: cannot reach ${this.http.defaults.baseURL} (${code ?? (e instanceof Error ? e.message : "network error")})`);
       }
       if (TRANSIENT_STATUS.has(res.status) && repeatable && attempt < this.retries) {
         const retryAfter = Number(res.headers["retry-after"]);

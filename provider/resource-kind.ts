@@ -4,56 +4,66 @@ import { changedFields, checkInputs } from "./check";
 import type { KeyplaneClient } from "./client";
 import { clientFor, configureFromStack } from "./connect";
 
-export type Props = Record<string, any>;
+type Fields = Record<string, unknown>;
+/** A field of a kind's inputs. */
+type Field<In> = keyof In & string;
+type Created<State> = { id: string; outs: State };
 
-/** What differs between the five kinds; everything else about a provider is the same. */
-export interface KindSpec<T extends { id: string }> {
+/**
+ * What differs between the five kinds; everything else about a provider is the same. `In` is
+ * what the kind's zod inputs (provider/inputs.ts) accept, as a program sets them (check passes
+ * them on unparsed); `Obj` the server's object; `State` what state keeps: the outputs, which
+ * the engine hands back as `olds` and to read and delete.
+ */
+export interface KindSpec<In extends Fields, Obj extends { id: string }, State extends Fields> {
   /** check's schema: bad fields are named at preview, before any API call. */
-  inputs: z.ZodType;
+  inputs: z.ZodType<unknown, In>;
   /** The object's URL; without an id, the collection it is created in. */
-  path(props: Props, id?: string): string;
+  path(props: In | State, id?: string): string;
   response: z.ZodType;
   /** The create's answer, when it says more than a GET (a key's secret). */
   createResponse?: z.ZodType;
   /** Inputs whose change replaces the object, and those updated in place. */
-  replaceOn: readonly string[];
-  updateOn: readonly string[];
+  replaceOn: readonly Field<In>[];
+  updateOn: readonly Field<In>[];
   /** What the server assumes for an unset input, so unset and default compare equal. */
-  defaults?: Props;
+  defaults?: Partial<In>;
   /** Names are unique per project: a replacement deletes the old object first. */
   deleteBeforeReplace?: boolean;
-  stables?: string[];
-  createBody(inputs: Props): Record<string, unknown>;
+  stables?: (keyof State & string)[];
+  createBody(inputs: In): Fields;
   /** State: the inputs (for later diffs) beside what the server says; `olds` is the state before. */
-  outputs(inputs: Props, obj: T, olds?: Props): Props;
-  /** The program's inputs as state keeps them, for a read (where they differ from the outputs). */
-  inputsInState?(state: Props): Props;
-  update(client: KeyplaneClient, id: string, olds: Props, news: Props, changed: string[]): Promise<T>;
+  outputs(inputs: In, obj: Obj, olds?: State): State;
+  /** The program's inputs as state keeps them, for a read. */
+  inputsInState(state: State): In;
+  update(client: KeyplaneClient, id: string, olds: State, news: In, changed: Field<In>[]): Promise<Obj>;
   /** Decisions beyond field changes (a key's renewal or replacement as it nears expiry). */
-  diff?(olds: Props, news: Props): { replaces: string[]; changes: string[] };
+  diff?(olds: State, news: In): { replaces: string[]; changes: string[] };
   /** Instead of the crash-safe POST, which it may still call (a binding's PUT, an adopted key). */
-  create?(client: KeyplaneClient, inputs: Props, post: () => Promise<{ id: string; outs: Props }>): Promise<{ id: string; outs: Props }>;
+  create?(client: KeyplaneClient, inputs: In, post: () => Promise<Created<State>>): Promise<Created<State>>;
   /** A replayed create whose object must not stand for this resource (a key itself due for replacement). */
-  staleReplay?(obj: T, inputs: Props): boolean;
+  staleReplay?(obj: Obj, inputs: In): boolean;
   /** Instead of a GET of path(props, id). */
-  find?(client: KeyplaneClient, id: string, props: Props): Promise<T | undefined>;
-  deletePath?(props: Props, id: string): string;
+  find?(client: KeyplaneClient, id: string, props: State): Promise<Obj | undefined>;
+  deletePath?(props: State, id: string): string;
 }
 
 /** Earlier releases stored the provider's connection in every resource; it is never kept again. */
 const LEGACY_CONNECTION = "__connection";
 /** Where Pulumi keeps a dynamic resource's serialized provider, in its inputs and outputs. */
 const PROVIDER = "__provider";
+/** What the engine adds to every resource's inputs and state besides the kind's own fields. */
+type Engine = { [PROVIDER]?: unknown; [LEGACY_CONNECTION]?: { endpoint?: string; token?: string } };
 
 /** What a create's Idempotency-Key is derived from: every input the program set (not the engine's `__` fields). */
-const requestIdentity = (inputs: Props) =>
+const requestIdentity = (inputs: Fields) =>
   Object.fromEntries(
     Object.entries(inputs)
       .filter(([k]) => !k.startsWith("__"))
       .sort(([a], [b]) => a.localeCompare(b)),
   );
 
-function withoutLegacy(props: Props): Props {
+function withoutLegacy(props: Fields): Fields {
   const { [LEGACY_CONNECTION]: _legacy, ...rest } = props;
   return rest;
 }
@@ -65,7 +75,7 @@ function withoutLegacy(props: Props): Props {
  * a unique name is not "taken" by our own earlier attempt). The server ends a replay when
  * the object is deleted, so a recreate after an out-of-band delete makes a new object.
  */
-export function resourceKind<T extends { id: string }>(spec: KindSpec<T>): pulumi.dynamic.ResourceProvider {
+export function resourceKind<In extends Fields, Obj extends { id: string }, State extends Fields>(spec: KindSpec<In, Obj, State>): pulumi.dynamic.ResourceProvider {
   // Objects this process has diffed are in state. A create that replays one of them is a
   // replacement with unchanged inputs (`up --replace`, a renewal at its cap), never a rerun
   // after a crash (whose first object state never got), and must make a new object.
@@ -80,11 +90,11 @@ export function resourceKind<T extends { id: string }>(spec: KindSpec<T>): pulum
       configureFromStack(req);
     },
 
-    async check(_olds, news) {
+    async check(_olds, news: Fields) {
       return checkInputs(spec.inputs, withoutLegacy(news));
     },
 
-    async diff(id, olds, news) {
+    async diff(id: string, olds: State & Engine, news: In & Engine) {
       const o = { ...spec.defaults, ...olds };
       const n = { ...spec.defaults, ...news };
       const extra = spec.diff?.(olds, news) ?? { replaces: [], changes: [] };
@@ -97,14 +107,14 @@ export function resourceKind<T extends { id: string }>(spec: KindSpec<T>): pulum
       return { changes: changes.length > 0 || legacy, replaces, deleteBeforeReplace: spec.deleteBeforeReplace ?? false, stables: spec.stables };
     },
 
-    async create(inputs) {
+    async create(inputs: In) {
       const client = clientFor();
       const post = async () => {
         const path = spec.path(inputs);
         const body = spec.createBody(inputs);
         let idempotencyKey = client.derivedIdempotencyKey(path, requestIdentity(inputs));
         for (;;) {
-          const { data, replayed } = await client.create<T>(path, body, spec.createResponse ?? spec.response, idempotencyKey);
+          const { data, replayed } = await client.create<Obj>(path, body, spec.createResponse ?? spec.response, idempotencyKey);
           if (!replayed || !(inState.has(data.id) || spec.staleReplay?.(data, inputs))) {
             if (replayed) replayedHere.add(data.id);
             return { id: data.id, outs: spec.outputs(inputs, data) };
@@ -116,23 +126,23 @@ export function resourceKind<T extends { id: string }>(spec: KindSpec<T>): pulum
       return spec.create ? spec.create(client, inputs, post) : post();
     },
 
-    async read(id, props) {
+    async read(id: string, props: State & Engine) {
       const client = clientFor(props);
-      const obj = spec.find ? await spec.find(client, id, props) : await client.find<T>({ method: "GET", path: spec.path(props, id), response: spec.response });
+      const obj = spec.find ? await spec.find(client, id, props) : await client.find<Obj>({ method: "GET", path: spec.path(props, id), response: spec.response });
       // Gone on the server: refresh drops it from state, and the next up creates it again.
       if (!obj) return {};
       // A stored connection stays until the next up rewrites the resource: until then, it
       // is what delete falls back on.
-      return { id, props: spec.outputs(spec.inputsInState?.(props) ?? props, obj, props) };
+      return { id, props: spec.outputs(spec.inputsInState(props), obj, props) };
     },
 
-    async update(id, olds, news) {
+    async update(id: string, olds: State, news: In) {
       const changed = changedFields({ ...spec.defaults, ...olds }, { ...spec.defaults, ...news }, spec.updateOn);
       const obj = await spec.update(clientFor(), id, olds, news, changed);
       return { outs: spec.outputs(news, obj, olds) };
     },
 
-    async delete(id, props) {
+    async delete(id: string, props: State & Engine) {
       if (replayedHere.has(id)) {
         console.warn(`keyplane: ${id} replaced by itself (its inputs did not change); it is kept. To rotate a key, change rotationTrigger.`);
         return;

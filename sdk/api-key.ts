@@ -1,54 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { ApiKeyInputs } from "../provider/inputs";
+import type { ResourceArgs } from "./args";
 import { dynamicArgs } from "./shim";
 
-export interface ApiKeyArgs {
-  /** The project's id (`project.id`). Changing it replaces the key. */
-  project: pulumi.Input<string>;
-  /** Display name (not unique). Defaults to the resource name. Updated in place. */
-  name?: pulumi.Input<string>;
-  /** Free text. Updated in place. */
-  description?: pulumi.Input<string>;
-  /** String labels for workload and cost attribution, e.g. `{ team: "search", purpose: "ci" }`. Updated in place. */
-  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** "inference" (default): call deployments. "project": also manage this project. Changing it replaces the key. */
-  scope?: pulumi.Input<"inference" | "project">;
-  /** "bound" (default): only deployments bound with a DeploymentBinding (none bound: no access). "all": every deployment of the project. Replaces. */
-  deploymentAccess?: pulumi.Input<"bound" | "all">;
-  /** Lifetime from creation, e.g. "24h", "30d", "1h30m"; "0" never expires. Not with expiresAt. Changing it moves the expiry in place. */
-  ttl?: pulumi.Input<string>;
-  /** Absolute expiry, ISO 8601. Not with ttl. Updated in place. */
-  expiresAt?: pulumi.Input<string>;
-  /** Whether the key may be renewed (default false). Replaces. */
-  renewable?: pulumi.Input<boolean>;
-  /** Renewal never passes creation + this duration, e.g. "90d". Replaces. */
-  explicitMaxTtl?: pulumi.Input<string>;
-  /** Gateway calls the key may make; 0 (default) is unlimited. Replaces. */
-  numUses?: pulumi.Input<number>;
-  /** With renewable: when the key is this close to expiry, `pulumi up` renews it in place (or replaces it at its explicitMaxTtl). */
-  renewBefore?: pulumi.Input<string>;
-  /** Any string; changing it rotates the key: a new key is created before the old one is revoked. */
-  rotationTrigger?: pulumi.Input<string>;
-  /** false: the gateway refuses the key (401 disabled_key) until it is true again. Default true. Updated in place. */
-  enabled?: pulumi.Input<boolean>;
-  /** At most `limit` gateway calls per `window` ("1s" to "24h"), e.g. `{ limit: 600, window: "1m" }`; more get 429 rate_limited. Updated in place. */
-  rateLimit?: pulumi.Input<{ limit: pulumi.Input<number>; window: pulumi.Input<string> }>;
-  /** IPv4/IPv6 CIDRs the key may be used from, e.g. `["10.0.0.0/8"]`; others get 403 ip_not_allowed. Empty or unset: anywhere. Updated in place. */
-  allowedCidrs?: pulumi.Input<pulumi.Input<string>[]>;
-  /**
-   * When the key is replaced (rotation) or destroyed, it keeps working this long (e.g. "1h"), then
-   * expires, so consumers outside the program can switch over. At most the key's remaining lifetime.
-   * Updated in place.
-   */
-  rotationGracePeriod?: pulumi.Input<string>;
-  /**
-   * Take over an existing key (made in the console or by the API) instead of creating one:
-   * the resource then manages its name, labels, lifetime and bindings, and destroy revokes it.
-   * The key's secret was shown once to whoever made it, so this resource's `secret` is empty.
-   * (Pulumi's `import` option cannot work for dynamic resources.) Its scope, deploymentAccess,
-   * numUses, renewable and explicitMaxTtl must match the program's.
-   */
-  adoptKeyId?: pulumi.Input<string>;
-}
+/** An ApiKey's arguments: the provider's inputs (ApiKeyInputs), each a Pulumi input; `name` defaults to the resource name. */
+export type ApiKeyArgs = ResourceArgs<typeof ApiKeyInputs, "name">;
 
 /** An API key for the gateway. Its `secret` is a Pulumi secret output, shown by the server only once. */
 export class ApiKey extends pulumi.dynamic.Resource {

@@ -1,14 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { BindingInputs } from "../provider/inputs";
+import type { ResourceArgs } from "./args";
 import { dynamicArgs } from "./shim";
 
-export interface DeploymentBindingArgs {
-  /** The project's id; key and deployment must both belong to it. */
-  project: pulumi.Input<string>;
-  /** The key's id (`apiKey.keyId`). A rotated key gets a new binding before the old one goes. */
-  apiKey: pulumi.Input<string>;
-  /** The deployment's id (`deployment.id`). */
-  deployment: pulumi.Input<string>;
-}
+/** A DeploymentBinding's arguments: the provider's inputs (BindingInputs), each a Pulumi input. */
+export type DeploymentBindingArgs = ResourceArgs<typeof BindingInputs>;
 
 /** Lets a key with deploymentAccess "bound" call one deployment. Its id is `keyId/deploymentId`. */
 export class DeploymentBinding extends pulumi.dynamic.Resource {

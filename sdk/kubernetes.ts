@@ -10,13 +10,16 @@ import type { Secret, SecretUseCase, SecretValue, SecretValueInput } from "./sec
 
 export { KeyplaneServer, type KeyplaneServerArgs, type SecretKeyRef } from "./keyplane-server";
 
+/** The shapes of SecretValue that have `Field` (check verified that a value has its use case's shape). */
+type ShapeWith<Field extends string> = Extract<SecretValue, Record<Field, unknown>>;
+
 /** The Kubernetes form of a secret value: type and conventional keys (HF_TOKEN, AWS_ACCESS_KEY_ID, .dockerconfigjson). */
 export function kubernetesSecretData(useCase: SecretUseCase, value: SecretValue): { type: string; stringData: Record<string, string> } {
-  const v = value as Record<string, any>;
   switch (useCase) {
     case "huggingface":
-      return { type: "Opaque", stringData: { HF_TOKEN: v.token } };
-    case "s3":
+      return { type: "Opaque", stringData: { HF_TOKEN: (value as ShapeWith<"token">).token } };
+    case "s3": {
+      const v = value as ShapeWith<"accessKeyId">;
       return {
         type: "Opaque",
         stringData: {
@@ -26,16 +29,19 @@ export function kubernetesSecretData(useCase: SecretUseCase, value: SecretValue)
           ...(v.endpoint ? { AWS_ENDPOINT_URL: v.endpoint } : {}),
         },
       };
+    }
     case "image-pull": {
+      const v = value as ShapeWith<"dockerConfigJson"> | ShapeWith<"registry">;
       const json =
-        v.dockerConfigJson ??
-        JSON.stringify({
-          auths: { [v.registry]: { username: v.username, password: v.password, auth: Buffer.from(`${v.username}:${v.password}`).toString("base64") } },
-        });
+        "dockerConfigJson" in v
+          ? v.dockerConfigJson
+          : JSON.stringify({
+              auths: { [v.registry]: { username: v.username, password: v.password, auth: Buffer.from(`${v.username}:${v.password}`).toString("base64") } },
+            });
       return { type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": json } };
     }
     case "generic":
-      return { type: "Opaque", stringData: { ...v.data } };
+      return { type: "Opaque", stringData: { ...(value as ShapeWith<"data">).data } };
   }
 }
 

@@ -1,12 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { ProjectInputs } from "../provider/inputs";
+import type { ResourceArgs } from "./args";
 import { dynamicArgs } from "./shim";
 
-export interface ProjectArgs {
-  /** Project slug: 2-63 characters of a-z, 0-9 and '-'. Defaults to the resource name. Changing it replaces the project. */
-  name?: pulumi.Input<string>;
-  /** Free text shown in the server's listings. Updated in place. */
-  description?: pulumi.Input<string>;
-}
+/** A Project's arguments: the provider's inputs (ProjectInputs), each a Pulumi input; `name` defaults to the resource name. */
+export type ProjectArgs = ResourceArgs<typeof ProjectInputs, "name">;
 
 /** A keyplane project: the boundary that keys, secrets and deployments live in. Destroy requires it to be empty. */
 export class Project extends pulumi.dynamic.Resource {

@@ -1,23 +1,26 @@
 import { type ApiKey, type ApiKeyCreated, formatDuration, parseDuration, schemas } from "@keyplane/api";
+import type { z } from "zod";
 import { compact } from "../check";
 import type { KeyplaneClient } from "../client";
 import { ApiKeyInputs } from "../inputs";
-import { type Props, resourceKind } from "../resource-kind";
+import { resourceKind } from "../resource-kind";
+
+type Inputs = z.input<typeof ApiKeyInputs>;
 
 const path = (project: string, id?: string) => `/v1/projects/${project}/api-keys${id ? `/${id}` : ""}`;
 
 /** What the server assumes for unset inputs: an adopted key must match them, or the program must say otherwise. */
-const DEFAULTS = { scope: "inference", deploymentAccess: "bound", numUses: 0, renewable: false } as const;
+const DEFAULTS: Partial<Inputs> = { scope: "inference", deploymentAccess: "bound", numUses: 0, renewable: false };
 const REPLACE_ON = ["project", "scope", "deploymentAccess", "numUses", "explicitMaxTtl", "renewable", "rotationTrigger", "adoptKeyId"] as const;
 // expiresAt is compared with the expiry the program asked for (requestedExpiresAt), not the current one.
 const UPDATE_ON = ["name", "description", "labels", "ttl", "renewBefore", "enabled", "rateLimit", "allowedCidrs", "rotationGracePeriod", "managedBy"] as const;
 /** What an absent input means on the server, so removing one from the program resets it. */
-const UNSET: Props = { labels: {}, enabled: true, rateLimit: null, allowedCidrs: [], managedBy: null };
+const UNSET: Partial<Record<keyof Inputs, unknown>> = { labels: {}, enabled: true, rateLimit: null, allowedCidrs: [], managedBy: null };
 /** Inputs only the provider uses: a change to them is a change of state, not of the key. */
-const LOCAL = new Set(["renewBefore", "rotationGracePeriod"]);
+const LOCAL: ReadonlySet<keyof Inputs> = new Set(["renewBefore", "rotationGracePeriod"]);
 
 /** State keeps the program's inputs (for diffs) beside what the server says; the secret only from the create. */
-function outputs(inputs: Props, key: ApiKey, secret: string) {
+function outputs(inputs: Inputs, key: ApiKey, secret: string) {
   const { expiresAt: requestedExpiresAt, ...rest } = inputs;
   return compact({
     ...rest,
@@ -67,27 +70,33 @@ export function renewalNeed(state: { renewBefore?: string; renewable?: boolean; 
 }
 
 /** A key whose lifetime has run out, or that renewal can no longer extend, never stands for a new one. */
-const spent = (key: ApiKey, inputs: Props) => key.status !== "active" || renewalNeed({ ...inputs, expiresAt: key.expiresAt, maxExpiresAt: key.maxExpiresAt }) === "replace";
+const spent = (key: ApiKey, inputs: Inputs) => key.status !== "active" || renewalNeed({ ...inputs, expiresAt: key.expiresAt, maxExpiresAt: key.maxExpiresAt }) === "replace";
 
 /** Takes over a key made elsewhere: same secret (not known here), this stack's metadata, then managed as any other. */
-async function adopt(client: KeyplaneClient, inputs: Props) {
-  const id = inputs.adoptKeyId as string;
+async function adopt(client: KeyplaneClient, inputs: Inputs, id: string) {
   const key = await client.find<ApiKey>({ method: "GET", path: path(inputs.project, id), response: schemas.ApiKey });
   if (key?.status !== "active") throw new Error(`keyplane: adoptKeyId: there is no active key ${id} in project ${inputs.project}`);
   const differs = (["scope", "deploymentAccess", "numUses", "renewable", "explicitMaxTtl"] as const).filter(
-    (f) => JSON.stringify(inputs[f] ?? (DEFAULTS as Props)[f] ?? null) !== JSON.stringify(key[f] ?? null),
+    (f) => JSON.stringify(inputs[f] ?? DEFAULTS[f] ?? null) !== JSON.stringify(key[f] ?? null),
   );
   if (differs.length) {
     const say = differs.map((f) => `${f} is ${JSON.stringify(key[f])} on the server`).join(", ");
     throw new Error(`keyplane: adoptKeyId: key ${id} cannot be changed in place to match the program: ${say}; set the same values in the program`);
   }
-  const patch = compact({ name: inputs.name, description: inputs.description, labels: inputs.labels, ttl: inputs.ttl, expiresAt: inputs.expiresAt, managedBy: inputs.managedBy });
+  const patch = compact({
+    name: inputs.name,
+    description: inputs.description,
+    labels: inputs.labels,
+    ttl: inputs.ttl,
+    expiresAt: inputs.expiresAt,
+    managedBy: inputs.managedBy,
+  } satisfies z.input<typeof schemas.ApiKeyPatch>);
   const adopted = await client.call<ApiKey>({ method: "PATCH", path: path(inputs.project, id), body: patch, response: schemas.ApiKey });
   // The secret was shown once, to whoever made the key: it is not in state.
   return { id, outs: outputs(inputs, adopted, "") };
 }
 
-export const provider = resourceKind<ApiKey>({
+export const provider = resourceKind<Inputs, ApiKey, ReturnType<typeof outputs>>({
   inputs: ApiKeyInputs,
   path: (props, id) => path(props.project, id),
   response: schemas.ApiKey,
@@ -106,9 +115,7 @@ export const provider = resourceKind<ApiKey>({
     if (
       news.adoptKeyId &&
       news.adoptKeyId === olds.adoptKeyId &&
-      (need === "replace" ||
-        olds.leaked === true ||
-        REPLACE_ON.some((f) => JSON.stringify(olds[f] ?? (DEFAULTS as Props)[f] ?? null) !== JSON.stringify(news[f] ?? (DEFAULTS as Props)[f] ?? null)))
+      (need === "replace" || olds.leaked === true || REPLACE_ON.some((f) => JSON.stringify(olds[f] ?? DEFAULTS[f] ?? null) !== JSON.stringify(news[f] ?? DEFAULTS[f] ?? null)))
     ) {
       // A replacement would adopt the same key again, then revoke it.
       throw new Error(
@@ -117,7 +124,7 @@ export const provider = resourceKind<ApiKey>({
     }
     return { replaces, changes };
   },
-  createBody: (inputs) => ({
+  createBody: (inputs): z.input<typeof schemas.ApiKeyCreate> => ({
     name: inputs.name,
     description: inputs.description,
     labels: inputs.labels,
@@ -133,7 +140,7 @@ export const provider = resourceKind<ApiKey>({
     allowedCidrs: inputs.allowedCidrs,
     managedBy: inputs.managedBy,
   }),
-  create: (client, inputs, post) => (inputs.adoptKeyId ? adopt(client, inputs) : post()),
+  create: (client, inputs, post) => (inputs.adoptKeyId ? adopt(client, inputs, inputs.adoptKeyId) : post()),
   staleReplay: spent,
   // The secret is in the create's answer only; after that it survives from state.
   outputs: (inputs, key, olds) => outputs(inputs, key, olds ? olds.secret : (key as ApiKeyCreated).secret),
@@ -154,7 +161,7 @@ export const provider = resourceKind<ApiKey>({
     expiresAt: requestedExpiresAt,
   }),
   async update(client, id, olds, news, changed) {
-    const patch: Props = {};
+    const patch: Record<string, unknown> = {};
     for (const f of changed) {
       if (f === "ttl") patch.ttl = news.ttl ?? "0";
       else if (!LOCAL.has(f)) patch[f] = news[f] ?? (f in UNSET ? UNSET[f] : "");

@@ -117,6 +117,14 @@ describe("providers called directly against a real server", () => {
     assert.deepEqual((await s.admin.get(`/v1/projects/${projectId}/secrets/${sec.id}`)).data.allowedUpstreams, ["https://hf.example"]);
     const dep = await deployment.create!({ project: projectId, name: "hf-dep", model: "m", upstreamUrl: "https://hf.example/v1", upstreamSecret: sec.id });
     assert.ok(dep.id);
+    // A description is metadata: updated in place, no new version (what the SDK's SecretArgs documents).
+    const described = { ...widened.outs, description: "the upstream's token" };
+    const dd = await secret.diff!(sec.id, widened.outs, described);
+    assert.equal(dd.changes, true);
+    assert.deepEqual(dd.replaces, []);
+    const redescribed = await secret.update!(sec.id, widened.outs, described);
+    assert.equal(redescribed.outs!.version, 3);
+    assert.equal((await s.admin.get(`/v1/projects/${projectId}/secrets/${sec.id}`)).data.description, "the upstream's token");
   });
 
   it("a key reported leaked: refresh sees it, diff replaces it, the replacement is a new key and the leaked one is revoked at once", async () => {
