@@ -4,7 +4,7 @@ import { newStack, writeProgram } from "../../harness/pulumi";
 import { requirePulumi } from "../helpers/pulumi";
 import { gateway } from "../helpers/http";
 import { leakReport, scannerKeys, signed } from "../helpers/leaks";
-import { startTestServer, type TestServer } from "../helpers/server";
+import { providerEnv, startTestServer, type TestServer } from "../helpers/server";
 
 // The leak loop with the real Pulumi CLI: a stack's key is reported leaked (a signed scanner
 // report) → `preview --refresh` shows its replacement → `up` makes a new key that works at
@@ -36,7 +36,7 @@ describe("a leaked key replaced by the real Pulumi CLI", function () {
   before(async function () {
     const bin = requirePulumi(this);
     server = await startTestServer("sqlite", { server: { leakKeysFile: scanner.file } });
-    stack = await newStack(bin, writeProgram("keyplane-leaks", PROGRAM), { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+    stack = await newStack(bin, writeProgram("keyplane-leaks", PROGRAM), providerEnv(server));
   });
   after(async () => server?.close());
 

@@ -7,7 +7,7 @@ import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { newStack, stateFiles, writeProgram } from "../../harness/pulumi";
 import { requirePulumi } from "../helpers/pulumi";
 import { gateway, seedProject } from "../helpers/http";
-import { startTestServer, type TestServer } from "../helpers/server";
+import { providerEnv, startTestServer, type TestServer } from "../helpers/server";
 
 const SMALL = `
 const keyplane = require("keyplane");
@@ -148,7 +148,7 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
   it("rotating KEYPLANE_TOKEN: even a plain refresh and destroy pick up the new one", async () => {
     let server = track(await startTestServer("sqlite", { adminToken: "kpadmin_first-token-ENV" }));
     const dir = writeProgram("ops-env", SMALL);
-    const env = { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken };
+    const env = providerEnv(server);
     let stack = await newStack(bin, dir, env);
     assert.equal((await stack.up()).summary.result, "succeeded");
     const outs = await outputsOf(stack);
@@ -276,7 +276,7 @@ module.exports = { projectId: p.id, keys };
       it(`killed after ${killAt} keys exist: refresh and up leave exactly the keys in state; destroy leaves none`, async () => {
         const server = track(await startTestServer("sqlite"));
         const dir = writeProgram(`ops-kill-${killAt}`, MANY);
-        const stack = await newStack(bin, dir, { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+        const stack = await newStack(bin, dir, providerEnv(server));
         const projectId = async () => (await server.admin.get("/v1/projects")).data.items.find((p: any) => p.name === `killed-${stack.name}`)?.id as string | undefined;
         const liveKeys = async () => {
           const id = await projectId();
@@ -334,7 +334,7 @@ new keyplane.DeploymentBinding("capped-dep", { project: p.id, apiKey: k.keyId, d
 const plain = new keyplane.ApiKey("plain", { project: p.id, ttl: "1h", deploymentAccess: "all" });
 module.exports = { projectId: p.id, capped: k.keyId, cappedSecret: k.secret, plain: plain.keyId, plainSecret: plain.secret };
 `;
-    const stack = await newStack(bin, writeProgram("ops-renew-max", program), { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+    const stack = await newStack(bin, writeProgram("ops-renew-max", program), providerEnv(server));
     await stack.up();
     const first = await outputsOf(stack);
     const pre = await stack.preview();
@@ -367,7 +367,7 @@ const dep = "${seeded.deployments.dep}";
 new keyplane.DeploymentBinding("adopted-dep", { project: "${project.id}", apiKey: k.keyId, deployment: dep });
 module.exports = { keyId: k.keyId, secret: k.secret };
 `;
-    const stack = await newStack(bin, writeProgram("ops-adopt", program), { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+    const stack = await newStack(bin, writeProgram("ops-adopt", program), providerEnv(server));
     assert.equal((await gateway(server.url, made.secret)).data.error.code, "deployment_not_bound");
     await stack.up();
     const outs = await outputsOf(stack);

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EngineEvent, PolicyEvent, Stack } from "@pulumi/pulumi/automation";
-import { startTestServer, type TestServer } from "../helpers/server";
+import { providerEnv, startTestServer, type TestServer } from "../helpers/server";
 import { newStack, REPO_ROOT, writeProgram } from "../../harness/pulumi";
 import { requirePulumi } from "../helpers/pulumi";
 import { allowedProjectScopeResources, type Evasion, evasions } from "../policy/evasions";
@@ -52,8 +52,7 @@ describe("policy pack with the real Pulumi CLI", function () {
   let server: TestServer;
   let bin: string;
   const mandatoryConfig = join(REPO_ROOT, "dist", "policy-mandatory.e2e.json");
-  const stackFor = async (name: string, source: string): Promise<Stack> =>
-    newStack(bin, writeProgram(name, source), { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+  const stackFor = async (name: string, source: string): Promise<Stack> => newStack(bin, writeProgram(name, source), providerEnv(server));
   /** Runs an operation, returning the policy events it judges and whether it failed. */
   async function run(
     op: (opts: { policyPacks: string[]; policyPackConfigs: string[]; onEvent: (e: EngineEvent) => void; onOutput: (o: string) => void }) => Promise<unknown>,

@@ -3,7 +3,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { newStack, writeProgram } from "../../harness/pulumi";
 import { requirePulumi } from "../helpers/pulumi";
 import { gateway } from "../helpers/http";
-import { startTestServer, type TestServer } from "../helpers/server";
+import { providerEnv, startTestServer, type TestServer } from "../helpers/server";
 
 const PROGRAM = `
 const pulumi = require("@pulumi/pulumi");
@@ -33,7 +33,7 @@ describe("rotation grace and in-place limits with the real Pulumi CLI", function
   before(async function () {
     const bin = requirePulumi(this);
     server = await startTestServer("sqlite");
-    stack = await newStack(bin, writeProgram("keyplane-grace", PROGRAM), { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+    stack = await newStack(bin, writeProgram("keyplane-grace", PROGRAM), providerEnv(server));
   });
   after(async () => server?.close());
 

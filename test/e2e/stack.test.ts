@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { gateway } from "../helpers/http";
-import { startTestServer, type TestServer } from "../helpers/server";
+import { providerEnv, startTestServer, type TestServer } from "../helpers/server";
 import { newStack, stateFiles, writeProgram } from "../../harness/pulumi";
 import { requirePulumi } from "../helpers/pulumi";
 import { startOpenAiUpstream } from "../helpers/openai-upstream";
@@ -67,7 +67,7 @@ describe("end to end with the real Pulumi CLI", function () {
     server = await startTestServer("sqlite");
     const dir = writeProgram("keyplane-e2e", PROGRAM);
     stateDir = join(dir, ".state");
-    stack = await newStack(bin, dir, { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+    stack = await newStack(bin, dir, providerEnv(server));
     await stack.setConfig("projectName", { value: "e2e-project" });
     await stack.setConfig("hfToken", { value: "hf_E2EHFSECRETVALUE", secret: true });
   });
@@ -196,7 +196,7 @@ new keyplane.Secret("s", { project: p.id, name: "Bad_Name", useCase: "generic", 
 `,
     );
     const bin = requirePulumi(this);
-    const bad = await newStack(bin, dir, { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+    const bad = await newStack(bin, dir, providerEnv(server));
     let output = "";
     await assert.rejects(bad.preview({ onOutput: (o) => (output += o) }));
     assert.match(output, /name/);
@@ -220,7 +220,7 @@ module.exports = { key: k.secret };
 `;
       const origin = new URL(upstream.url).origin;
       const dir = writeProgram("keyplane-pinned", program(`${upstream.url}`, upstream.url));
-      const st = await newStack(bin, dir, { KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+      const st = await newStack(bin, dir, providerEnv(server));
       let output = "";
       await assert.rejects(st.preview({ onOutput: (o) => (output += o) }));
       assert.match(output, /allowedUpstreams\.0/);

@@ -66,6 +66,9 @@ function readWal(dataDir: string): string {
   return existsSync(wal) ? readFileSync(wal).toString("latin1") : "";
 }
 
+/** The environment that points the provider at `server`, with its admin token. */
+export const providerEnv = (server: { url: string; adminToken: string }) => ({ KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+
 /**
  * For a provider suite: a SQLite server for its tests, whose endpoint and admin token are in
  * KEYPLANE_ENDPOINT / KEYPLANE_TOKEN (the environment is restored after). Registers the hooks.
@@ -75,8 +78,7 @@ export function serverInEnv(): { server: TestServer } {
   const savedEnv = { ...process.env };
   before(async () => {
     suite.server = await startTestServer("sqlite");
-    process.env.KEYPLANE_ENDPOINT = suite.server.url;
-    process.env.KEYPLANE_TOKEN = suite.server.adminToken;
+    Object.assign(process.env, providerEnv(suite.server));
   });
   after(async () => {
     process.env = savedEnv;
