@@ -1,9 +1,10 @@
 import { strict as assert } from "node:assert";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { installFootprint } from "../../bench/install-footprint";
-import { installPacked, packWorkspaces } from "../../scripts/packed-install";
+import { installPacked, packedKeyplaneModules, packWorkspaces } from "../../scripts/packed-install";
+import { editor } from "../helpers/editor";
 import { assertReady } from "../helpers/http";
 
 const tarballFiles = (tarball: string) => execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n");
@@ -37,6 +38,14 @@ describe("keyplane as users install it (npm pack)", function () {
     // keyplane, @keyplane/api and zod, plus axios (the contract's HTTP client) and its own
     // dependency tree, which alone is 25 packages with axios 1.21 (form-data's es-* helpers).
     assert.ok(added.length <= 30, `${added.length} packages more: ${added.join(" ")}`);
+  });
+
+  it("shows a program's editor each argument's documentation from the installed declarations", () => {
+    const program = editor(join(dirname(packedKeyplaneModules()), "index.ts"));
+    const text = `import * as keyplane from "keyplane";\nnew keyplane.ApiKey("k", { project: "p", ttl: "24h" });\nnew keyplane.Secret("s", { project: "p", useCase: "generic", value: { data: {} } });\n`;
+    assert.deepEqual(program.errors(text), []);
+    assert.match(program.hover("new keyplane.ApiKey(", "ttl").docs, /Lifetime from creation/);
+    assert.match(program.hover("new keyplane.Secret(", "value").docs, /generic `\{data: \{\.\.\.\}\}`/);
   });
 
   it("installs @keyplane/server (with @keyplane/api) without Pulumi, and keyplane-server starts on SQLite", async () => {
