@@ -4,6 +4,7 @@ import { isWellFormedApiKey } from "../keys/format";
 import { bearerToken, keyRefusal, type Refusal } from "../keys/verify";
 import { type GatewayLookup, lookupCall } from "../store/gateway-lookup";
 import type { KeyLimits } from "../limits/key-limits";
+import { andThen, type MaybePromise } from "./maybe-promise";
 
 export interface AdmittedKey {
   id: string;
@@ -45,81 +46,89 @@ export function gatewayCredential(headers: Record<string, string | string[] | un
   return bearer ?? xKey;
 }
 
-/** The key's row, or why it is refused (lifetime, enabled, the client's address). */
-async function lookup(
+/** The key's row, or why it is refused (lifetime, enabled, the client's address); at once on a cache hit. */
+function lookup(
   services: Services,
   cache: GatewayLookupCache<GatewayLookup>,
   limits: KeyLimits,
   headers: Record<string, string | string[] | undefined>,
   model: string,
   client: string,
-): Promise<GatewayLookup | GateRefusal> {
+): MaybePromise<GatewayLookup | GateRefusal> {
   const credential = gatewayCredential(headers);
   if (credential === undefined) return refuse("missing_key", "send an API key as Authorization: Bearer <key> or x-api-key");
   // Remembered rows skip the database and the keyed hash; malformed keys are refused before any lookup.
-  const row = await cache.lookup(credential, model, async () =>
+  const row = cache.lookup(credential, model, async () =>
     isWellFormedApiKey(credential) ? (await lookupCall(services.db, { model, keyHash: services.keyring.hashApiKey(credential) })).rows[0] : undefined,
   );
-  const refused = keyRefusal(row, services.now());
-  if (refused) return { ...refused, key: row && admittedKey(row) };
-  if (!limits.checkAddress(row!, client).ok) return refuse("ip_not_allowed", "this key may not be used from this address", admittedKey(row!));
-  return row!;
+  return andThen(row, (found) => {
+    const refused = keyRefusal(found, services.now());
+    if (refused) return { ...refused, key: found && admittedKey(found) };
+    if (!limits.checkAddress(found!, client).ok) return refuse("ip_not_allowed", "this key may not be used from this address", admittedKey(found!));
+    return found!;
+  });
 }
 
 const admittedKey = (row: GatewayLookup): AdmittedKey => ({ id: row.id, projectId: row.project_id, scope: row.scope, deploymentAccess: row.deployment_access });
 
 /** Whether the presented key may use the gateway at all (GET /v1/models): no use is spent. */
-export async function gateKey(
+export function gateKey(
   services: Services,
   cache: GatewayLookupCache<GatewayLookup>,
   limits: KeyLimits,
   headers: Record<string, string | string[] | undefined>,
   client: string,
-): Promise<KeyDecision> {
+): MaybePromise<KeyDecision> {
   // Deployment names are slugs, never empty: "" looks up the key alone.
-  const row = await lookup(services, cache, limits, headers, "", client);
-  return "ok" in row ? row : { ok: true, key: admittedKey(row) };
+  return andThen(lookup(services, cache, limits, headers, "", client), (row) => ("ok" in row ? row : { ok: true, key: admittedKey(row) }));
 }
 
 /**
  * Gate an inference call: key, client address, deployment, binding, status, rate limit, then
  * spend one use atomically. The rate limit comes last but for numUses, so calls refused for
- * other reasons spend none of it, and rate-limited calls spend no use.
+ * other reasons spend none of it, and rate-limited calls spend no use. A cached key with no
+ * numUses and no shared rate limit is decided at once, without a promise.
  */
-export async function gate(
+export function gate(
   services: Services,
   cache: GatewayLookupCache<GatewayLookup>,
   limits: KeyLimits,
   headers: Record<string, string | string[] | undefined>,
   model: string,
   client: string,
-): Promise<GateDecision> {
-  const row = await lookup(services, cache, limits, headers, model, client);
-  if ("ok" in row) return row;
-  const key = admittedKey(row);
-  if (!row.dep_id) return refuse("model_not_found", `no deployment named ${model} in this key's project`, key);
-  if (row.deployment_access === "bound" && row.scope !== "project" && !Number(row.bound)) {
-    return refuse("deployment_not_bound", `this key is not bound to deployment ${row.dep_name}`, key);
-  }
-  if (row.dep_status !== "running") return refuse("deployment_not_running", `deployment ${row.dep_name} is stopped`, key);
-  const rate = await limits.checkRate(row, services.now());
-  if (!rate.ok) return { ...refuse("rate_limited", "this key has made all the calls its rate limit allows for now", key), retryAfterSeconds: rate.retryAfterSeconds };
-  if (row.num_uses > 0 && !(await services.spender.spend(row.id, services.now()))) return refuse("exhausted_key", "this key has used all of its numUses", key);
-  return {
-    ok: true,
-    key,
-    deployment: {
-      id: row.dep_id,
-      name: row.dep_name!,
-      model: row.dep_model!,
-      upstreamUrl: row.dep_upstream_url,
-      upstreamSecret: row.dep_upstream_secret
-        ? {
-            id: row.dep_upstream_secret,
-            sealed: row.secret_ciphertext ? { useCase: row.secret_use_case!, version: Number(row.secret_version), ciphertext: row.secret_ciphertext } : null,
-            allowedUpstreams: row.secret_allowed_upstreams ? JSON.parse(row.secret_allowed_upstreams) : [],
-          }
-        : null,
-    },
-  };
+): MaybePromise<GateDecision> {
+  return andThen(lookup(services, cache, limits, headers, model, client), (row) => {
+    if ("ok" in row) return row;
+    const key = admittedKey(row);
+    if (!row.dep_id) return refuse("model_not_found", `no deployment named ${model} in this key's project`, key);
+    if (row.deployment_access === "bound" && row.scope !== "project" && !Number(row.bound)) {
+      return refuse("deployment_not_bound", `this key is not bound to deployment ${row.dep_name}`, key);
+    }
+    if (row.dep_status !== "running") return refuse("deployment_not_running", `deployment ${row.dep_name} is stopped`, key);
+    return andThen(limits.checkRate(row, services.now()), (rate): MaybePromise<GateDecision> => {
+      if (!rate.ok) return { ...refuse("rate_limited", "this key has made all the calls its rate limit allows for now", key), retryAfterSeconds: rate.retryAfterSeconds };
+      if (row.num_uses > 0) {
+        return services.spender.spend(row.id, services.now()).then((spent) => (spent ? admitted(row, key) : refuse("exhausted_key", "this key has used all of its numUses", key)));
+      }
+      return admitted(row, key);
+    });
+  });
 }
+
+const admitted = (row: GatewayLookup, key: AdmittedKey): GateDecision => ({
+  ok: true,
+  key,
+  deployment: {
+    id: row.dep_id!,
+    name: row.dep_name!,
+    model: row.dep_model!,
+    upstreamUrl: row.dep_upstream_url,
+    upstreamSecret: row.dep_upstream_secret
+      ? {
+          id: row.dep_upstream_secret,
+          sealed: row.secret_ciphertext ? { useCase: row.secret_use_case!, version: Number(row.secret_version), ciphertext: row.secret_ciphertext } : null,
+          allowedUpstreams: row.secret_allowed_upstreams ? JSON.parse(row.secret_allowed_upstreams) : [],
+        }
+      : null,
+  },
+});

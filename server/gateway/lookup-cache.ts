@@ -26,11 +26,16 @@ export class GatewayLookupCache<Row> {
     private readonly limit = 10_000,
   ) {}
 
-  async lookup(credential: string, model: string, load: () => Promise<Row | undefined>): Promise<Row | undefined> {
+  /** A hit is answered at once, not as a promise: the gateway then admits the call without an await. */
+  lookup(credential: string, model: string, load: () => Promise<Row | undefined>): Row | Promise<Row | undefined> {
     if (!this.usable()) return load();
     const id = `${hash("sha256", credential, "base64")}\u0000${model}`;
     const hit = this.entries.get(id);
     if (hit !== undefined) return hit;
+    return this.load(id, load);
+  }
+
+  private async load(id: string, load: () => Promise<Row | undefined>): Promise<Row | undefined> {
     const generation = this.generation;
     const row = await load();
     // Unknown keys are not remembered: made-up keys must not push real ones out.

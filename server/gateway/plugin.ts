@@ -12,6 +12,7 @@ import { callUpstream, HOP_HEADER, originAllowed, upstreamTarget, upstreamToken 
 import { parseInput } from "../http/parse-input";
 import type { KeyLimits } from "../limits/key-limits";
 import { callerAddress } from "../auth/callers";
+import { andThen, type MaybePromise } from "./maybe-promise";
 import type { GatewayCall } from "../usage/recorder";
 import { TokenTap, tokensOfAnswer } from "../usage/tokens";
 import type { AppParts } from "../http/parts";
@@ -107,20 +108,34 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
     return observed;
   };
 
-  async function infer(spec: RouteSpec, route: (typeof INFERENCE)[string], request: FastifyRequest, raw: ServerResponse, client: string): Promise<Answer> {
+  /** An inference call's answer: at once for a cached key answered by the reference model. */
+  function infer(spec: RouteSpec, route: (typeof INFERENCE)[string], request: FastifyRequest, raw: ServerResponse, client: string): MaybePromise<Answer> {
     const input = parseInput(spec.body, request.body, "body");
     if (!input.ok) return refused(input.error.code, input.error.message, input.error.details);
     const body = input.data;
-    const decision = await gate(services, lookups, limits, request.headers, body.model, client);
-    if (!decision.ok) return refusedByGate(decision);
-    const { key, deployment } = decision;
-    if (!deployment.upstreamUrl) {
+    return andThen(gate(services, lookups, limits, request.headers, body.model, client), (decision) => {
+      if (!decision.ok) return refusedByGate(decision);
+      const { key, deployment } = decision;
+      if (deployment.upstreamUrl) return forward(spec, route, request, raw, body, key, deployment, deployment.upstreamUrl);
       const answer = echo(route.echo, deployment.name, body, services.now());
       const headers = answer.stream ? { "content-type": "text/event-stream", "cache-control": "no-cache" } : undefined;
       return { outcome: "ok", key, deployment, status: 200, headers, body: answer.body };
-    }
+    });
+  }
+
+  /** An admitted call to a deployment with an upstreamUrl: sent there with its credential, the answer passed back. */
+  async function forward(
+    spec: RouteSpec,
+    route: (typeof INFERENCE)[string],
+    request: FastifyRequest,
+    raw: ServerResponse,
+    body: any,
+    key: AdmittedKey,
+    deployment: AdmittedDeployment,
+    upstreamUrl: string,
+  ): Promise<Answer> {
     // Defense in depth: management refuses such a deployment, but a secret never goes where it may not.
-    if (deployment.upstreamSecret && !originAllowed(deployment.upstreamSecret.allowedUpstreams, deployment.upstreamUrl)) {
+    if (deployment.upstreamSecret && !originAllowed(deployment.upstreamSecret.allowedUpstreams, upstreamUrl)) {
       request.log.warn({ deployment: deployment.name, secret: deployment.upstreamSecret.id }, "the deployment's upstreamUrl is not among its upstreamSecret's allowedUpstreams");
       return { ...refused("upstream_failed", "the deployment's upstream credential may not be sent to its upstreamUrl"), key, deployment };
     }
@@ -134,7 +149,7 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
     raw.once("close", () => {
       if (!raw.writableFinished) abort.abort();
     });
-    const result = await callUpstream(upstreamTarget(deployment.upstreamUrl, route.upstreamPath), upstreamPayload(spec.operationId, body, deployment.model), {
+    const result = await callUpstream(upstreamTarget(upstreamUrl, route.upstreamPath), upstreamPayload(spec.operationId, body, deployment.model), {
       accept: request.headers.accept,
       token,
       timeoutMs: upstreamTimeoutMs,
@@ -155,10 +170,11 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
     return { outcome: "ok", key, deployment, status: result.response.statusCode ?? 502, headers: result.headers, body: result.response };
   }
 
-  async function listModels(request: FastifyRequest, client: string): Promise<Answer> {
-    const decision = await gateKey(services, lookups, limits, request.headers, client);
-    if (!decision.ok) return refusedByGate(decision);
-    return { outcome: "ok", key: decision.key, status: 200, body: await callableModels(services.db, decision.key) };
+  function listModels(request: FastifyRequest, client: string): MaybePromise<Answer> {
+    return andThen(gateKey(services, lookups, limits, request.headers, client), async (decision): Promise<Answer> => {
+      if (!decision.ok) return refusedByGate(decision);
+      return { outcome: "ok", key: decision.key, status: 200, body: await callableModels(services.db, decision.key) };
+    });
   }
 
   for (const spec of ROUTES as readonly RouteSpec[]) {
@@ -167,7 +183,8 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
     app.route({
       method: spec.method,
       url: spec.url,
-      handler: async (request, reply) => {
+      // Not async: an answer made at once (a cached key, the reference model) is sent without a promise.
+      handler: (request, reply) => {
         const model = (request.body as { model?: unknown } | undefined)?.model;
         const call = {
           at: services.now(),
@@ -183,11 +200,16 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
         const answer = looped
           ? refused("loop_detected", "this call came from this server's own gateway: the deployment's upstreamUrl leads back here")
           : route
-            ? await infer(spec, route, request, reply.raw, call.client)
-            : await listModels(request, call.client);
-        const body = record(answer, call);
-        if (answer.headers) reply.headers(answer.headers);
-        return reply.code(answer.status).send(body);
+            ? infer(spec, route, request, reply.raw, call.client)
+            : listModels(request, call.client);
+        const send = (a: Answer) => {
+          const body = record(a, call);
+          if (a.headers) reply.headers(a.headers);
+          return reply.code(a.status).send(body);
+        };
+        // A promise of the reply (a thenable) settles when the answer is sent, streams included.
+        if (answer instanceof Promise) return answer.then(send);
+        send(answer);
       },
     });
   }

@@ -1,6 +1,7 @@
 import type { ApiKeyRow } from "../store/schema";
 import { AllowedCidrs } from "./cidr";
 import type { RateLimiter } from "./rate-limiter";
+import { andThen, type MaybePromise } from "../gateway/maybe-promise";
 
 type AddressRefusal = { ok: false; code: "ip_not_allowed" };
 type RateRefusal = { ok: false; code: "rate_limited"; retryAfterSeconds: number };
@@ -16,10 +17,14 @@ export class KeyLimits {
     return this.cidrs.allows(key.allowed_cidrs, client) ? PASSED : { ok: false, code: "ip_not_allowed" };
   }
 
-  /** Counts the call against the key's rate limit; the last check, so refused calls elsewhere spend nothing. */
-  async checkRate(key: Pick<ApiKeyRow, "id" | "rate_limit" | "rate_window_seconds">, now: number): Promise<typeof PASSED | RateRefusal> {
+  /**
+   * Counts the call against the key's rate limit; the last check, so refused calls elsewhere
+   * spend nothing. Without a limit, or in-process, the answer comes at once (no promise).
+   */
+  checkRate(key: Pick<ApiKeyRow, "id" | "rate_limit" | "rate_window_seconds">, now: number): MaybePromise<typeof PASSED | RateRefusal> {
     if (key.rate_limit === null || key.rate_window_seconds === null) return PASSED;
-    const d = await this.limiter.hit(key.id, { limit: key.rate_limit, windowSeconds: key.rate_window_seconds }, now);
-    return d.ok ? PASSED : { ok: false, code: "rate_limited", retryAfterSeconds: d.retryAfterSeconds };
+    return andThen(this.limiter.hit(key.id, { limit: key.rate_limit, windowSeconds: key.rate_window_seconds }, now), (d) =>
+      d.ok ? PASSED : { ok: false, code: "rate_limited", retryAfterSeconds: d.retryAfterSeconds },
+    );
   }
 }

@@ -24,6 +24,17 @@ describe("gateway lookup cache", () => {
     assert.equal(b.calls.n, 1, "the model is part of the identity");
   });
 
+  it("answers a hit at once, not as a promise (the gateway's synchronous path)", async () => {
+    const cache = new GatewayLookupCache<string>(() => true);
+    const first = cache.lookup("h1", "m", async () => "row");
+    assert.ok(first instanceof Promise, "a miss loads");
+    await first;
+    assert.equal(
+      cache.lookup("h1", "m", async () => "other"),
+      "row",
+    );
+  });
+
   it("does not remember unknown keys", async () => {
     const cache = new GatewayLookupCache<string>(() => true);
     const none = loader(undefined);
