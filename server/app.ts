@@ -17,7 +17,7 @@ import { Metrics } from "./http/metrics";
 import type { AppParts } from "./http/parts";
 import { docsPlugin } from "./http/docs";
 import { gatewayPlugin } from "./gateway/plugin";
-import { managementPlugin } from "./http/management";
+import { managementPlugin } from "./management/plugin";
 import { leaksPlugin } from "./leaks/plugin";
 import { opsPlugin } from "./http/ops";
 import type { VerifyingKeys } from "./leaks/verifying-keys";

@@ -1,5 +1,5 @@
 import { ApiError } from "../http/errors";
-import { type Principal, principalName } from "../auth/principal";
+import { type Principal, principalName } from "../http/context";
 import { type Db, isUniqueViolation } from "../store/database";
 import { insertAudit } from "../store/audit";
 

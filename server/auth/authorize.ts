@@ -1,10 +1,10 @@
 import type { RouteSpec } from "@keyplane/api";
 import { ApiError } from "../http/errors";
 import { activeSession, sessionIdFrom } from "./sessions";
-import type { Services } from "../http/context";
+import type { Principal, Services } from "../http/context";
 import type { Callers } from "./callers";
-import { bearerToken } from "../keys/verify";
-import { type Principal, principalOf } from "./principal";
+import { bearerToken } from "../http/bearer";
+import { principalOf } from "./principal";
 
 type Headers = Record<string, string | string[] | undefined>;
 

@@ -1,14 +1,9 @@
 import { ApiError } from "../http/errors";
-import type { Services } from "../http/context";
+import type { Principal, Services } from "../http/context";
 import { constantTimeEqual } from "../crypto/keyring";
 import { findPresentedKey, keyRefusal, type Refusal, refusal } from "../keys/verify";
 import type { ApiKeyRow } from "../store/schema";
 import type { Callers } from "./callers";
-
-/** Who a management call, or a console session, acts as. */
-export type Principal = { kind: "admin" } | { kind: "key"; keyId: string; projectId: string };
-
-export const principalName = (p: Principal) => (p.kind === "admin" ? "admin" : `key:${p.keyId}`);
 
 /**
  * The management principal a key stands for, as a verdict: a key the gateway would admit

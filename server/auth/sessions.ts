@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { ApiError } from "../http/errors";
 import type { Callers } from "./callers";
-import type { Services } from "../http/context";
+import type { Principal, Services } from "../http/context";
 import { constantTimeEqual } from "../crypto/keyring";
 import { findLiveApiKey } from "../store/api-keys";
 import { deleteSession, findSession, insertSession } from "../store/sessions";
-import { keyPrincipal, type Principal } from "./principal";
+import { keyPrincipal } from "./principal";
 
 // Console sessions: a random id in an HttpOnly cookie, only its SHA-256 in the database (a
 // 256-bit random id needs no pepper), a CSRF token derived from the id, and an absolute expiry.

@@ -1,7 +1,8 @@
 import type { GatewayLookupCache } from "./lookup-cache";
 import type { Services } from "../http/context";
 import { isWellFormedApiKey } from "../keys/format";
-import { bearerToken, keyRefusal, type Refusal } from "../keys/verify";
+import { bearerToken } from "../http/bearer";
+import { keyRefusal, type Refusal } from "../keys/verify";
 import { type GatewayLookup, lookupCall } from "../store/gateway-lookup";
 import type { KeyLimits } from "../limits/key-limits";
 import { andThen, type MaybePromise } from "./maybe-promise";

@@ -1,11 +1,15 @@
 import type { ROUTES } from "@keyplane/api";
 import type { z } from "zod";
-import type { Principal } from "../auth/principal";
 import type { Keyring } from "../crypto/keyring";
 import type { EgressPolicy } from "../gateway/egress";
 import type { UseSpender } from "../keys/use-spender";
 import type { Db } from "../store/database";
 import type { UsageRecorder } from "../usage/recorder";
+
+/** Who a management call, or a console session, acts as. */
+export type Principal = { kind: "admin" } | { kind: "key"; keyId: string; projectId: string };
+
+export const principalName = (p: Principal) => (p.kind === "admin" ? "admin" : `key:${p.keyId}`);
 
 /** What every handler gets: the database (a transaction for writes), the clock, the keyring. */
 export interface Services {

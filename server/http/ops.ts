@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { ApiError } from "./errors";
 import { constantTimeEqual } from "../crypto/keyring";
-import { bearerToken } from "../keys/verify";
+import { bearerToken } from "./bearer";
 import type { AppParts } from "./parts";
 import { ping } from "../store/database";
 

@@ -2,8 +2,7 @@ import { formatDuration, parseDuration, type ApiKey, type RateLimit } from "@key
 import type { ApiKeyRow } from "../store/schema";
 import { ApiError, notFound } from "../http/errors";
 import { auditObject } from "../audit/record";
-import { principalName } from "../auth/principal";
-import { type Handlers, iso, isoOrNull } from "../http/context";
+import { type Handlers, iso, isoOrNull, principalName } from "../http/context";
 import type { Db } from "../store/database";
 import { generateApiKey } from "./format";
 import { newId } from "../store/ids";

@@ -1,5 +1,6 @@
 import { spendUsesBatch, spendUsesEach } from "../store/api-keys";
-import type { Db, Dialect } from "../store/database";
+import type { Db } from "../store/database";
+import type { Dialect } from "../store/schema";
 
 interface Pending {
   id: string;

@@ -35,10 +35,3 @@ export function keyRefusal(row: Pick<ApiKeyRow, "revoked_at" | "expires_at" | "n
   if (status !== "active") return REFUSALS[status];
   return row.enabled ? undefined : DISABLED;
 }
-
-/** The token of `Authorization: Bearer <token>`, if any. */
-export function bearerToken(headers: Record<string, string | string[] | undefined>): string | undefined {
-  const auth = headers.authorization;
-  if (typeof auth !== "string") return undefined;
-  return /^Bearer\s+(\S+)\s*$/i.exec(auth)?.[1];
-}

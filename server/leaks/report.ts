@@ -1,8 +1,7 @@
 import type { z } from "zod";
 import type { schemas } from "@keyplane/api";
 import { recordAudit } from "../audit/record";
-import type { Principal } from "../auth/principal";
-import type { Services } from "../http/context";
+import type { Principal, Services } from "../http/context";
 import { isWellFormedApiKey } from "../keys/format";
 import { endReplaysOf } from "../http/idempotency";
 import { apiKeyByHash, markLeaked } from "../store/api-keys";

@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely, sql } from "kysely";
-import type { Dialect } from "./database";
+import type { Dialect } from "./schema";
 import type { AccessLogRow, Database, NewAccessLogRow } from "./schema";
 
 // Every query on the access_log table.

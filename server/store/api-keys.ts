@@ -1,5 +1,5 @@
 import { type Kysely, sql, type Updateable } from "kysely";
-import type { Dialect } from "./database";
+import type { Dialect } from "./schema";
 import { reusableQuery } from "./reusable-query";
 import type { ApiKeyRow, Database } from "./schema";
 

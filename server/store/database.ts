@@ -4,12 +4,10 @@ import pg from "pg";
 import { mkdirSync } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { Database } from "./schema";
+import type { Database, Dialect } from "./schema";
 import { migrate } from "./migrations";
 import { withCachedStatements } from "./cached-statements";
 import { useNamedStatements } from "./named-statements";
-
-export type Dialect = "sqlite" | "postgres";
 
 /** The database as repositories take it: the pool, or a transaction opened on it. */
 export type Db = Kysely<Database>;

@@ -1,5 +1,5 @@
 import { type Kysely, Migrator, type Migration, sql } from "kysely";
-import type { Dialect } from "./database";
+import type { Dialect } from "./schema";
 
 // Migrations live in code so the server binary carries them; they run on start.
 function migrations(dialect: Dialect): Record<string, Migration> {

@@ -1,6 +1,9 @@
 import type { Generated, Insertable, Selectable } from "kysely";
 
 // Row types. Times are epoch milliseconds; booleans are 0/1 so both dialects agree.
+/** Which database a store runs on. */
+export type Dialect = "sqlite" | "postgres";
+
 export interface ProjectRow {
   id: string;
   name: string;

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from "kysely";
-import type { Dialect } from "./database";
+import type { Dialect } from "./schema";
 import type { Database, KeyUsageRow } from "./schema";
 
 // Every query on the key_usage table.

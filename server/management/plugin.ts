@@ -1,14 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ROUTES, type RouteSpec } from "@keyplane/api";
-import { ApiError } from "./errors";
+import { ApiError } from "../http/errors";
 import { authorize } from "../auth/authorize";
 import { type Callers, callerAddress } from "../auth/callers";
-import { type Principal, principalName } from "../auth/principal";
-import type { Handlers } from "./context";
-import { forgetExpiredAnswers, idempotencyClaim, storeAnswer, storedAnswer } from "./idempotency";
-import { parseOrThrow } from "./parse-input";
+import { type Handlers, type Principal, principalName } from "../http/context";
+import { forgetExpiredAnswers, idempotencyClaim, storeAnswer, storedAnswer } from "../http/idempotency";
+import { parseOrThrow } from "../http/parse-input";
 import { isUniqueViolation } from "../store/database";
-import type { AppParts } from "./parts";
+import type { AppParts } from "../http/parts";
 
 /** A handler as dispatch sees it: the route table's schemas have parsed what it is given. */
 type AnyHandler = (ctx: object) => Promise<unknown>;
