@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateAdminToken } from "../keys/format";
+
+/** The generated admin credential: 256 random bits (not an API key: no checksum, never in the key format). */
+const generateAdminToken = () => "kpadmin_" + randomBytes(32).toString("base64url");
 
 /** Reads a 0600 file from the data dir, or makes it on first start. */
 function readOrCreate(dataDir: string, file: string, make: () => string): { value: string; path: string; created: boolean } {

@@ -10,7 +10,7 @@ import { deleteDeploymentRow, findDeploymentRow, insertDeployment, listDeploymen
 import { currentSecretValue } from "../store/secrets";
 import { findProject } from "../projects/handlers";
 import { endReplaysOf } from "../http/idempotency";
-import { originAllowed } from "../gateway/upstream";
+import { originAllowed } from "../secrets/pinning";
 
 export const toDeployment = (r: DeploymentRow): Deployment => ({
   id: r.id,

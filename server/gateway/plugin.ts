@@ -8,7 +8,8 @@ import { type AdmittedDeployment, type AdmittedKey, gate, gateKey } from "./gate
 import { callableModels } from "./models";
 import { echo, type EchoRoute } from "./reference-model";
 import type { EgressPolicy } from "./egress";
-import { callUpstream, HOP_HEADER, originAllowed, upstreamTarget, upstreamToken } from "./upstream";
+import { originAllowed } from "../secrets/pinning";
+import { callUpstream, HOP_HEADER, upstreamTarget, upstreamToken } from "./upstream";
 import { parseInput } from "../http/parse-input";
 import type { KeyLimits } from "../limits/key-limits";
 import { callerAddress } from "../auth/callers";

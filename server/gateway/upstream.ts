@@ -28,11 +28,6 @@ export function upstreamToken(keyring: Keyring, secret: NonNullable<AdmittedDepl
   return typeof token === "string" && token !== "" ? token : undefined;
 }
 
-/** Whether a secret whose allowedUpstreams is `allowed` may be sent to `upstreamUrl`'s origin. */
-export function originAllowed(allowed: readonly string[], upstreamUrl: string): boolean {
-  return allowed.includes("*") || allowed.includes(new URL(upstreamUrl).origin);
-}
-
 /** `<upstreamUrl>/<path>`: the deployment's URL is a base, as for every OpenAI-compatible client (its query, if any, is kept). */
 export function upstreamTarget(base: string, path: string): URL {
   const url = new URL(base);

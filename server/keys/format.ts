@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomInt } from "node:crypto";
+import { createHmac, randomInt } from "node:crypto";
 
 // kp_ + 32 random base62 characters + 6 checksum characters. The checksum lets the
 // server refuse a mistyped or made-up key without a database lookup, and lets
@@ -15,16 +15,6 @@ const KEY_RE = new RegExp(`^${PREFIX}[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH
  * (isWellFormedApiKey); the README's "Leaks" section spells the checksum out for other tools.
  */
 export const API_KEY_CANDIDATE = new RegExp(`(?<![0-9A-Za-z_])${PREFIX}[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH}}(?![0-9A-Za-z_])`, "g");
-
-function base62(bytes: Buffer, length: number): string {
-  let n = BigInt("0x" + bytes.toString("hex"));
-  let out = "";
-  for (let i = 0; i < length; i++) {
-    out = ALPHABET[Number(n % 62n)] + out;
-    n /= 62n;
-  }
-  return out;
-}
 
 function checksum(body: string): string {
   // A plain (unkeyed) digest: anyone may check the shape, only the server can check the key.
@@ -45,9 +35,4 @@ export function isWellFormedApiKey(text: string): boolean {
   if (!KEY_RE.test(text)) return false;
   const body = text.slice(PREFIX.length, PREFIX.length + BODY_LENGTH);
   return checksum(body) === text.slice(PREFIX.length + BODY_LENGTH);
-}
-
-/** Random token for the generated admin credential (not an API key: no checksum). */
-export function generateAdminToken(): string {
-  return "kpadmin_" + base62(randomBytes(32), 43);
 }
