@@ -127,20 +127,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const metrics = new Metrics();
   const now = options.now ?? Date.now;
   let logError = (_what: string, _e: Error) => {};
-  const services: Services = {
-    db: options.store.db,
-    keyring: options.keyring,
+  const usage = new UsageRecorder(options.store, metrics, {
     now,
-    egress: options.egress ?? new EgressPolicy(),
-    spender: new UseSpender(options.store.db, options.store.dialect),
-    usage: new UsageRecorder(options.store, metrics, {
-      now,
-      accessLogRetentionMs: options.accessLogRetentionMs ?? 7 * DAY_MS,
-      sweepMs: options.accessLogSweepMs,
-      flushMs: options.usageFlushMs,
-      onError: (what, e) => logError(what, e),
-    }),
-  };
+    accessLogRetentionMs: options.accessLogRetentionMs ?? 7 * DAY_MS,
+    sweepMs: options.accessLogSweepMs,
+    flushMs: options.usageFlushMs,
+    onError: (what, e) => logError(what, e),
+  });
+  const services: Services = { db: options.store.db, keyring: options.keyring, now, usage };
+  const egress = options.egress ?? new EgressPolicy();
   // SQLite: every write goes through this process, so the cache is always usable. PostgreSQL:
   // only while this replica hears of the others' writes (see LookupChanges).
   let changes: LookupChanges | undefined;
@@ -182,7 +177,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   logError = (what, e) => app.log.warn({ err: { message: e.message } }, what);
   app.addHook("onClose", async () => {
     // Graceful shutdown: every counted call and access-log entry is written before the store closes.
-    await services.usage.close();
+    await usage.close();
     await options.rateLimiter.close();
     await changes?.close();
   });
@@ -195,15 +190,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const callers = { admin, limits, trustedProxies: options.trustedProxies };
   await app.register(opsPlugin, { ...parts, metricsToken: options.metricsToken, adminToken: options.adminToken });
   await app.register(docsPlugin, { version: options.version ?? "0.0.0" });
-  await app.register(managementPlugin, { ...parts, callers, handlers: HANDLERS });
+  await app.register(managementPlugin, { ...parts, callers, handlers: HANDLERS, egress });
   await app.register(consolePlugin, { services, callers });
   await app.register(leaksPlugin, { ...parts, callers, verifyingKeys: options.verifyingKeys ?? new Map() });
   await app.register(gatewayPlugin, {
     ...parts,
+    lookups,
     upstreamTimeoutMs: options.upstreamTimeoutMs ?? 60_000,
     limits,
     trustedProxies: options.trustedProxies,
-    egress: services.egress,
+    egress,
+    usage,
+    spender: new UseSpender(options.store.db, options.store.dialect),
     hopMark: options.keyring.fingerprint("gateway hop", "mark"),
   });
   return app;

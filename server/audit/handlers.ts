@@ -1,10 +1,11 @@
 import { type Handlers, iso } from "../http/context";
-import { findProject } from "../projects/handlers";
+import { found } from "../http/errors";
+import { findProjectRow } from "../store/projects";
 import { listAuditRows } from "../store/audit";
 
 export const auditHandlers = {
   async listAudit(ctx) {
-    await findProject(ctx.db, ctx.params.projectId);
+    found(await findProjectRow(ctx.db, ctx.params.projectId), `project ${ctx.params.projectId}`);
     const rows = await listAuditRows(ctx.db, ctx.params.projectId, { before: ctx.query.before, limit: ctx.query.limit ?? 100 });
     return {
       items: rows.map((r) => ({

@@ -1,6 +1,6 @@
 import type { Deployment } from "@keyplane/api";
 import type { DeploymentRow } from "../store/schema";
-import { ApiError, notFound } from "../http/errors";
+import { ApiError, found } from "../http/errors";
 import { auditObject, createNamed } from "../audit/record";
 import { type Handlers, iso, type Services } from "../http/context";
 import { newId } from "../store/ids";
@@ -26,9 +26,7 @@ export const toDeployment = (r: DeploymentRow): Deployment => ({
 
 /** A deployment of the project, or 404. */
 export async function findDeployment(db: Db, projectId: string, id: string): Promise<DeploymentRow> {
-  const row = await findDeploymentRow(db, projectId, id);
-  if (!row) throw notFound(`deployment ${id}`);
-  return row;
+  return found(await findDeploymentRow(db, projectId, id), `deployment ${id}`);
 }
 
 /**

@@ -1,11 +1,12 @@
 import type { GatewayLookupCache } from "./lookup-cache";
 import type { Services } from "../http/context";
+import type { UseSpender } from "../keys/use-spender";
 import { isWellFormedApiKey } from "../keys/format";
 import { bearerToken } from "../http/bearer";
 import { keyRefusal, type Refusal } from "../keys/verify";
 import { type GatewayLookup, lookupCall } from "../store/gateway-lookup";
 import type { KeyLimits } from "../limits/key-limits";
-import { andThen, type MaybePromise } from "./maybe-promise";
+import { andThen, type MaybePromise } from "../http/maybe-promise";
 
 export interface AdmittedKey {
   id: string;
@@ -91,7 +92,7 @@ export function gateKey(
  * numUses and no shared rate limit is decided at once, without a promise.
  */
 export function gate(
-  services: Services,
+  services: Services & { spender: UseSpender },
   cache: GatewayLookupCache<GatewayLookup>,
   limits: KeyLimits,
   headers: Record<string, string | string[] | undefined>,

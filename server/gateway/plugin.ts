@@ -13,8 +13,11 @@ import { callUpstream, HOP_HEADER, upstreamTarget, upstreamToken } from "./upstr
 import { parseInput } from "../http/parse-input";
 import type { KeyLimits } from "../limits/key-limits";
 import { callerAddress } from "../auth/callers";
-import { andThen, type MaybePromise } from "./maybe-promise";
-import type { GatewayCall } from "../usage/recorder";
+import { andThen, type MaybePromise } from "../http/maybe-promise";
+import type { GatewayCall, UsageRecorder } from "../usage/recorder";
+import type { UseSpender } from "../keys/use-spender";
+import type { GatewayLookup } from "../store/gateway-lookup";
+import type { GatewayLookupCache } from "./lookup-cache";
 import { TokenTap, tokensOfAnswer } from "../usage/tokens";
 import type { AppParts } from "../http/parts";
 
@@ -27,6 +30,12 @@ export interface GatewayOptions {
   trustedProxies?: BlockList;
   /** Where upstream calls may go. */
   egress: EgressPolicy;
+  /** Counts every call and writes the access log. */
+  usage: UsageRecorder;
+  /** Spends numUses keys' uses. */
+  spender: UseSpender;
+  /** Lookups remembered between calls. */
+  lookups: GatewayLookupCache<GatewayLookup>;
   /** This server's hop mark (the same on every replica): sent on upstream calls, refused inbound. */
   hopMark: string;
 }
@@ -71,7 +80,12 @@ function upstreamPayload(operationId: string, body: any, model: string): string 
 }
 
 /** The OpenAI-compatible surface: every call goes through one gate, and every answer through one recorder. */
-export async function gatewayPlugin(app: FastifyInstance, { services, metrics, lookups, upstreamTimeoutMs, limits, trustedProxies, egress, hopMark }: AppParts & GatewayOptions) {
+export async function gatewayPlugin(
+  app: FastifyInstance,
+  { services, metrics, lookups, upstreamTimeoutMs, limits, trustedProxies, egress, usage, spender, hopMark }: AppParts & GatewayOptions,
+) {
+  // What the gate reads, made once: the hot path allocates nothing for it.
+  const gating = { ...services, spender };
   /**
    * The one place every gateway outcome is recorded (admitted or refused, upstream failures
    * too): metrics, the access log, and for admitted calls usage with the tokens the answer
@@ -89,11 +103,11 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
     };
     // Admitted: the gate let it through (its upstream may still have failed).
     if (answer.deployment === undefined) {
-      services.usage.record(entry);
+      usage.record(entry);
       return answer.body;
     }
     if (!isStream(answer.body)) {
-      services.usage.record({ ...entry, tokens: tokensOfAnswer(answer.body) });
+      usage.record({ ...entry, tokens: tokensOfAnswer(answer.body) });
       return answer.body;
     }
     const contentType = answer.headers?.["content-type"];
@@ -105,7 +119,7 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
       },
     });
     // Ended, failed or abandoned by the caller: recorded once, with what it reported so far.
-    pipeline(answer.body, observed, () => services.usage.record({ ...entry, tokens: tap.end() }));
+    pipeline(answer.body, observed, () => usage.record({ ...entry, tokens: tap.end() }));
     return observed;
   };
 
@@ -114,7 +128,7 @@ export async function gatewayPlugin(app: FastifyInstance, { services, metrics, l
     const input = parseInput(spec.body, request.body, "body");
     if (!input.ok) return refused(input.error.code, input.error.message, input.error.details);
     const body = input.data;
-    return andThen(gate(services, lookups, limits, request.headers, body.model, client), (decision) => {
+    return andThen(gate(gating, lookups, limits, request.headers, body.model, client), (decision) => {
       if (!decision.ok) return refusedByGate(decision);
       const { key, deployment } = decision;
       if (deployment.upstreamUrl) return forward(spec, route, request, raw, body, key, deployment, deployment.upstreamUrl);

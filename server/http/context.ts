@@ -1,25 +1,27 @@
 import type { ROUTES } from "@keyplane/api";
 import type { z } from "zod";
 import type { Keyring } from "../crypto/keyring";
-import type { EgressPolicy } from "../gateway/egress";
-import type { UseSpender } from "../keys/use-spender";
 import type { Db } from "../store/database";
-import type { UsageRecorder } from "../usage/recorder";
 
 /** Who a management call, or a console session, acts as. */
 export type Principal = { kind: "admin" } | { kind: "key"; keyId: string; projectId: string };
 
 export const principalName = (p: Principal) => (p.kind === "admin" ? "admin" : `key:${p.keyId}`);
 
-/** What every handler gets: the database (a transaction for writes), the clock, the keyring. */
+/** What handlers read of the usage recorder (usage/recorder.ts). */
+export interface CountedUsage {
+  /** Writes what this server has counted so far, so an answer includes it. */
+  flush(): Promise<void>;
+  /** How long access-log entries are kept. */
+  readonly retentionMs: number;
+}
+
+/** What every handler gets: the database (a transaction for writes), the clock, the keyring, counted usage. */
 export interface Services {
   db: Db;
   keyring: Keyring;
   now: () => number;
-  /** Where deployments' upstreamUrls may point (judged when set, and per connection). */
-  egress: EgressPolicy;
-  spender: UseSpender;
-  usage: UsageRecorder;
+  usage: CountedUsage;
 }
 
 /** What a management write acts with: the services, and who asked. */

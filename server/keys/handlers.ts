@@ -1,6 +1,6 @@
 import { formatDuration, parseDuration, type ApiKey, type RateLimit } from "@keyplane/api";
 import type { ApiKeyRow } from "../store/schema";
-import { ApiError, notFound } from "../http/errors";
+import { ApiError, found } from "../http/errors";
 import { auditObject } from "../audit/record";
 import { type Handlers, iso, isoOrNull, principalName } from "../http/context";
 import type { Db } from "../store/database";
@@ -56,9 +56,7 @@ export async function touchKey(db: Db, keyId: string, at: number): Promise<void>
 
 /** A live (not revoked) key of the project, or 404. */
 export async function findLiveKey(db: Db, projectId: string, id: string): Promise<ApiKeyRow> {
-  const row = await findLiveApiKey(db, projectId, id);
-  if (!row) throw notFound(`api key ${id}`);
-  return row;
+  return found(await findLiveApiKey(db, projectId, id), `api key ${id}`);
 }
 
 export const apiKeyHandlers = {

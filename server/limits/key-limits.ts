@@ -1,7 +1,7 @@
 import type { ApiKeyRow } from "../store/schema";
 import { AllowedCidrs } from "./cidr";
 import type { RateLimiter } from "./rate-limiter";
-import { andThen, type MaybePromise } from "../gateway/maybe-promise";
+import { andThen, type MaybePromise } from "../http/maybe-promise";
 
 type AddressRefusal = { ok: false; code: "ip_not_allowed" };
 type RateRefusal = { ok: false; code: "rate_limited"; retryAfterSeconds: number };

@@ -7,13 +7,17 @@ import { type Handlers, type Principal, principalName } from "../http/context";
 import { forgetExpiredAnswers, idempotencyClaim, storeAnswer, storedAnswer } from "../http/idempotency";
 import { parseOrThrow } from "../http/parse-input";
 import { isUniqueViolation } from "../store/database";
+import type { EgressPolicy } from "../gateway/egress";
 import type { AppParts } from "../http/parts";
 
 /** A handler as dispatch sees it: the route table's schemas have parsed what it is given. */
 type AnyHandler = (ctx: object) => Promise<unknown>;
 
 /** The management API (admin token or project key): every admin or management route of the table, each with its handler. */
-export async function managementPlugin(app: FastifyInstance, { services, lookups, writeTransaction, callers, handlers }: AppParts & { callers: Callers; handlers: Handlers }) {
+export async function managementPlugin(
+  app: FastifyInstance,
+  { services, lookups, writeTransaction, callers, handlers, egress }: AppParts & { callers: Callers; handlers: Handlers; egress: EgressPolicy },
+) {
   const run = async (spec: RouteSpec, request: FastifyRequest, reply: FastifyReply) => {
     const params = request.params as Record<string, string>;
     const principal: Principal = await authorize(services, callers, spec, { headers: request.headers, client: callerAddress(callers, request) }, params);
@@ -22,7 +26,7 @@ export async function managementPlugin(app: FastifyInstance, { services, lookups
     // Where a deployment's upstreamUrl points is judged (with a DNS lookup) before any transaction
     // opens; only a body its schema has checked holds a URL.
     if (spec.body && typeof body?.upstreamUrl === "string") {
-      const verdict = await services.egress.judgeUrl(new URL(body.upstreamUrl));
+      const verdict = await egress.judgeUrl(new URL(body.upstreamUrl));
       if (!verdict.ok) throw new ApiError("invalid_request", `upstreamUrl is refused: ${verdict.reason}`, [{ path: "upstreamUrl", message: verdict.reason }]);
     }
     const handler = (handlers as Record<string, AnyHandler>)[spec.operationId];

@@ -1,7 +1,7 @@
 import type { Project } from "@keyplane/api";
 import { auditObject, createNamed } from "../audit/record";
 import { type Handlers, iso } from "../http/context";
-import { ApiError, notFound } from "../http/errors";
+import { ApiError, found } from "../http/errors";
 import { endReplaysOf } from "../http/idempotency";
 import { projectHasLiveKeys, revokeGraceKeysOfProject } from "../store/api-keys";
 import type { Db } from "../store/database";
@@ -19,9 +19,7 @@ export const toProject = (r: ProjectRow): Project => ({
 
 /** The project a path names, or 404. */
 export async function findProject(db: Db, id: string): Promise<ProjectRow> {
-  const row = await findProjectRow(db, id);
-  if (!row) throw notFound(`project ${id}`);
-  return row;
+  return found(await findProjectRow(db, id), `project ${id}`);
 }
 
 export const projectHandlers = {

@@ -1,6 +1,6 @@
 import { fieldIssues, schemas, type Secret } from "@keyplane/api";
 import type { SecretRow } from "../store/schema";
-import { ApiError, notFound } from "../http/errors";
+import { ApiError, found } from "../http/errors";
 import { auditObject, createNamed } from "../audit/record";
 import { type Handlers, iso, principalName, type Services } from "../http/context";
 import { newId } from "../store/ids";
@@ -26,9 +26,7 @@ const toSecret = (r: SecretRow): Secret => ({
 });
 
 async function findSecret(db: Db, projectId: string, id: string): Promise<SecretRow> {
-  const row = await findSecretRow(db, projectId, id);
-  if (!row) throw notFound(`secret ${id}`);
-  return row;
+  return found(await findSecretRow(db, projectId, id), `secret ${id}`);
 }
 
 async function storeValue(ctx: Services, secretId: string, version: number, value: unknown, at: number) {

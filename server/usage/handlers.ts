@@ -4,7 +4,7 @@ import type { AccessLogRow } from "../store/schema";
 import { type Handlers, iso, isoOrNull, type Services } from "../http/context";
 import { listAccessLog } from "../store/access-log";
 import { usageOfKey } from "../store/usage";
-import { notFound } from "../http/errors";
+import { found } from "../http/errors";
 import { findApiKey } from "../store/api-keys";
 import { findProject } from "../projects/handlers";
 
@@ -20,9 +20,7 @@ const toEntry = (r: AccessLogRow): AccessLogEntry => ({
 
 /** Any key of the path's project, revoked ones too: after revoking a leaked key, its calls are what one reviews. */
 async function findAnyKey(db: Db, projectId: string, id: string) {
-  const key = await findApiKey(db, projectId, id);
-  if (!key) throw notFound(`api key ${id}`);
-  return key;
+  return found(await findApiKey(db, projectId, id), `api key ${id}`);
 }
 
 /** Entries older than the retention are never shown, whether or not the sweep has deleted them yet. */
