@@ -1,8 +1,25 @@
 /** Every error code the server answers with, by HTTP status. One list for server, client and docs. */
 export const ERROR_CODES = {
   400: ["invalid_request", "invalid_json", "invalid_body"],
-  401: ["missing_key", "invalid_key", "expired_key", "revoked_key", "exhausted_key", "disabled_key", "leaked_key", "session_expired", "invalid_signature"],
-  403: ["forbidden", "scope_forbidden", "deployment_not_bound", "deployment_not_running", "not_renewable", "ip_not_allowed"],
+  401: [
+    "missing_key",
+    "invalid_key",
+    "expired_key",
+    "revoked_key",
+    "exhausted_key",
+    "disabled_key",
+    "leaked_key",
+    "session_expired",
+    "invalid_signature",
+  ],
+  403: [
+    "forbidden",
+    "scope_forbidden",
+    "deployment_not_bound",
+    "deployment_not_running",
+    "not_renewable",
+    "ip_not_allowed",
+  ],
   404: ["not_found", "model_not_found"],
   409: ["name_taken", "project_not_empty", "idempotency_key_reused", "conflict"],
   413: ["payload_too_large"],

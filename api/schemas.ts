@@ -4,13 +4,26 @@ import { MAX_DURATION_SECONDS, parseDuration } from "./duration";
 
 // ---- building blocks -------------------------------------------------------
 
-export const Slug = z.string().regex(/^[a-z][a-z0-9-]{0,61}[a-z0-9]$/, "must be 2-63 characters of a-z, 0-9 and '-', start with a letter and end with a letter or digit");
+export const Slug = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{0,61}[a-z0-9]$/,
+    "must be 2-63 characters of a-z, 0-9 and '-', start with a letter and end with a letter or digit",
+  );
 
 export const KeyName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,127}$/, "must be 1-128 characters of letters, digits, space, '.', '_', ':' or '-', starting with a letter or digit");
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,127}$/,
+    "must be 1-128 characters of letters, digits, space, '.', '_', ':' or '-', starting with a letter or digit",
+  );
 
-export const SecretName = z.string().regex(/^[a-z][a-z0-9-]{0,251}[a-z0-9]$/, "must be 2-253 characters of a-z, 0-9 and '-', start with a letter and end with a letter or digit");
+export const SecretName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{0,251}[a-z0-9]$/,
+    "must be 2-253 characters of a-z, 0-9 and '-', start with a letter and end with a letter or digit",
+  );
 
 export const Description = z.string().max(1024);
 
@@ -19,17 +32,32 @@ export const Duration = z
   .max(64)
   .superRefine((text, ctx) => {
     const seconds = parseDuration(text);
-    if (seconds === undefined) ctx.addIssue({ code: "custom", message: 'must be a duration such as 90s, 15m, 24h, 30d or 1h30m, or "0" for none' });
-    else if (seconds > MAX_DURATION_SECONDS) ctx.addIssue({ code: "custom", message: "must be at most 100 years (36525d)" });
+    if (seconds === undefined)
+      ctx.addIssue({
+        code: "custom",
+        message: 'must be a duration such as 90s, 15m, 24h, 30d or 1h30m, or "0" for none',
+      });
+    else if (seconds > MAX_DURATION_SECONDS)
+      ctx.addIssue({ code: "custom", message: "must be at most 100 years (36525d)" });
   });
 
 export const Timestamp = z.iso.datetime({ offset: true });
 
 /** An expiry: a timestamp, or a date alone meaning 00:00 UTC that day (as Gcore's keys take it). */
-export const ExpiryTime = z.union([Timestamp, z.iso.date()], { error: "must be an ISO 8601 timestamp or a date (YYYY-MM-DD, 00:00 UTC)" });
+export const ExpiryTime = z.union([Timestamp, z.iso.date()], {
+  error: "must be an ISO 8601 timestamp or a date (YYYY-MM-DD, 00:00 UTC)",
+});
 
 export const Labels = z
-  .record(z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?$/, "label keys are 1-63 characters of letters, digits, '.', '_', '/', '-'"), z.string().max(256))
+  .record(
+    z
+      .string()
+      .regex(
+        /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?$/,
+        "label keys are 1-63 characters of letters, digits, '.', '_', '/', '-'",
+      ),
+    z.string().max(256),
+  )
   .refine((labels) => Object.keys(labels).length <= 64, "at most 64 labels");
 
 export const Id = z.string().regex(/^[a-z]{3}_[0-9A-Za-z]{16,40}$/, "is not a keyplane id");
@@ -303,7 +331,10 @@ export const ImagePullValue = z.union([
 ]);
 export const GenericValue = z.strictObject({
   data: z
-    .record(z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, "keys are 1-253 characters of letters, digits, '-', '_', '.'"), z.string().max(65536))
+    .record(
+      z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, "keys are 1-253 characters of letters, digits, '-', '_', '.'"),
+      z.string().max(65536),
+    )
     .refine((d) => Object.keys(d).length > 0, "needs at least one entry"),
 });
 
@@ -326,11 +357,25 @@ const secretCreateOf = <U extends z.infer<typeof UseCase>>(useCase: U) =>
     managedBy: ManagedBy.optional(),
   });
 
-export const SecretCreate = z.discriminatedUnion("useCase", [secretCreateOf("huggingface"), secretCreateOf("s3"), secretCreateOf("image-pull"), secretCreateOf("generic")]);
-export const SecretPatch = z.strictObject({ description: Description.optional(), managedBy: ManagedBy.nullable().optional() });
+export const SecretCreate = z.discriminatedUnion("useCase", [
+  secretCreateOf("huggingface"),
+  secretCreateOf("s3"),
+  secretCreateOf("image-pull"),
+  secretCreateOf("generic"),
+]);
+export const SecretPatch = z.strictObject({
+  description: Description.optional(),
+  managedBy: ManagedBy.nullable().optional(),
+});
 /** allowedUpstreams omitted: the list stays as it was. */
-export const SecretValuePut = z.strictObject({ value: z.record(z.string(), z.unknown()), allowedUpstreams: AllowedUpstreams.optional() });
-export const SecretListQuery = ManagedListQuery.extend({ useCase: UseCase.optional(), search: z.string().max(253).optional() });
+export const SecretValuePut = z.strictObject({
+  value: z.record(z.string(), z.unknown()),
+  allowedUpstreams: AllowedUpstreams.optional(),
+});
+export const SecretListQuery = ManagedListQuery.extend({
+  useCase: UseCase.optional(),
+  search: z.string().max(253).optional(),
+});
 
 export const Secret = z.object({
   id: Id,
@@ -427,7 +472,11 @@ export const InferenceRequest = z.looseObject({
   ...Stream,
 });
 
-const Usage = z.looseObject({ prompt_tokens: z.number().int(), completion_tokens: z.number().int().optional(), total_tokens: z.number().int() });
+const Usage = z.looseObject({
+  prompt_tokens: z.number().int(),
+  completion_tokens: z.number().int().optional(),
+  total_tokens: z.number().int(),
+});
 export const ChatCompletion = z.looseObject({
   id: z.string(),
   object: z.literal("chat.completion"),
@@ -453,12 +502,20 @@ export const Completion = z.looseObject({
 export const EmbeddingList = z.looseObject({
   object: z.literal("list"),
   model: z.string(),
-  data: z.array(z.object({ object: z.literal("embedding"), index: z.number().int(), embedding: z.union([z.array(z.number()), z.string()]) })),
+  data: z.array(
+    z.object({
+      object: z.literal("embedding"),
+      index: z.number().int(),
+      embedding: z.union([z.array(z.number()), z.string()]),
+    }),
+  ),
   usage: Usage.optional(),
 });
 export const ModelList = z.object({
   object: z.literal("list"),
-  data: z.array(z.object({ id: z.string(), object: z.literal("model"), created: z.number().int(), owned_by: z.string() })),
+  data: z.array(
+    z.object({ id: z.string(), object: z.literal("model"), created: z.number().int(), owned_by: z.string() }),
+  ),
 });
 
 export const Health = z.object({ status: z.string() });

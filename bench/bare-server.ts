@@ -13,4 +13,6 @@ app.post("/v1/chat/completions", async (req: any) => {
     usage: { prompt_tokens: text.length, completion_tokens: text.length + 6, total_tokens: 2 * text.length + 6 },
   };
 });
-app.listen({ port: Number(process.argv[2] ?? 0), host: "127.0.0.1" }).then((address) => console.log(`listening ${address}`));
+app
+  .listen({ port: Number(process.argv[2] ?? 0), host: "127.0.0.1" })
+  .then((address) => console.log(`listening ${address}`));

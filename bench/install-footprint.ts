@@ -33,7 +33,10 @@ function measure(dependencies: Record<string, string>): Footprint {
   try {
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "footprint", private: true, dependencies }));
     const started = process.hrtime.bigint();
-    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], {
+      cwd: dir,
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const modules = join(dir, "node_modules");
     let bytes = 0;
@@ -43,7 +46,13 @@ function measure(dependencies: Record<string, string>): Footprint {
       if (p.endsWith(".node") || p.endsWith("binding.gyp")) nativeAddons.push(p.slice(modules.length + 1));
     });
     const entries = readdirSync(modules).filter((n) => !n.startsWith("."));
-    return { megabytes: round(bytes / 1024 / 1024, 1), topLevelPackages: entries.length, entries, seconds: round(seconds, 1), nativeAddons };
+    return {
+      megabytes: round(bytes / 1024 / 1024, 1),
+      topLevelPackages: entries.length,
+      entries,
+      seconds: round(seconds, 1),
+      nativeAddons,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -52,7 +61,10 @@ function measure(dependencies: Record<string, string>): Footprint {
 export function installFootprint(): { bare: Footprint; withKeyplane: Footprint } {
   const { keyplane, api } = packWorkspaces();
   const bare = programDependencies();
-  return { bare: measure(bare), withKeyplane: measure({ ...bare, "@keyplane/api": `file:${api}`, keyplane: `file:${keyplane}` }) };
+  return {
+    bare: measure(bare),
+    withKeyplane: measure({ ...bare, "@keyplane/api": `file:${api}`, keyplane: `file:${keyplane}` }),
+  };
 }
 
 export async function installFootprintBenchmark(quick: boolean) {

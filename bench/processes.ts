@@ -9,7 +9,12 @@ export type Child = SpawnedServer;
 
 /** keyplane-server in its own process, as deployed (request logs at warn so the log is not the benchmark). */
 export function startKeyplane(databaseUrl?: string, extraArgs: string[] = []): Promise<Child> {
-  const args = ["--data-dir", mkdtempSync(join(tmpdir(), "kp-bench-")), ...(databaseUrl ? ["--database-url", databaseUrl] : []), ...extraArgs];
+  const args = [
+    "--data-dir",
+    mkdtempSync(join(tmpdir(), "kp-bench-")),
+    ...(databaseUrl ? ["--database-url", databaseUrl] : []),
+    ...extraArgs,
+  ];
   return spawnServer(args, { adminToken: BENCH_ADMIN_TOKEN, env: { KEYPLANE_LOG_LEVEL: "warn" } });
 }
 

@@ -1,12 +1,11 @@
 // Pulumi scaling, state size and policy overhead, with the real CLI: N keyplane ApiKeys
 // with bindings against the same number of resources on a no-op dynamic provider.
-import { readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import type { Stack } from "@pulumi/pulumi/automation";
-import { startServer } from "@keyplane/server";
-import { findPulumiCli, newStack, REPO_ROOT, writeProgram } from "../harness/pulumi";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startServer } from "@keyplane/server";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { findPulumiCli, newStack, REPO_ROOT, writeProgram } from "../harness/pulumi";
 import { median, printTable, round, writeResult } from "./report";
 
 const KEYPLANE_PROGRAM = `
@@ -43,8 +42,14 @@ new Noop("hf", { project: p.id });
  */
 function trivialPolicyPack(): string {
   const dir = mkdtempSync(join(tmpdir(), "kp-bench-trivial-pack-"));
-  writeFileSync(join(dir, "PulumiPolicy.yaml"), "runtime:\n  name: nodejs\n  options:\n    typescript: false\ndescription: one no-op policy\n");
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "trivial-pack", version: "0.0.1", main: "index.js" }));
+  writeFileSync(
+    join(dir, "PulumiPolicy.yaml"),
+    "runtime:\n  name: nodejs\n  options:\n    typescript: false\ndescription: one no-op policy\n",
+  );
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "trivial-pack", version: "0.0.1", main: "index.js" }),
+  );
   writeFileSync(
     join(dir, "index.js"),
     `const { PolicyPack } = require("@pulumi/policy");
@@ -62,7 +67,9 @@ async function timed<T>(fn: () => Promise<T>): Promise<number> {
 }
 
 function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? filesUnder(join(dir, f)) : [join(dir, f)]));
+  return readdirSync(dir).flatMap((f) =>
+    statSync(join(dir, f)).isDirectory() ? filesUnder(join(dir, f)) : [join(dir, f)],
+  );
 }
 
 /** The stack's checkpoint as the file:// backend stores it (secrets encrypted). */
@@ -79,7 +86,8 @@ interface StateSize {
 
 const OPS = ["up", "preview", "destroy"] as const;
 type Times = Record<(typeof OPS)[number], number>;
-const medianTimes = (list: Times[]): Times => Object.fromEntries(OPS.map((op) => [op, median(list.map((t) => t[op]))])) as Times;
+const medianTimes = (list: Times[]): Times =>
+  Object.fromEntries(OPS.map((op) => [op, median(list.map((t) => t[op]))])) as Times;
 
 /** Keyplane and the no-op floor alternate, round by round; each figure is the median round. */
 export async function pulumiBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
@@ -152,7 +160,9 @@ export async function pulumiBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
         }
         const k = medianTimes(keyplaneRounds);
         const f = medianTimes(noopRounds);
-        const ratios = Object.fromEntries(OPS.map((op) => [op, median(keyplaneRounds.map((t, i) => t[op] / noopRounds[i][op]))])) as Times;
+        const ratios = Object.fromEntries(
+          OPS.map((op) => [op, median(keyplaneRounds.map((t, i) => t[op] / noopRounds[i][op]))]),
+        ) as Times;
         (label ? diagnosis : scaling).push({
           n,
           resources: 2 * n + 4,
@@ -163,7 +173,14 @@ export async function pulumiBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
           ...(label ? { env: extraEnv } : {}),
         });
         for (const op of OPS) {
-          rows.push({ N: `${n}${label}`, op, "keyplane s": round(k[op]), "no-op s": round(f[op]), ratio: round(ratios[op]), "keyplane ms/key": round((k[op] * 1000) / n, 0) });
+          rows.push({
+            N: `${n}${label}`,
+            op,
+            "keyplane s": round(k[op]),
+            "no-op s": round(f[op]),
+            ratio: round(ratios[op]),
+            "keyplane ms/key": round((k[op] * 1000) / n, 0),
+          });
         }
       }
     }
@@ -186,12 +203,29 @@ export async function pulumiBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
       "vs no-op resource": noopAvg ? round(v.avg / noopAvg) : "?",
     })),
   );
-  const pol = policy as { keys: number; previewSeconds: number; previewWithTrivialPackSeconds: number; previewWithPolicyPackSeconds: number; ratio: number };
-  printTable(`Policy pack on a ${pol.keys}-key preview, against Pulumi's analyzer floor (a pack with one no-op policy), same run`, [
-    { pack: "none", "preview s": round(pol.previewSeconds), "vs trivial pack": round(pol.previewSeconds / pol.previewWithTrivialPackSeconds) },
-    { pack: "trivial (one no-op policy)", "preview s": round(pol.previewWithTrivialPackSeconds), "vs trivial pack": 1 },
-    { pack: "keyplane", "preview s": round(pol.previewWithPolicyPackSeconds), "vs trivial pack": round(pol.ratio) },
-  ]);
+  const pol = policy as {
+    keys: number;
+    previewSeconds: number;
+    previewWithTrivialPackSeconds: number;
+    previewWithPolicyPackSeconds: number;
+    ratio: number;
+  };
+  printTable(
+    `Policy pack on a ${pol.keys}-key preview, against Pulumi's analyzer floor (a pack with one no-op policy), same run`,
+    [
+      {
+        pack: "none",
+        "preview s": round(pol.previewSeconds),
+        "vs trivial pack": round(pol.previewSeconds / pol.previewWithTrivialPackSeconds),
+      },
+      {
+        pack: "trivial (one no-op policy)",
+        "preview s": round(pol.previewWithTrivialPackSeconds),
+        "vs trivial pack": 1,
+      },
+      { pack: "keyplane", "preview s": round(pol.previewWithPolicyPackSeconds), "vs trivial pack": round(pol.ratio) },
+    ],
+  );
   const results = { scaling, checkpointsOff: diagnosis, state, policy };
   return { file: writeResult("pulumi", results, quick), results };
 

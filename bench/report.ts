@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { cpus } from "node:os";
+import { join, resolve } from "node:path";
 
 export const RESULTS_DIR = resolve(__dirname, "../../bench/results");
 
@@ -20,7 +20,10 @@ export function writeResult(name: string, data: unknown, quick: boolean): string
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${name}${quick ? ".quick" : ""}.json`);
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
-  writeFileSync(file, JSON.stringify({ name, quick, at: new Date().toISOString(), machine, results: data }, null, 2) + "\n");
+  writeFileSync(
+    file,
+    JSON.stringify({ name, quick, at: new Date().toISOString(), machine, results: data }, null, 2) + "\n",
+  );
   return file;
 }
 

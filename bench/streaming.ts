@@ -26,7 +26,10 @@ async function startStreamingUpstream() {
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -37,20 +40,29 @@ function timedCall(url: string, body: string, key?: string): Promise<{ ttfb: num
     const started = process.hrtime.bigint();
     const ms = () => Number(process.hrtime.bigint() - started) / 1e6;
     let ttfb = -1;
-    const req = http.request(url, { method: "POST", agent, headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) } }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`${url}: ${res.statusCode}`));
-      res.on("data", () => {
-        if (ttfb < 0) ttfb = ms();
-      });
-      res.on("end", () => resolve({ ttfb, total: ms() }));
-      res.on("error", reject);
-    });
+    const req = http.request(
+      url,
+      {
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      },
+      (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`${url}: ${res.statusCode}`));
+        res.on("data", () => {
+          if (ttfb < 0) ttfb = ms();
+        });
+        res.on("end", () => resolve({ ttfb, total: ms() }));
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
 }
 
-const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
 /** Interleaved direct and gateway calls (sequential, one connection each), so drift hits both alike. */
 export async function streamingBenchmark(gatewayUrl: string, quick: boolean) {
@@ -58,9 +70,15 @@ export async function streamingBenchmark(gatewayUrl: string, quick: boolean) {
   try {
     const admin = axios.create({ baseURL: gatewayUrl, headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
     const p = await admin.post("/v1/projects", { name: "bench-stream" });
-    await admin.post(`/v1/projects/${p.data.id}/deployments`, { name: "streamed", model: "m", upstreamUrl: upstream.url });
-    const key = (await admin.post(`/v1/projects/${p.data.id}/api-keys`, { name: "stream", deploymentAccess: "all" })).data.secret;
-    const body = (model: string) => JSON.stringify({ model, stream: true, messages: [{ role: "user", content: "hello" }] });
+    await admin.post(`/v1/projects/${p.data.id}/deployments`, {
+      name: "streamed",
+      model: "m",
+      upstreamUrl: upstream.url,
+    });
+    const key = (await admin.post(`/v1/projects/${p.data.id}/api-keys`, { name: "stream", deploymentAccess: "all" }))
+      .data.secret;
+    const body = (model: string) =>
+      JSON.stringify({ model, stream: true, messages: [{ role: "user", content: "hello" }] });
     const calls = quick ? 300 : 2000;
     const direct: { ttfb: number; total: number }[] = [];
     const gateway: { ttfb: number; total: number }[] = [];

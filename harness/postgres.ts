@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { freePort } from "./net";
 
@@ -26,7 +26,8 @@ let cluster: Cluster | undefined;
 
 function postgresBinDir(): string {
   const root = "/usr/lib/postgresql";
-  if (!existsSync(root)) throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)");
+  if (!existsSync(root))
+    throw new Error("PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql)");
   const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
   return join(root, versions[0], "bin");
 }
@@ -50,7 +51,17 @@ export async function startDedicatedPostgres(): Promise<DedicatedCluster> {
   };
   run("initdb", ["-D", dataDir, "-A", "trust", "-U", "postgres", "--no-sync"]);
   const port = await freePort();
-  const start = () => run("pg_ctl", ["-D", dataDir, "-l", join(dir, "server.log"), "-w", "-o", `-p ${port} -h 127.0.0.1 -k ${dir} -c fsync=on -c max_connections=200`, "start"]);
+  const start = () =>
+    run("pg_ctl", [
+      "-D",
+      dataDir,
+      "-l",
+      join(dir, "server.log"),
+      "-w",
+      "-o",
+      `-p ${port} -h 127.0.0.1 -k ${dir} -c fsync=on -c max_connections=200`,
+      "start",
+    ]);
   const halt = () => run("pg_ctl", ["-D", dataDir, "-m", "fast", "-w", "stop"]);
   start();
   return {
@@ -80,7 +91,11 @@ export async function freshPostgresDatabase(on?: { baseUrl: string }): Promise<{
   const url = `${baseUrl}/${name}`;
   return {
     url,
-    dump: () => execFileSync(join(postgresBinDir(), "pg_dump"), ["--data-only", url], { encoding: "utf8", maxBuffer: 512 * 1024 * 1024 }),
+    dump: () =>
+      execFileSync(join(postgresBinDir(), "pg_dump"), ["--data-only", url], {
+        encoding: "utf8",
+        maxBuffer: 512 * 1024 * 1024,
+      }),
   };
 }
 

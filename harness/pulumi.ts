@@ -11,7 +11,10 @@ export { REPO_ROOT };
 /** The Pulumi CLI's directory, or why there is none. */
 export function findPulumiCli(): { dir?: string; why?: string } {
   try {
-    const out = execFileSync("bash", [join(REPO_ROOT, "scripts/install-pulumi.sh"), "--print-bin-dir"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    const out = execFileSync("bash", [join(REPO_ROOT, "scripts/install-pulumi.sh"), "--print-bin-dir"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
     return { dir: out };
   } catch (e: any) {
     return { why: `no Pulumi CLI: ${String(e.stderr || e.message).trim()}` };
@@ -21,7 +24,10 @@ export function findPulumiCli(): { dir?: string; why?: string } {
 /** A program directory (Pulumi.yaml + index.js) with keyplane installed from `npm pack`, as users install it. */
 export function writeProgram(name: string, source: string): string {
   const dir = mkdtempSync(join(tmpdir(), `keyplane-e2e-${name}-`));
-  writeFileSync(join(dir, "Pulumi.yaml"), `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n`);
+  writeFileSync(
+    join(dir, "Pulumi.yaml"),
+    `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n`,
+  );
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name, main: "index.js" }));
   writeFileSync(join(dir, "index.js"), source);
   linkPackedKeyplane(dir);

@@ -5,7 +5,11 @@ import { freePort } from "./net";
 /** A throwaway Debian redis-server on a free loopback port, nothing persisted. */
 export async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   const port = await freePort();
-  const proc = spawn("/usr/bin/redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const proc = spawn(
+    "/usr/bin/redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    { stdio: "ignore" },
+  );
   const reachable = () =>
     new Promise<boolean>((resolve) => {
       const socket = connect(port, "127.0.0.1", () => {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,9 +38,15 @@ export function listeningUrl(child: ChildProcess): Promise<string> {
  * A Node.js script serving HTTP on a free loopback port (`argv` gets the port), ready once
  * `readyPath` answers without a server error.
  */
-export async function spawnHttp(argv: (port: number) => string[], opts: { env?: Record<string, string>; readyPath?: string } = {}): Promise<SpawnedServer> {
+export async function spawnHttp(
+  argv: (port: number) => string[],
+  opts: { env?: Record<string, string>; readyPath?: string } = {},
+): Promise<SpawnedServer> {
   const port = await freePort();
-  const proc = spawn(process.execPath, argv(port), { env: { ...process.env, ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, argv(port), {
+    env: { ...process.env, ...opts.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let logs = "";
   proc.stdout!.on("data", (d) => (logs += d));
   proc.stderr!.on("data", (d) => (logs += d));
@@ -54,7 +60,8 @@ export async function spawnHttp(argv: (port: number) => string[], opts: { env?: 
   for (let i = 0; i < 200; i++) {
     if (proc.exitCode !== null) break;
     try {
-      if ((await axios.get(`${url}${opts.readyPath ?? "/"}`, { validateStatus: () => true })).status < 500) return { url, proc, logs: () => logs, stop };
+      if ((await axios.get(`${url}${opts.readyPath ?? "/"}`, { validateStatus: () => true })).status < 500)
+        return { url, proc, logs: () => logs, stop };
     } catch {
       // not listening yet
     }
@@ -65,7 +72,10 @@ export async function spawnHttp(argv: (port: number) => string[], opts: { env?: 
 }
 
 /** A real `keyplane-server` process on a free loopback port, with `args` and the shared master key. */
-export function spawnServer(args: string[], opts: { adminToken?: string; env?: Record<string, string> } = {}): Promise<SpawnedServer> {
+export function spawnServer(
+  args: string[],
+  opts: { adminToken?: string; env?: Record<string, string> } = {},
+): Promise<SpawnedServer> {
   return spawnHttp((port) => [CLI, "--port", String(port), ...args], {
     env: { KEYPLANE_ADMIN_TOKEN: opts.adminToken ?? ADMIN_TOKEN, KEYPLANE_MASTER_KEY: MASTER_KEY, ...opts.env },
     readyPath: "/readyz",
@@ -73,7 +83,10 @@ export function spawnServer(args: string[], opts: { adminToken?: string; env?: R
 }
 
 /** `count` keyplane-server processes on one fresh PostgreSQL database (one data dir, so one master key), with `args`. */
-export async function spawnReplicas(args: string[] = [], count = 2): Promise<{ databaseUrl: string; replicas: SpawnedServer[]; stop(): Promise<void> }> {
+export async function spawnReplicas(
+  args: string[] = [],
+  count = 2,
+): Promise<{ databaseUrl: string; replicas: SpawnedServer[]; stop(): Promise<void> }> {
   const databaseUrl = (await freshPostgresDatabase()).url;
   const dir = mkdtempSync(join(tmpdir(), "kp-replicas-"));
   const replicas: SpawnedServer[] = [];
@@ -81,7 +94,8 @@ export async function spawnReplicas(args: string[] = [], count = 2): Promise<{ d
     await Promise.all(replicas.map((r) => r.stop()));
   };
   try {
-    for (let i = 0; i < count; i++) replicas.push(await spawnServer(["--data-dir", dir, "--database-url", databaseUrl, ...args]));
+    for (let i = 0; i < count; i++)
+      replicas.push(await spawnServer(["--data-dir", dir, "--database-url", databaseUrl, ...args]));
   } catch (e) {
     await stop();
     throw e;

@@ -1,13 +1,13 @@
 import { PolicyPack } from "@pulumi/policy";
 import { bindingSameProject, keyMustBeBound } from "./policies/bindings";
 import { keyMaxTtl } from "./policies/key-max-ttl";
-import { keyLeastPrivilegeScope, keyNoAllDeployments } from "./policies/key-scope";
-import { secretUseCase } from "./policies/secret-use-case";
-import { usageLimitForLabelledKeys } from "./policies/usage-limit";
 import { keyRateLimit } from "./policies/key-rate-limit";
+import { keyLeastPrivilegeScope, keyNoAllDeployments } from "./policies/key-scope";
+import { noLeakedKeys } from "./policies/no-leaked-keys";
 import { rotationGraceMax } from "./policies/rotation-grace-max";
 import { secretUpstreamsPinned } from "./policies/secret-upstreams-pinned";
-import { noLeakedKeys } from "./policies/no-leaked-keys";
+import { secretUseCase } from "./policies/secret-use-case";
+import { usageLimitForLabelledKeys } from "./policies/usage-limit";
 
 // One policy a line, so packs of policies added on other branches merge cleanly.
 new PolicyPack("keyplane", {

@@ -13,7 +13,9 @@ function containsUnknown(value: unknown): boolean {
 
 /** zod validation as Pulumi check failures, one per bad field; fields not yet known are not judged. */
 export function checkInputs(schema: z.ZodType, news: Record<string, unknown>): pulumi.dynamic.CheckResult {
-  const clean = Object.fromEntries(Object.entries(news).filter(([k, v]) => v !== undefined && !k.startsWith("__provider")));
+  const clean = Object.fromEntries(
+    Object.entries(news).filter(([k, v]) => v !== undefined && !k.startsWith("__provider")),
+  );
   const parsed = schema.safeParse(clean);
   if (parsed.success) return { inputs: news };
   const failures = parsed.error.issues
@@ -26,7 +28,11 @@ export function checkInputs(schema: z.ZodType, news: Record<string, unknown>): p
 }
 
 /** Which of `fields` differ between the old state and the new inputs (JSON equality; unknown counts as changed). */
-export function changedFields<F extends string>(olds: Record<string, unknown>, news: Record<string, unknown>, fields: readonly F[]): F[] {
+export function changedFields<F extends string>(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  fields: readonly F[],
+): F[] {
   return fields.filter((f) => JSON.stringify(olds[f] ?? null) !== JSON.stringify(news[f] ?? null));
 }
 

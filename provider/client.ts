@@ -1,9 +1,9 @@
+import { createHmac } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
-import axios, { type AxiosInstance, type AxiosResponse } from "axios";
-import { createHmac } from "node:crypto";
-import type { z } from "zod";
 import { schemas } from "@keyplane/api";
+import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import type { z } from "zod";
 import type { ConnectionConfig } from "./config";
 import { KeyplaneApiError } from "./errors";
 
@@ -85,24 +85,39 @@ export class KeyplaneClient {
           await sleep(this.backoffMs * 2 ** attempt);
           continue;
         }
-        throw new Error(`keyplane: cannot reach ${this.http.defaults.baseURL} (${code ?? (e instanceof Error ? e.message : "network error")})`);
+        throw new Error(
+          `keyplane: cannot reach ${this.http.defaults.baseURL} (${code ?? (e instanceof Error ? e.message : "network error")})`,
+        );
       }
       if (TRANSIENT_STATUS.has(res.status) && repeatable && attempt < this.retries) {
         const retryAfter = Number(res.headers["retry-after"]);
-        await sleep(Number.isFinite(retryAfter) && retryAfter >= 0 ? Math.min(retryAfter, 30) * 1000 : this.backoffMs * 2 ** attempt);
+        await sleep(
+          Number.isFinite(retryAfter) && retryAfter >= 0
+            ? Math.min(retryAfter, 30) * 1000
+            : this.backoffMs * 2 ** attempt,
+        );
         continue;
       }
       if (res.status >= 400) {
         const body = schemas.ErrorBody.safeParse(res.data);
         // Which credential was refused (never its value), so an operator knows what to rotate.
         const who = res.status === 401 ? ` (the token from ${this.tokenSource})` : "";
-        if (body.success) throw new KeyplaneApiError(res.status, body.data.error.code, body.data.error.message + who, body.data.error.details);
+        if (body.success)
+          throw new KeyplaneApiError(
+            res.status,
+            body.data.error.code,
+            body.data.error.message + who,
+            body.data.error.details,
+          );
         throw new KeyplaneApiError(res.status, "unexpected", `unexpected answer from ${c.method} ${c.path}${who}`);
       }
       const replayed = res.headers["idempotent-replayed"] === "true";
       if (!c.response) return { data: undefined as T, replayed };
       const parsed = c.response.safeParse(res.data);
-      if (!parsed.success) throw new Error(`keyplane: the server's answer to ${c.method} ${c.path} does not match the v1 contract: ${parsed.error.issues[0]?.message}`);
+      if (!parsed.success)
+        throw new Error(
+          `keyplane: the server's answer to ${c.method} ${c.path} does not match the v1 contract: ${parsed.error.issues[0]?.message}`,
+        );
       return { data: parsed.data as T, replayed };
     }
   }
@@ -118,7 +133,12 @@ export class KeyplaneClient {
   }
 
   /** A create; `replayed` when the server answered an earlier request with the same Idempotency-Key. */
-  create<T>(path: string, body: unknown, response: z.ZodType, idempotencyKey: string): Promise<{ data: T; replayed: boolean }> {
+  create<T>(
+    path: string,
+    body: unknown,
+    response: z.ZodType,
+    idempotencyKey: string,
+  ): Promise<{ data: T; replayed: boolean }> {
     return this.send<T>({ method: "POST", path, body, response, idempotencyKey });
   }
 }

@@ -16,14 +16,21 @@ const STACK = { endpoint: "keyplane:endpoint", token: "keyplane:token" } as cons
  * then the stack config the engine handed to `configure`, then, for state written before
  * credentials moved to `configure`, the connection such a resource still carries.
  */
-export function resolveConnection(stack: Partial, legacy: Partial | undefined, env: Record<string, string | undefined> = process.env): ConnectionConfig {
+export function resolveConnection(
+  stack: Partial,
+  legacy: Partial | undefined,
+  env: Record<string, string | undefined> = process.env,
+): ConnectionConfig {
   const pick = (field: "endpoint" | "token") =>
     env[ENV[field]]
       ? { value: env[ENV[field]], source: `env ${ENV[field]}` }
       : stack[field]
         ? { value: stack[field], source: `stack config ${STACK[field]}` }
         : legacy?.[field]
-          ? { value: legacy[field], source: "the connection stored in this resource's state by an earlier keyplane release" }
+          ? {
+              value: legacy[field],
+              source: "the connection stored in this resource's state by an earlier keyplane release",
+            }
           : undefined;
   const endpoint = pick("endpoint");
   const token = pick("token");

@@ -8,7 +8,9 @@ export class KeyplaneApiError extends Error {
     message: string,
     readonly details: FieldIssue[] = [],
   ) {
-    super(`keyplane: ${status} ${code}: ${message}${details.length ? ` (${details.map((d) => `${d.path}: ${d.message}`).join("; ")})` : ""}`);
+    super(
+      `keyplane: ${status} ${code}: ${message}${details.length ? ` (${details.map((d) => `${d.path}: ${d.message}`).join("; ")})` : ""}`,
+    );
     this.name = "KeyplaneApiError";
   }
 }

@@ -1,5 +1,5 @@
-import { z } from "zod";
 import { parseDuration, schemas as s } from "@keyplane/api";
+import { z } from "zod";
 
 // What each resource accepts in a Pulumi program: the api/ building blocks, plus the
 // Pulumi-only fields (project ids, renewBefore, rotationTrigger). One schema per kind,
@@ -99,13 +99,28 @@ const apiKey = {
 };
 export const ApiKeyInputs: Strict<typeof apiKey> = z
   .strictObject(apiKey)
-  .refine((k) => !(k.ttl !== undefined && k.expiresAt !== undefined), { path: ["expiresAt"], message: "set ttl or expiresAt, not both" })
-  // The server refuses a grace past the key's remaining lifetime; a grace past its whole ttl never fits.
-  .refine((k) => !(k.ttl && k.rotationGracePeriod && (parseDuration(k.ttl) ?? 0) > 0 && (parseDuration(k.rotationGracePeriod) ?? 0) > (parseDuration(k.ttl) ?? 0)), {
-    path: ["rotationGracePeriod"],
-    message: "is longer than the key's ttl",
+  .refine((k) => !(k.ttl !== undefined && k.expiresAt !== undefined), {
+    path: ["expiresAt"],
+    message: "set ttl or expiresAt, not both",
   })
-  .refine((k) => k.renewBefore === undefined || k.renewable === true, { path: ["renewBefore"], message: "needs renewable: true" });
+  // The server refuses a grace past the key's remaining lifetime; a grace past its whole ttl never fits.
+  .refine(
+    (k) =>
+      !(
+        k.ttl &&
+        k.rotationGracePeriod &&
+        (parseDuration(k.ttl) ?? 0) > 0 &&
+        (parseDuration(k.rotationGracePeriod) ?? 0) > (parseDuration(k.ttl) ?? 0)
+      ),
+    {
+      path: ["rotationGracePeriod"],
+      message: "is longer than the key's ttl",
+    },
+  )
+  .refine((k) => k.renewBefore === undefined || k.renewable === true, {
+    path: ["renewBefore"],
+    message: "needs renewable: true",
+  });
 
 const binding = {
   /** The project's id; key and deployment must both belong to it. */
@@ -148,6 +163,7 @@ const secret = {
 export const SecretInputs: Strict<typeof secret> = z.strictObject(secret).superRefine((secret, ctx) => {
   const shape = s.SECRET_VALUE_SCHEMAS[secret.useCase]?.safeParse(secret.value);
   if (shape && !shape.success) {
-    for (const issue of shape.error.issues) ctx.addIssue({ code: "custom", path: ["value", ...issue.path.map(String)], message: issue.message });
+    for (const issue of shape.error.issues)
+      ctx.addIssue({ code: "custom", path: ["value", ...issue.path.map(String)], message: issue.message });
   }
 });

@@ -75,7 +75,9 @@ function withoutLegacy(props: Fields): Fields {
  * a unique name is not "taken" by our own earlier attempt). The server ends a replay when
  * the object is deleted, so a recreate after an out-of-band delete makes a new object.
  */
-export function resourceKind<In extends Fields, Obj extends { id: string }, State extends Fields>(spec: KindSpec<In, Obj, State>): pulumi.dynamic.ResourceProvider {
+export function resourceKind<In extends Fields, Obj extends { id: string }, State extends Fields>(
+  spec: KindSpec<In, Obj, State>,
+): pulumi.dynamic.ResourceProvider {
   // Objects this process has diffed are in state. A create that replays one of them is a
   // replacement with unchanged inputs (`up --replace`, a renewal at its cap), never a rerun
   // after a crash (whose first object state never got), and must make a new object.
@@ -102,9 +104,15 @@ export function resourceKind<In extends Fields, Obj extends { id: string }, Stat
       const changes = [...new Set([...replaces, ...changedFields(o, n, spec.updateOn), ...extra.changes])];
       // A no-change step keeps outputs as they are, so state an earlier release wrote (a
       // connection, its larger serialized provider) is rewritten by an update.
-      const legacy = LEGACY_CONNECTION in olds || (typeof news[PROVIDER] === "string" && olds[PROVIDER] !== news[PROVIDER]);
+      const legacy =
+        LEGACY_CONNECTION in olds || (typeof news[PROVIDER] === "string" && olds[PROVIDER] !== news[PROVIDER]);
       inState.add(id);
-      return { changes: changes.length > 0 || legacy, replaces, deleteBeforeReplace: spec.deleteBeforeReplace ?? false, stables: spec.stables };
+      return {
+        changes: changes.length > 0 || legacy,
+        replaces,
+        deleteBeforeReplace: spec.deleteBeforeReplace ?? false,
+        stables: spec.stables,
+      };
     },
 
     async create(inputs: In) {
@@ -114,7 +122,12 @@ export function resourceKind<In extends Fields, Obj extends { id: string }, Stat
         const body = spec.createBody(inputs);
         let idempotencyKey = client.derivedIdempotencyKey(path, requestIdentity(inputs));
         for (;;) {
-          const { data, replayed } = await client.create<Obj>(path, body, spec.createResponse ?? spec.response, idempotencyKey);
+          const { data, replayed } = await client.create<Obj>(
+            path,
+            body,
+            spec.createResponse ?? spec.response,
+            idempotencyKey,
+          );
           if (!replayed || !(inState.has(data.id) || spec.staleReplay?.(data, inputs))) {
             if (replayed) replayedHere.add(data.id);
             return { id: data.id, outs: spec.outputs(inputs, data) };
@@ -128,7 +141,9 @@ export function resourceKind<In extends Fields, Obj extends { id: string }, Stat
 
     async read(id: string, props: State & Engine) {
       const client = clientFor(props);
-      const obj = spec.find ? await spec.find(client, id, props) : await client.find<Obj>({ method: "GET", path: spec.path(props, id), response: spec.response });
+      const obj = spec.find
+        ? await spec.find(client, id, props)
+        : await client.find<Obj>({ method: "GET", path: spec.path(props, id), response: spec.response });
       // Gone on the server: refresh drops it from state, and the next up creates it again.
       if (!obj) return {};
       // A stored connection stays until the next up rewrites the resource: until then, it
@@ -144,7 +159,9 @@ export function resourceKind<In extends Fields, Obj extends { id: string }, Stat
 
     async delete(id: string, props: State & Engine) {
       if (replayedHere.has(id)) {
-        console.warn(`keyplane: ${id} replaced by itself (its inputs did not change); it is kept. To rotate a key, change rotationTrigger.`);
+        console.warn(
+          `keyplane: ${id} replaced by itself (its inputs did not change); it is kept. To rotate a key, change rotationTrigger.`,
+        );
         return;
       }
       // Already gone is fine: the goal is that it does not exist.

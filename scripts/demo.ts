@@ -3,9 +3,9 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import axios from "axios";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { startServer } from "@keyplane/server";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import axios from "axios";
 import { linkPackedKeyplane, REPO_ROOT as root } from "./packed-install";
 
 const step = (n: number, text: string) => console.log(`\n\x1b[1m[${n}] ${text}\x1b[0m`);
@@ -13,13 +13,18 @@ const step = (n: number, text: string) => console.log(`\n\x1b[1m[${n}] ${text}\x
 async function main() {
   step(1, "Making sure the Pulumi CLI is here (built once from the Go module proxy, then cached)");
   execFileSync("bash", [join(root, "scripts/install-pulumi.sh")], { stdio: "inherit" });
-  const bin = execFileSync("bash", [join(root, "scripts/install-pulumi.sh"), "--print-bin-dir"], { encoding: "utf8" }).trim();
+  const bin = execFileSync("bash", [join(root, "scripts/install-pulumi.sh"), "--print-bin-dir"], {
+    encoding: "utf8",
+  }).trim();
   process.env.PATH = `${bin}:${process.env.PATH}`;
 
   const work = mkdtempSync(join(tmpdir(), "keyplane-demo-"));
   step(2, "Installing keyplane into a copy of examples/quickstart from npm pack, as a user would");
   const program = join(work, "quickstart");
-  cpSync(join(root, "examples/quickstart"), program, { recursive: true, filter: (src) => !src.includes("node_modules") });
+  cpSync(join(root, "examples/quickstart"), program, {
+    recursive: true,
+    filter: (src) => !src.includes("node_modules"),
+  });
   linkPackedKeyplane(program);
   step(3, "Starting the reference auth server (embedded SQLite) on a free loopback port");
   const server = await startServer({ port: 0, dataDir: join(work, "server"), logger: false });
@@ -59,7 +64,9 @@ async function main() {
     step(6, "Rotation preview: pulumi config set rotation 2 && pulumi preview");
     await stack.setConfig("rotation", { value: "2" });
     const preview = await stack.preview({ diff: true });
-    console.log(`preview: ${JSON.stringify(preview.changeSummary)} (the key and its binding are replaced, create-before-delete)`);
+    console.log(
+      `preview: ${JSON.stringify(preview.changeSummary)} (the key and its binding are replaced, create-before-delete)`,
+    );
     await stack.setConfig("rotation", { value: "1" });
 
     step(7, "pulumi destroy: keys are revoked, secrets and the project deleted");

@@ -4,7 +4,17 @@
 // so a file missing from `files`/`exports` or a wrong dependency fails them.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
@@ -19,11 +29,17 @@ let packed: Packed | undefined;
 export function packWorkspaces(): Packed {
   if (packed) return packed;
   const dest = mkdtempSync(join(tmpdir(), "keyplane-pack-"));
-  const out = execFileSync("npm", ["pack", "--json", "--workspaces", "--include-workspace-root", "--pack-destination", dest, "--loglevel=error"], {
-    cwd: REPO_ROOT,
-    encoding: "utf8",
-  });
-  const files = new Map((JSON.parse(out) as { name: string; filename: string }[]).map((p) => [p.name, join(dest, p.filename)]));
+  const out = execFileSync(
+    "npm",
+    ["pack", "--json", "--workspaces", "--include-workspace-root", "--pack-destination", dest, "--loglevel=error"],
+    {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+    },
+  );
+  const files = new Map(
+    (JSON.parse(out) as { name: string; filename: string }[]).map((p) => [p.name, join(dest, p.filename)]),
+  );
   const pick = (name: string) => files.get(name) ?? missing(name);
   packed = { keyplane: pick(PACKAGES.keyplane), api: pick(PACKAGES.api), server: pick(PACKAGES.server) };
   return packed;
@@ -46,7 +62,10 @@ const digest = (files: string[], extra: string) => {
  */
 export function installPacked(tarballs: string[], dependencies: Record<string, string>): string {
   // Native addons are built for the Node.js that installs them: one install per ABI.
-  const dir = join(tmpdir(), `keyplane-install-${digest(tarballs, JSON.stringify(dependencies) + process.versions.modules)}`);
+  const dir = join(
+    tmpdir(),
+    `keyplane-install-${digest(tarballs, JSON.stringify(dependencies) + process.versions.modules)}`,
+  );
   if (existsSync(join(dir, "node_modules", ".keyplane-complete"))) return dir;
   // Install beside, then move into place: a killed install never looks complete.
   const work = mkdtempSync(`${dir}.tmp-`);
@@ -54,9 +73,18 @@ export function installPacked(tarballs: string[], dependencies: Record<string, s
   for (const t of tarballs) deps[packageNameOf(t)] = `file:${t}`;
   // The server's SQLite driver builds a native addon: its install script must be approved.
   // @pulumi/kubernetes's would download its plugin: the Kubernetes suite builds it instead.
-  const manifest = { name: "keyplane-packed-install", private: true, dependencies: deps, allowScripts: { "better-sqlite3": true, "@pulumi/kubernetes": false } };
+  const manifest = {
+    name: "keyplane-packed-install",
+    private: true,
+    dependencies: deps,
+    allowScripts: { "better-sqlite3": true, "@pulumi/kubernetes": false },
+  };
   writeFileSync(join(work, "package.json"), JSON.stringify(manifest, null, 2));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: work, stdio: ["ignore", "ignore", "inherit"], env: nativeBuildEnv() });
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error"], {
+    cwd: work,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: nativeBuildEnv(),
+  });
   writeFileSync(join(work, "node_modules", ".keyplane-complete"), "");
   rmSync(dir, { recursive: true, force: true });
   renameSync(work, dir);
@@ -66,7 +94,9 @@ export function installPacked(tarballs: string[], dependencies: Record<string, s
 /** Native addons compile against the headers of the Node.js running this, when it ships them. */
 function nativeBuildEnv(): NodeJS.ProcessEnv {
   const home = dirname(dirname(process.execPath));
-  return existsSync(join(home, "include", "node", "node.h")) ? { ...process.env, npm_config_nodedir: home } : process.env;
+  return existsSync(join(home, "include", "node", "node.h"))
+    ? { ...process.env, npm_config_nodedir: home }
+    : process.env;
 }
 
 function packageNameOf(tarball: string): string {
@@ -76,8 +106,14 @@ function packageNameOf(tarball: string): string {
 
 /** What a Pulumi TypeScript/JavaScript program of keyplane's depends on, at the versions this checkout uses. */
 export function programDependencies(): Record<string, string> {
-  const version = (name: string) => JSON.parse(readFileSync(join(REPO_ROOT, "node_modules", name, "package.json"), "utf8")).version as string;
-  return { "@pulumi/pulumi": version("@pulumi/pulumi"), typescript: version("typescript"), "ts-node": version("ts-node"), "@types/node": version("@types/node") };
+  const version = (name: string) =>
+    JSON.parse(readFileSync(join(REPO_ROOT, "node_modules", name, "package.json"), "utf8")).version as string;
+  return {
+    "@pulumi/pulumi": version("@pulumi/pulumi"),
+    typescript: version("typescript"),
+    "ts-node": version("ts-node"),
+    "@types/node": version("@types/node"),
+  };
 }
 
 /** node_modules with the packed keyplane (and @keyplane/api) for Pulumi programs, plus `extra` packages from the registry. */

@@ -14,6 +14,10 @@ export class DeploymentBinding extends pulumi.dynamic.Resource {
   declare readonly deployment: pulumi.Output<string>;
 
   constructor(name: string, args: DeploymentBindingArgs, opts?: pulumi.CustomResourceOptions) {
-    super(...dynamicArgs("binding", DeploymentBinding.__pulumiType, name, { ...args, createdAt: undefined }, opts), "keyplane", "DeploymentBinding");
+    super(
+      ...dynamicArgs("binding", DeploymentBinding.__pulumiType, name, { ...args, createdAt: undefined }, opts),
+      "keyplane",
+      "DeploymentBinding",
+    );
   }
 }

@@ -16,6 +16,16 @@ export class Deployment extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
 
   constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {
-    super(...dynamicArgs("deployment", Deployment.__pulumiType, name, { ...args, name: args.name ?? name, createdAt: undefined }, opts), "keyplane", "Deployment");
+    super(
+      ...dynamicArgs(
+        "deployment",
+        Deployment.__pulumiType,
+        name,
+        { ...args, name: args.name ?? name, createdAt: undefined },
+        opts,
+      ),
+      "keyplane",
+      "Deployment",
+    );
   }
 }

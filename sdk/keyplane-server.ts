@@ -1,5 +1,5 @@
-import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { checkName, fieldError } from "./kubernetes-names";
 
 /** One entry of a Kubernetes Secret in the server's namespace, read by the pod through `secretKeyRef`. */
@@ -56,13 +56,18 @@ export class KeyplaneServer extends pulumi.ComponentResource {
   constructor(name: string, args: KeyplaneServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("keyplane:kubernetes:KeyplaneServer", name, {}, opts);
     const port = args.port ?? DEFAULT_PORT;
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw fieldError("port", `${port} is not a port number`, this);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      throw fieldError("port", `${port} is not a port number`, this);
     checkName("name", "serviceName", name, this);
     const namespace = checkName("namespace", "namespace", args.namespace, this);
     const checkReplicas = (n: number) => {
       if (!Number.isInteger(n) || n < 1) throw fieldError("replicas", `${n} is not a whole number of at least 1`, this);
       if (n > 1 && !args.databaseUrl) {
-        throw fieldError("replicas", `${n} replicas need databaseUrl (PostgreSQL): SQLite lives in one pod and cannot be shared`, this);
+        throw fieldError(
+          "replicas",
+          `${n} replicas need databaseUrl (PostgreSQL): SQLite lives in one pod and cannot be shared`,
+          this,
+        );
       }
       return n;
     };
@@ -71,14 +76,22 @@ export class KeyplaneServer extends pulumi.ComponentResource {
     const replicas = pulumi.output(args.replicas ?? 1).apply(checkReplicas);
     const labels = { "app.kubernetes.io/name": "keyplane-server", "app.kubernetes.io/instance": name };
     const annotations = args.skipAwait ? { "pulumi.com/skipAwait": "true" } : undefined;
-    const fromSecret = (env: string, ref: SecretKeyRef) => ({ name: env, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } });
+    const fromSecret = (env: string, ref: SecretKeyRef) => ({
+      name: env,
+      valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } },
+    });
     const env = [
       fromSecret("KEYPLANE_MASTER_KEY", args.masterKey),
       fromSecret("KEYPLANE_ADMIN_TOKEN", args.adminToken),
       ...(args.databaseUrl ? [fromSecret("KEYPLANE_DATABASE_URL", args.databaseUrl)] : []),
       ...(args.redisUrl ? [fromSecret("KEYPLANE_REDIS_URL", args.redisUrl)] : []),
     ];
-    const probe = (path: string, periodSeconds: number) => ({ httpGet: { path, port: "http" }, periodSeconds, timeoutSeconds: 2, failureThreshold: 3 });
+    const probe = (path: string, periodSeconds: number) => ({
+      httpGet: { path, port: "http" },
+      periodSeconds,
+      timeoutSeconds: 2,
+      failureThreshold: 3,
+    });
     const child = { parent: this };
 
     const deployment = new k8s.apps.v1.Deployment(
@@ -93,7 +106,13 @@ export class KeyplaneServer extends pulumi.ComponentResource {
             spec: {
               automountServiceAccountToken: false,
               imagePullSecrets: args.imagePullSecrets?.map((n) => ({ name: n })),
-              securityContext: { runAsNonRoot: true, runAsUser: SERVER_UID, runAsGroup: SERVER_UID, fsGroup: SERVER_UID, seccompProfile: { type: "RuntimeDefault" } },
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: SERVER_UID,
+                runAsGroup: SERVER_UID,
+                fsGroup: SERVER_UID,
+                seccompProfile: { type: "RuntimeDefault" },
+              },
               containers: [
                 {
                   name: "keyplane-server",
@@ -104,7 +123,11 @@ export class KeyplaneServer extends pulumi.ComponentResource {
                   readinessProbe: probe("/readyz", 5),
                   livenessProbe: probe("/healthz", 10),
                   resources: args.resources ?? { requests: { cpu: "100m", memory: "128Mi" } },
-                  securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                  securityContext: {
+                    readOnlyRootFilesystem: true,
+                    allowPrivilegeEscalation: false,
+                    capabilities: { drop: ["ALL"] },
+                  },
                   // The only writable paths: the data dir (SQLite, or nothing with PostgreSQL) and /tmp.
                   volumeMounts: [
                     { name: "data", mountPath: "/data" },

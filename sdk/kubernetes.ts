@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import type { ApiKey } from "./api-key";
 import { checkName } from "./kubernetes-names";
 import type { Secret, SecretUseCase, SecretValue, SecretValueInput } from "./secret";
@@ -14,7 +14,10 @@ export { KeyplaneServer, type KeyplaneServerArgs, type SecretKeyRef } from "./ke
 type ShapeWith<Field extends string> = Extract<SecretValue, Record<Field, unknown>>;
 
 /** The Kubernetes form of a secret value: type and conventional keys (HF_TOKEN, AWS_ACCESS_KEY_ID, .dockerconfigjson). */
-export function kubernetesSecretData(useCase: SecretUseCase, value: SecretValue): { type: string; stringData: Record<string, string> } {
+export function kubernetesSecretData(
+  useCase: SecretUseCase,
+  value: SecretValue,
+): { type: string; stringData: Record<string, string> } {
   switch (useCase) {
     case "huggingface":
       return { type: "Opaque", stringData: { HF_TOKEN: (value as ShapeWith<"token">).token } };
@@ -36,7 +39,13 @@ export function kubernetesSecretData(useCase: SecretUseCase, value: SecretValue)
         "dockerConfigJson" in v
           ? v.dockerConfigJson
           : JSON.stringify({
-              auths: { [v.registry]: { username: v.username, password: v.password, auth: Buffer.from(`${v.username}:${v.password}`).toString("base64") } },
+              auths: {
+                [v.registry]: {
+                  username: v.username,
+                  password: v.password,
+                  auth: Buffer.from(`${v.username}:${v.password}`).toString("base64"),
+                },
+              },
             });
       return { type: "kubernetes.io/dockerconfigjson", stringData: { ".dockerconfigjson": json } };
     }
@@ -54,8 +63,14 @@ export interface KubernetesSecretArgs {
 }
 
 /** A `core.v1.Secret` with the same value as a keyplane Secret, for workloads that read it from the cluster. */
-export function kubernetesSecret(name: string, args: KubernetesSecretArgs, opts?: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
-  const data = pulumi.all([args.useCase, args.value]).apply(([useCase, value]) => kubernetesSecretData(useCase, value as SecretValue));
+export function kubernetesSecret(
+  name: string,
+  args: KubernetesSecretArgs,
+  opts?: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
+  const data = pulumi
+    .all([args.useCase, args.value])
+    .apply(([useCase, value]) => kubernetesSecretData(useCase, value as SecretValue));
   return new k8s.core.v1.Secret(
     name,
     {
@@ -88,7 +103,11 @@ export interface ApiKeySecretArgs {
  * rotates, the Secret is updated in place; `rolloutAnnotations(key)` on the workload's pod
  * template rolls its pods onto the new key while `rotationGracePeriod` keeps the old one valid.
  */
-export function apiKeySecret(key: ApiKey, args: ApiKeySecretArgs, opts?: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
+export function apiKeySecret(
+  key: ApiKey,
+  args: ApiKeySecretArgs,
+  opts?: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
   const envName = args.envName ?? "KEYPLANE_API_KEY";
   checkName("envName", "envName", envName);
   const name = args.name ?? envName.toLowerCase().replaceAll("_", "-");
@@ -117,6 +136,12 @@ export const ROLLOUT_ANNOTATION = "keyplane.dev/rollout-digest";
  * or a secret's new version changes it, so Kubernetes rolls the workload's pods.
  */
 export function rolloutAnnotations(...sources: (ApiKey | Secret)[]): pulumi.Output<Record<string, string>> {
-  const parts = sources.map((s) => ("version" in s ? pulumi.interpolate`secret:${s.id}:${s.version}` : pulumi.interpolate`key:${s.keyId}`));
-  return pulumi.all(parts).apply((p): Record<string, string> => ({ [ROLLOUT_ANNOTATION]: createHash("sha256").update(p.join("\n")).digest("hex").slice(0, 16) }));
+  const parts = sources.map((s) =>
+    "version" in s ? pulumi.interpolate`secret:${s.id}:${s.version}` : pulumi.interpolate`key:${s.keyId}`,
+  );
+  return pulumi.all(parts).apply(
+    (p): Record<string, string> => ({
+      [ROLLOUT_ANNOTATION]: createHash("sha256").update(p.join("\n")).digest("hex").slice(0, 16),
+    }),
+  );
 }

@@ -14,6 +14,16 @@ export class Project extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
 
   constructor(name: string, args: ProjectArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(...dynamicArgs("project", Project.__pulumiType, name, { name: args.name ?? name, description: args.description, createdAt: undefined }, opts), "keyplane", "Project");
+    super(
+      ...dynamicArgs(
+        "project",
+        Project.__pulumiType,
+        name,
+        { name: args.name ?? name, description: args.description, createdAt: undefined },
+        opts,
+      ),
+      "keyplane",
+      "Project",
+    );
   }
 }

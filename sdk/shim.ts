@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Kind } from "../provider/lazy";
+
 import apiKey = require("../provider/shims/api-key");
 import binding = require("../provider/shims/binding");
 import deployment = require("../provider/shims/deployment");
@@ -12,7 +13,13 @@ import secret = require("../provider/shims/secret");
  * provider/lazy.ts). `import … = require` keeps the module's own export object, which an
  * `import * as` wrapper would not be.
  */
-const shims: Record<Kind, pulumi.dynamic.ResourceProvider> = { project, deployment, "api-key": apiKey, binding, secret };
+const shims: Record<Kind, pulumi.dynamic.ResourceProvider> = {
+  project,
+  deployment,
+  "api-key": apiKey,
+  binding,
+  secret,
+};
 
 /** Kinds whose server object records the stack that manages it. */
 const MANAGED: ReadonlySet<Kind> = new Set(["project", "deployment", "api-key", "secret"]);
@@ -23,7 +30,15 @@ const MANAGED: ReadonlySet<Kind> = new Set(["project", "deployment", "api-key", 
  * `managedBy` (`pulumi:<stack>:<urn>`: the server's record of which stack owns the object, and
  * what makes a create repeated after a killed run replay the first one).
  */
-export function dynamicArgs(kind: Kind, type: string, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
-  const managedBy = MANAGED.has(kind) ? { managedBy: pulumi.interpolate`pulumi:${pulumi.getStack()}:${pulumi.createUrn(name, type, opts?.parent)}` } : {};
+export function dynamicArgs(
+  kind: Kind,
+  type: string,
+  name: string,
+  props: pulumi.Inputs,
+  opts?: pulumi.CustomResourceOptions,
+) {
+  const managedBy = MANAGED.has(kind)
+    ? { managedBy: pulumi.interpolate`pulumi:${pulumi.getStack()}:${pulumi.createUrn(name, type, opts?.parent)}` }
+    : {};
   return [shims[kind], name, { ...props, ...managedBy } as pulumi.Inputs, opts] as const;
 }

@@ -1,35 +1,35 @@
+import type { BlockList } from "node:net";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
-import { ApiError } from "./http/errors";
-import { consolePlugin } from "./console/plugin";
-import type { Handlers, Services } from "./http/context";
 import { auditHandlers } from "./audit/handlers";
+import { consolePlugin } from "./console/plugin";
+import type { Keyring } from "./crypto/keyring";
 import { deploymentHandlers } from "./deployments/handlers";
+import { EgressPolicy } from "./gateway/egress";
+import { GatewayLookupCache } from "./gateway/lookup-cache";
+import { gatewayPlugin } from "./gateway/plugin";
+import type { Handlers, Services } from "./http/context";
+import { docsPlugin } from "./http/docs";
+import { ApiError } from "./http/errors";
+import { loggableUrl } from "./http/log-redaction";
+import { Metrics } from "./http/metrics";
+import { opsPlugin } from "./http/ops";
+import { jsonTooDeep, MAX_JSON_DEPTH } from "./http/parse-input";
+import type { AppParts } from "./http/parts";
 import { bindingHandlers } from "./keys/bindings";
 import { apiKeyHandlers } from "./keys/handlers";
-import { projectHandlers } from "./projects/handlers";
-import { secretHandlers } from "./secrets/handlers";
-import { usageHandlers } from "./usage/handlers";
-import type { Keyring } from "./crypto/keyring";
-import { type GatewayLookup, LOOKUP_READS } from "./store/gateway-lookup";
-import { LookupChanges, watchLookupColumns } from "./store/lookup-invalidation";
-import { GatewayLookupCache } from "./gateway/lookup-cache";
-import { Metrics } from "./http/metrics";
-import type { AppParts } from "./http/parts";
-import { docsPlugin } from "./http/docs";
-import { gatewayPlugin } from "./gateway/plugin";
-import { managementPlugin } from "./management/plugin";
-import { leaksPlugin } from "./leaks/plugin";
-import { opsPlugin } from "./http/ops";
-import type { VerifyingKeys } from "./leaks/verifying-keys";
 import { UseSpender } from "./keys/use-spender";
-import type { BlockList } from "node:net";
+import { leaksPlugin } from "./leaks/plugin";
+import type { VerifyingKeys } from "./leaks/verifying-keys";
 import { KeyLimits } from "./limits/key-limits";
 import type { RateLimiter } from "./limits/rate-limiter";
-import { UsageRecorder } from "./usage/recorder";
-import { EgressPolicy } from "./gateway/egress";
-import { loggableUrl } from "./http/log-redaction";
-import { jsonTooDeep, MAX_JSON_DEPTH } from "./http/parse-input";
+import { managementPlugin } from "./management/plugin";
+import { projectHandlers } from "./projects/handlers";
+import { secretHandlers } from "./secrets/handlers";
 import { isDatabaseUnreachable, type Store } from "./store/database";
+import { type GatewayLookup, LOOKUP_READS } from "./store/gateway-lookup";
+import { LookupChanges, watchLookupColumns } from "./store/lookup-invalidation";
+import { usageHandlers } from "./usage/handlers";
+import { UsageRecorder } from "./usage/recorder";
 
 export interface AppOptions {
   store: Store;
@@ -83,15 +83,30 @@ function installCommon(app: FastifyInstance, metrics: Metrics) {
     // The database gone (PostgreSQL restarting, a network cut) is not the request's fault nor a bug.
     if (isDatabaseUnreachable(error)) {
       request.log.warn({ err: { message: error.message } }, "database unreachable");
-      return reply.code(503).header("retry-after", "1").send(new ApiError("unavailable", "the database cannot be reached; retry shortly").body());
+      return reply
+        .code(503)
+        .header("retry-after", "1")
+        .send(new ApiError("unavailable", "the database cannot be reached; retry shortly").body());
     }
     const status: number = error.statusCode ?? 500;
-    if (status === 413) return reply.code(413).send(new ApiError("payload_too_large", "the request body is too large").body());
-    if (status === 415) return reply.code(415).send(new ApiError("unsupported_media_type", "send the body as application/json").body());
+    if (status === 413)
+      return reply.code(413).send(new ApiError("payload_too_large", "the request body is too large").body());
+    if (status === 415)
+      return reply.code(415).send(new ApiError("unsupported_media_type", "send the body as application/json").body());
     if (status >= 400 && status < 500) {
       request.log.debug({ code: error.code }, "client error");
-      const code = error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error instanceof SyntaxError ? "invalid_json" : "invalid_request";
-      return reply.code(400).send(new ApiError(code, code === "invalid_json" ? "the body is not valid JSON" : "the request is not valid").body());
+      const code =
+        error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error instanceof SyntaxError
+          ? "invalid_json"
+          : "invalid_request";
+      return reply
+        .code(400)
+        .send(
+          new ApiError(
+            code,
+            code === "invalid_json" ? "the body is not valid JSON" : "the request is not valid",
+          ).body(),
+        );
     }
     request.log.error({ err: { type: error.name, message: error.message, stack: error.stack } }, "request failed");
     return reply.code(500).send(new ApiError("internal", "internal error").body());
@@ -102,13 +117,21 @@ function installCommon(app: FastifyInstance, metrics: Metrics) {
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
     if (body === "") return done(null, undefined);
-    if (jsonTooDeep(body as string)) return done(new ApiError("invalid_body", `the body nests arrays and objects more than ${MAX_JSON_DEPTH} deep`), undefined);
+    if (jsonTooDeep(body as string))
+      return done(
+        new ApiError("invalid_body", `the body nests arrays and objects more than ${MAX_JSON_DEPTH} deep`),
+        undefined,
+      );
     return json(req, body as string, done);
   });
-  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body === "" ? undefined : body));
+  app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) =>
+    done(null, body === "" ? undefined : body),
+  );
   app.setNotFoundHandler((request, reply) => {
     metrics.recordRequest("unmatched", request.method, 404, reply.elapsedTime / 1000);
-    return reply.code(404).send(new ApiError("not_found", `no route ${request.method} ${request.url.split("?")[0]}`).body());
+    return reply
+      .code(404)
+      .send(new ApiError("not_found", `no route ${request.method} ${request.url.split("?")[0]}`).body());
   });
 
   // Each route records its own metrics with a hook made for it: looking the route up per
@@ -119,7 +142,10 @@ function installCommon(app: FastifyInstance, metrics: Metrics) {
       metrics.recordRequest(url, request.method, reply.statusCode, reply.elapsedTime / 1000);
       done();
     };
-    route.onResponse = [...(Array.isArray(route.onResponse) ? route.onResponse : route.onResponse ? [route.onResponse] : []), record];
+    route.onResponse = [
+      ...(Array.isArray(route.onResponse) ? route.onResponse : route.onResponse ? [route.onResponse] : []),
+      record,
+    ];
   });
 }
 
@@ -158,10 +184,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         ? false
         : {
             level: process.env.KEYPLANE_LOG_LEVEL ?? "info",
-            redact: { paths: ["req.headers.authorization", 'req.headers["x-api-key"]', "req.headers.cookie"], censor: "[redacted]" },
+            redact: {
+              paths: ["req.headers.authorization", 'req.headers["x-api-key"]', "req.headers.cookie"],
+              censor: "[redacted]",
+            },
             // Fastify's own request fields, with any credential in the query replaced.
             serializers: {
-              req: (req: { method: string; url: string; host?: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+              req: (req: {
+                method: string;
+                url: string;
+                host?: string;
+                hostname?: string;
+                ip?: string;
+                socket?: { remotePort?: number };
+              }) => ({
                 method: req.method,
                 url: loggableUrl(req.url),
                 host: req.host ?? req.hostname,
@@ -186,7 +222,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // error bodies, parsers and metrics above.
   const limits = new KeyLimits(options.rateLimiter);
   // Who holds the admin token: checked by value, and by a keyed fingerprint for the sessions it made.
-  const admin = { token: options.adminToken, fingerprint: options.keyring.fingerprint("admin token", options.adminToken) };
+  const admin = {
+    token: options.adminToken,
+    fingerprint: options.keyring.fingerprint("admin token", options.adminToken),
+  };
   const callers = { admin, limits, trustedProxies: options.trustedProxies };
   await app.register(opsPlugin, { ...parts, metricsToken: options.metricsToken, adminToken: options.adminToken });
   await app.register(docsPlugin, { version: options.version ?? "0.0.0" });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { homedir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parseCidr, parseDuration } from "@keyplane/api";
 import { startServer } from "./index";
@@ -62,7 +62,9 @@ async function scan(args: string[]) {
   }
   const token = parsed.values.token ?? process.env.KEYPLANE_TOKEN;
   if (parsed.positionals.length === 0 || (parsed.values.submit !== undefined && !token)) {
-    console.error(`keyplane-server scan: ${parsed.positionals.length === 0 ? "name a path to scan" : "--submit needs --token or $KEYPLANE_TOKEN"}\n\n${USAGE}`);
+    console.error(
+      `keyplane-server scan: ${parsed.positionals.length === 0 ? "name a path to scan" : "--submit needs --token or $KEYPLANE_TOKEN"}\n\n${USAGE}`,
+    );
     process.exit(2);
   }
   const missing = parsed.positionals.find((p) => !existsSync(p));
@@ -126,7 +128,9 @@ async function main() {
     console.error(`keyplane-server: --port must be a port number\n\n${USAGE}`);
     process.exit(2);
   }
-  const trustedProxies = (values["trusted-proxy"] ?? []).flatMap((p) => p.split(",").map((c) => c.trim())).filter(Boolean);
+  const trustedProxies = (values["trusted-proxy"] ?? [])
+    .flatMap((p) => p.split(",").map((c) => c.trim()))
+    .filter(Boolean);
   const badProxy = trustedProxies.find((c) => parseCidr(c) === undefined);
   if (badProxy !== undefined) {
     console.error(`keyplane-server: --trusted-proxy ${badProxy} is not an IPv4 or IPv6 address or CIDR\n\n${USAGE}`);

@@ -2,12 +2,12 @@ import type { FastifyInstance } from "fastify";
 import { buildApp } from "./app";
 import { Keyring } from "./crypto/keyring";
 import { loadAdminToken, loadMasterKey } from "./crypto/local-credentials";
-import { openStore, type Store } from "./store/database";
-import { cidrList } from "./limits/cidr";
+import { EgressPolicy, type Resolver } from "./gateway/egress";
 import { loadVerifyingKeys } from "./leaks/verifying-keys";
+import { cidrList } from "./limits/cidr";
 import { InProcessRateLimiter, type RateLimiter } from "./limits/rate-limiter";
 import { RedisRateLimiter, redactedUrl } from "./limits/redis-rate-limiter";
-import { EgressPolicy, type Resolver } from "./gateway/egress";
+import { openStore, type Store } from "./store/database";
 
 export { buildApp } from "./app";
 export { openStore } from "./store/database";
@@ -67,12 +67,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     : new InProcessRateLimiter();
   let store: Store;
   try {
-    store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, onPoolError: (err) => log?.(err) });
+    store = await openStore({
+      dataDir: options.dataDir,
+      databaseUrl: options.databaseUrl,
+      onPoolError: (err) => log?.(err),
+    });
   } catch (e) {
     await rateLimiter.close();
     throw e;
   }
-  const egress = new EgressPolicy({ allow: options.upstreamAllow, deny: options.upstreamDeny, resolver: options.upstreamResolver });
+  const egress = new EgressPolicy({
+    allow: options.upstreamAllow,
+    deny: options.upstreamDeny,
+    resolver: options.upstreamResolver,
+  });
   const app = await buildApp({
     egress,
     metricsToken: options.metricsToken ?? (env.KEYPLANE_METRICS_TOKEN || undefined),
@@ -91,13 +99,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     lookupCacheSize: options.lookupCacheSize,
     version: require("../package.json").version,
   });
-  log = (err) => app.log.warn({ err: { message: err.message } }, "database connection dropped; the pool will reconnect");
+  log = (err) =>
+    app.log.warn({ err: { message: err.message } }, "database connection dropped; the pool will reconnect");
   // Once per outage burst is enough for an operator; every failed call would flood the log.
   let lastRedisWarning = 0;
   warnRedis = (err) => {
     if (Date.now() - lastRedisWarning < 10_000) return;
     lastRedisWarning = Date.now();
-    app.log.warn({ err: { message: err.message } }, "Redis unreachable: rate limits are counted per replica until it is back");
+    app.log.warn(
+      { err: { message: err.message } },
+      "Redis unreachable: rate limits are counted per replica until it is back",
+    );
   };
   const address = await app.listen({ port: options.port ?? 8420, host: options.host ?? "127.0.0.1" });
   // The gateway never calls the address it answers on.

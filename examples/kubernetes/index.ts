@@ -13,7 +13,9 @@ const appNamespace = config.get("appNamespace") ?? "inference";
 const skipAwait = config.getBoolean("skipAwait") ?? false;
 const awaitAnnotations = skipAwait ? { "pulumi.com/skipAwait": "true" } : undefined;
 
-const namespaces = [serverNamespace, appNamespace].map((name) => new k8s.core.v1.Namespace(name, { metadata: { name } }));
+const namespaces = [serverNamespace, appNamespace].map(
+  (name) => new k8s.core.v1.Namespace(name, { metadata: { name } }),
+);
 
 // keyplane-server: its credentials live in a Kubernetes Secret and reach the pods as secretKeyRefs.
 const databaseUrl = config.getSecret("databaseUrl");
@@ -57,8 +59,16 @@ const pullValue = {
   password: config.requireSecret("registryPassword"),
 };
 const pull = new keyplane.Secret("registry-pull", { project: project.id, useCase: "image-pull", value: pullValue });
-const hfK8s = kubernetesSecret("hf-token", { useCase: "huggingface", value: hfValue, namespace: appNamespace }, { dependsOn: namespaces });
-const pullK8s = kubernetesSecret("registry-pull", { useCase: "image-pull", value: pullValue, namespace: appNamespace }, { dependsOn: namespaces });
+const hfK8s = kubernetesSecret(
+  "hf-token",
+  { useCase: "huggingface", value: hfValue, namespace: appNamespace },
+  { dependsOn: namespaces },
+);
+const pullK8s = kubernetesSecret(
+  "registry-pull",
+  { useCase: "image-pull", value: pullValue, namespace: appNamespace },
+  { dependsOn: namespaces },
+);
 
 const modelLabels = { app: "llama" };
 new k8s.apps.v1.Deployment("llama", {
@@ -110,7 +120,11 @@ const key = new keyplane.ApiKey("chat-client", {
   rotationGracePeriod: config.get("rotationGracePeriod") ?? "15m",
 });
 new keyplane.DeploymentBinding("chat-client-llama", { project: project.id, apiKey: key.keyId, deployment: model.id });
-const keySecret = apiKeySecret(key, { namespace: appNamespace, name: "chat-client-key", envName: "OPENAI_API_KEY" }, { dependsOn: namespaces });
+const keySecret = apiKeySecret(
+  key,
+  { namespace: appNamespace, name: "chat-client-key", envName: "OPENAI_API_KEY" },
+  { dependsOn: namespaces },
+);
 
 const clientLabels = { app: "chat-client" };
 new k8s.apps.v1.Deployment("chat-client", {

@@ -20,7 +20,11 @@ const key = new keyplane.ApiKey("worker-key", {
   rotationGracePeriod: "1h",
   rateLimit: { limit: 600, window: "1m" },
 });
-new keyplane.DeploymentBinding("worker-key-embeddings", { project: project.id, apiKey: key.keyId, deployment: deployment.id });
+new keyplane.DeploymentBinding("worker-key-embeddings", {
+  project: project.id,
+  apiKey: key.keyId,
+  deployment: deployment.id,
+});
 
 export const keyTruncated = key.truncated;
 export const keyExpiresAt = key.expiresAt;

@@ -10,12 +10,22 @@ export interface BindingConfig {
 type Kind = new (...rest: any[]) => Resource;
 
 /** The resource a property of `r` came from: by dependency when known, else by matching id. */
-function source(r: PolicyResource, prop: string, all: PolicyResource[], kind: Kind, idProps: string[]): PolicyResource | undefined {
+function source(
+  r: PolicyResource,
+  prop: string,
+  all: PolicyResource[],
+  kind: Kind,
+  idProps: string[],
+): PolicyResource | undefined {
   const dep = r.propertyDependencies?.[prop]?.find((d) => d.isType(kind));
   if (dep) return dep;
   const value = str(r.props, prop);
   if (value === undefined) return undefined;
-  return all.find((x) => x.isType(kind) && idProps.some((p) => (p === "id" ? ((x.props as any).id ?? x.props.keyId) : x.props[p]) === value));
+  return all.find(
+    (x) =>
+      x.isType(kind) &&
+      idProps.some((p) => (p === "id" ? ((x.props as any).id ?? x.props.keyId) : x.props[p]) === value),
+  );
 }
 
 /** Stable identity of the project a resource belongs to: the Project resource's URN, else the literal id. */
@@ -44,9 +54,15 @@ export function checkKeysBound(resources: PolicyResource[], config: BindingConfi
     const count = perKey.get(key.urn) ?? 0;
     const name = key.name;
     if (count === 0)
-      out.push({ urn: key.urn, message: `ApiKey ${name} has no DeploymentBinding in this stack, so it can call nothing. Bind it to the deployments it needs, or remove it.` });
+      out.push({
+        urn: key.urn,
+        message: `ApiKey ${name} has no DeploymentBinding in this stack, so it can call nothing. Bind it to the deployments it needs, or remove it.`,
+      });
     else if (count > config.maxBindingsPerKey)
-      out.push({ urn: key.urn, message: `ApiKey ${name} is bound to ${count} deployments; at most ${config.maxBindingsPerKey} are allowed. Split it into narrower keys.` });
+      out.push({
+        urn: key.urn,
+        message: `ApiKey ${name} is bound to ${count} deployments; at most ${config.maxBindingsPerKey} are allowed. Split it into narrower keys.`,
+      });
   }
   return out;
 }
@@ -72,7 +88,8 @@ export function checkBindingsSameProject(resources: PolicyResource[]): { message
 
 export const keyMustBeBound: StackValidationPolicy = {
   name: "keyplane-key-must-be-bound",
-  description: "Each inference key has at least one DeploymentBinding in the stack and at most maxBindingsPerKey (default 10).",
+  description:
+    "Each inference key has at least one DeploymentBinding in the stack and at most maxBindingsPerKey (default 10).",
   enforcementLevel: "mandatory",
   configSchema: { properties: { maxBindingsPerKey: { type: "integer", default: 10, minimum: 1 } } },
   validateStack: (args, report) => {

@@ -1,4 +1,4 @@
-import { validateResourceOfType, remediateResourceOfType, type ResourceValidationPolicy } from "@pulumi/policy";
+import { type ResourceValidationPolicy, remediateResourceOfType, validateResourceOfType } from "@pulumi/policy";
 import * as keyplane from "keyplane";
 import { configSeconds, type KeyProps, parseDuration } from "./keyplane-resources";
 
@@ -26,7 +26,9 @@ function firstExpiry(key: KeyProps, now: number): { seconds: number; field: Life
   const at = key.expiresAt;
   if (at !== undefined) {
     const ms = Date.parse(at);
-    return Number.isNaN(ms) ? undefined : { seconds: Math.ceil((ms - now) / 1000), field: "expiresAt", says: `expiresAt ${at}` };
+    return Number.isNaN(ms)
+      ? undefined
+      : { seconds: Math.ceil((ms - now) / 1000), field: "expiresAt", says: `expiresAt ${at}` };
   }
   if (key.ttl === undefined || key.ttl === null) {
     const hint = "numUses" in key ? "; numUses limits calls, not time" : "";
@@ -34,7 +36,9 @@ function firstExpiry(key: KeyProps, now: number): { seconds: number; field: Life
   }
   const s = parseDuration(String(key.ttl));
   if (s === undefined) return undefined;
-  return s === 0 ? { seconds: Infinity, field: "ttl", says: 'ttl "0", so it never expires' } : { seconds: s, field: "ttl", says: `ttl ${key.ttl}` };
+  return s === 0
+    ? { seconds: Infinity, field: "ttl", says: 'ttl "0", so it never expires' }
+    : { seconds: s, field: "ttl", says: `ttl ${key.ttl}` };
 }
 
 /** Why explicitMaxTtl does not keep the key within the limit. */
@@ -93,7 +97,11 @@ export function checkKeyMaxTtl(key: KeyProps, name: string, config: KeyMaxTtlCon
 }
 
 /** The remediation as a patch: every field that makes the key too long, clamped (expiresAt gives way to ttl). */
-export function clampKeyLifetime(key: KeyProps, config: KeyMaxTtlConfig, now = Date.now()): Partial<Record<LifetimeField, string | undefined>> | undefined {
+export function clampKeyLifetime(
+  key: KeyProps,
+  config: KeyMaxTtlConfig,
+  now = Date.now(),
+): Partial<Record<LifetimeField, string | undefined>> | undefined {
   const excess = keyLifetimeExcess(key, config, now);
   if (excess.length === 0) return undefined;
   const patch: Partial<Record<LifetimeField, string | undefined>> = {};
@@ -108,9 +116,14 @@ export function clampKeyLifetime(key: KeyProps, config: KeyMaxTtlConfig, now = D
 
 export const keyMaxTtl: ResourceValidationPolicy = {
   name: "keyplane-key-max-ttl",
-  description: "An API key lives at most maxTtl, renewals included: renewable keys need explicitMaxTtl ≤ maxTtl, others ttl/expiresAt ≤ maxTtl. Remediation clamps them.",
+  description:
+    "An API key lives at most maxTtl, renewals included: renewable keys need explicitMaxTtl ≤ maxTtl, others ttl/expiresAt ≤ maxTtl. Remediation clamps them.",
   enforcementLevel: "mandatory",
-  configSchema: { properties: { maxTtl: { type: "string", default: "90d", description: "Longest a key may live, renewals included, e.g. 90d" } } },
+  configSchema: {
+    properties: {
+      maxTtl: { type: "string", default: "90d", description: "Longest a key may live, renewals included, e.g. 90d" },
+    },
+  },
   validateResource: validateResourceOfType(keyplane.ApiKey, (key, args, report) => {
     for (const m of checkKeyMaxTtl(key, args.name, args.getConfig<KeyMaxTtlConfig>())) report(m);
   }),

@@ -36,14 +36,19 @@ export function checkProjectScope(key: KeyProps, r: ResourceId, config: ScopeCon
 
 export function checkAllDeployments(key: KeyProps, name: string): string[] {
   if (key.deploymentAccess !== "all") return [];
-  return [`ApiKey ${name} has deploymentAccess "all". Use "bound" (the default) and bind it to the deployments it needs with DeploymentBinding.`];
+  return [
+    `ApiKey ${name} has deploymentAccess "all". Use "bound" (the default) and bind it to the deployments it needs with DeploymentBinding.`,
+  ];
 }
 
 export const keyLeastPrivilegeScope: ResourceValidationPolicy = {
   name: "keyplane-key-least-privilege-scope",
-  description: 'Only the ApiKey resources listed in allowedProjectScopeResources (resource names or URN patterns, * wildcards) may have scope "project".',
+  description:
+    'Only the ApiKey resources listed in allowedProjectScopeResources (resource names or URN patterns, * wildcards) may have scope "project".',
   enforcementLevel: "mandatory",
-  configSchema: { properties: { allowedProjectScopeResources: { type: "array", items: { type: "string" }, default: [] } } },
+  configSchema: {
+    properties: { allowedProjectScopeResources: { type: "array", items: { type: "string" }, default: [] } },
+  },
   validateResource: validateResourceOfType(keyplane.ApiKey, (key, args, report) => {
     for (const m of checkProjectScope(key, args, args.getConfig<ScopeConfig>())) report(m);
   }),

@@ -22,7 +22,11 @@ export const rotationGraceMax: ResourceValidationPolicy = {
   name: "keyplane-rotation-grace-max",
   description: "API keys' rotationGracePeriod is at most maxGracePeriod (default 24h).",
   enforcementLevel: "mandatory",
-  configSchema: { properties: { maxGracePeriod: { type: "string", default: "24h", description: "Longest allowed rotation grace, e.g. 24h" } } },
+  configSchema: {
+    properties: {
+      maxGracePeriod: { type: "string", default: "24h", description: "Longest allowed rotation grace, e.g. 24h" },
+    },
+  },
   validateResource: validateResourceOfType(keyplane.ApiKey, (key, args, report) => {
     for (const m of checkRotationGrace(key, args.name, args.getConfig<RotationGraceMaxConfig>())) report(m);
   }),

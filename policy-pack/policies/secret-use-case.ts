@@ -18,14 +18,17 @@ export function checkSecretUseCase(props: Record<string, unknown>, name: string)
   for (const [useCase, re] of HINTS) {
     const keys = Object.keys(data).filter((k) => re.test(k));
     if (keys.length)
-      out.push(`Secret ${name} is generic but holds ${keys.join(", ")}: use useCase "${useCase}" so its shape is checked and it maps to the conventional Kubernetes secret.`);
+      out.push(
+        `Secret ${name} is generic but holds ${keys.join(", ")}: use useCase "${useCase}" so its shape is checked and it maps to the conventional Kubernetes secret.`,
+      );
   }
   return out;
 }
 
 export const secretUseCase: ResourceValidationPolicy = {
   name: "keyplane-secret-use-case",
-  description: "A generic secret whose keys look like a known use case (AWS_ACCESS_KEY_ID, HF_TOKEN, .dockerconfigjson) should use that use case.",
+  description:
+    "A generic secret whose keys look like a known use case (AWS_ACCESS_KEY_ID, HF_TOKEN, .dockerconfigjson) should use that use case.",
   enforcementLevel: "advisory",
   validateResource: validateResourceOfType(keyplane.Secret, (secret, args, report) => {
     for (const m of checkSecretUseCase(secret as Record<string, unknown>, args.name)) report(m);

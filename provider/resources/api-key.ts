@@ -11,11 +11,37 @@ const path = (project: string, id?: string) => `/v1/projects/${project}/api-keys
 
 /** What the server assumes for unset inputs: an adopted key must match them, or the program must say otherwise. */
 const DEFAULTS: Partial<Inputs> = { scope: "inference", deploymentAccess: "bound", numUses: 0, renewable: false };
-const REPLACE_ON = ["project", "scope", "deploymentAccess", "numUses", "explicitMaxTtl", "renewable", "rotationTrigger", "adoptKeyId"] as const;
+const REPLACE_ON = [
+  "project",
+  "scope",
+  "deploymentAccess",
+  "numUses",
+  "explicitMaxTtl",
+  "renewable",
+  "rotationTrigger",
+  "adoptKeyId",
+] as const;
 // expiresAt is compared with the expiry the program asked for (requestedExpiresAt), not the current one.
-const UPDATE_ON = ["name", "description", "labels", "ttl", "renewBefore", "enabled", "rateLimit", "allowedCidrs", "rotationGracePeriod", "managedBy"] as const;
+const UPDATE_ON = [
+  "name",
+  "description",
+  "labels",
+  "ttl",
+  "renewBefore",
+  "enabled",
+  "rateLimit",
+  "allowedCidrs",
+  "rotationGracePeriod",
+  "managedBy",
+] as const;
 /** What an absent input means on the server, so removing one from the program resets it. */
-const UNSET: Partial<Record<keyof Inputs, unknown>> = { labels: {}, enabled: true, rateLimit: null, allowedCidrs: [], managedBy: null };
+const UNSET: Partial<Record<keyof Inputs, unknown>> = {
+  labels: {},
+  enabled: true,
+  rateLimit: null,
+  allowedCidrs: [],
+  managedBy: null,
+};
 /** Inputs only the provider uses: a change to them is a change of state, not of the key. */
 const LOCAL: ReadonlySet<keyof Inputs> = new Set(["renewBefore", "rotationGracePeriod"]);
 
@@ -50,7 +76,10 @@ function outputs(inputs: Inputs, key: ApiKey, secret: string) {
  * server refuses that, and a failed delete would fail the whole `up`): a key about to expire
  * keeps what it has left, less a few seconds for clocks that disagree. None: revoke at once.
  */
-export function gracePeriodFor(props: { rotationGracePeriod?: string; expiresAt?: string | null }, now = Date.now()): string | undefined {
+export function gracePeriodFor(
+  props: { rotationGracePeriod?: string; expiresAt?: string | null },
+  now = Date.now(),
+): string | undefined {
   const grace = parseDuration(props.rotationGracePeriod ?? "0") ?? 0;
   const left = props.expiresAt ? Math.floor((Date.parse(props.expiresAt) - now) / 1000) - 5 : Number.POSITIVE_INFINITY;
   const seconds = Math.min(grace, left);
@@ -60,7 +89,10 @@ export function gracePeriodFor(props: { rotationGracePeriod?: string; expiresAt?
 type RenewalNeed = "none" | "renew" | "replace";
 
 /** Inside renewBefore of its expiry, a key is renewed; when renewal can go no further, replaced. */
-export function renewalNeed(state: { renewBefore?: string; renewable?: boolean; expiresAt?: string | null; maxExpiresAt?: string | null }, now = Date.now()): RenewalNeed {
+export function renewalNeed(
+  state: { renewBefore?: string; renewable?: boolean; expiresAt?: string | null; maxExpiresAt?: string | null },
+  now = Date.now(),
+): RenewalNeed {
   if (!state.renewBefore || !state.renewable || !state.expiresAt) return "none";
   const window = (parseDuration(state.renewBefore) ?? 0) * 1000;
   const expiresAt = Date.parse(state.expiresAt);
@@ -70,18 +102,23 @@ export function renewalNeed(state: { renewBefore?: string; renewable?: boolean; 
 }
 
 /** A key whose lifetime has run out, or that renewal can no longer extend, never stands for a new one. */
-const spent = (key: ApiKey, inputs: Inputs) => key.status !== "active" || renewalNeed({ ...inputs, expiresAt: key.expiresAt, maxExpiresAt: key.maxExpiresAt }) === "replace";
+const spent = (key: ApiKey, inputs: Inputs) =>
+  key.status !== "active" ||
+  renewalNeed({ ...inputs, expiresAt: key.expiresAt, maxExpiresAt: key.maxExpiresAt }) === "replace";
 
 /** Takes over a key made elsewhere: same secret (not known here), this stack's metadata, then managed as any other. */
 async function adopt(client: KeyplaneClient, inputs: Inputs, id: string) {
   const key = await client.find<ApiKey>({ method: "GET", path: path(inputs.project, id), response: schemas.ApiKey });
-  if (key?.status !== "active") throw new Error(`keyplane: adoptKeyId: there is no active key ${id} in project ${inputs.project}`);
+  if (key?.status !== "active")
+    throw new Error(`keyplane: adoptKeyId: there is no active key ${id} in project ${inputs.project}`);
   const differs = (["scope", "deploymentAccess", "numUses", "renewable", "explicitMaxTtl"] as const).filter(
     (f) => JSON.stringify(inputs[f] ?? DEFAULTS[f] ?? null) !== JSON.stringify(key[f] ?? null),
   );
   if (differs.length) {
     const say = differs.map((f) => `${f} is ${JSON.stringify(key[f])} on the server`).join(", ");
-    throw new Error(`keyplane: adoptKeyId: key ${id} cannot be changed in place to match the program: ${say}; set the same values in the program`);
+    throw new Error(
+      `keyplane: adoptKeyId: key ${id} cannot be changed in place to match the program: ${say}; set the same values in the program`,
+    );
   }
   const patch = compact({
     name: inputs.name,
@@ -91,7 +128,12 @@ async function adopt(client: KeyplaneClient, inputs: Inputs, id: string) {
     expiresAt: inputs.expiresAt,
     managedBy: inputs.managedBy,
   } satisfies z.input<typeof schemas.ApiKeyPatch>);
-  const adopted = await client.call<ApiKey>({ method: "PATCH", path: path(inputs.project, id), body: patch, response: schemas.ApiKey });
+  const adopted = await client.call<ApiKey>({
+    method: "PATCH",
+    path: path(inputs.project, id),
+    body: patch,
+    response: schemas.ApiKey,
+  });
   // The secret was shown once, to whoever made the key: it is not in state.
   return { id, outs: outputs(inputs, adopted, "") };
 }
@@ -106,7 +148,8 @@ export const provider = resourceKind<Inputs, ApiKey, ReturnType<typeof outputs>>
   defaults: DEFAULTS,
   stables: ["keyId", "secret", "truncated", "createdAt", "project", "scope", "deploymentAccess"],
   diff(olds, news) {
-    const changes = JSON.stringify(olds.requestedExpiresAt ?? null) !== JSON.stringify(news.expiresAt ?? null) ? ["expiresAt"] : [];
+    const changes =
+      JSON.stringify(olds.requestedExpiresAt ?? null) !== JSON.stringify(news.expiresAt ?? null) ? ["expiresAt"] : [];
     const need = renewalNeed({ ...olds, renewBefore: news.renewBefore, renewable: news.renewable });
     if (need === "renew") changes.push("expiresAt");
     const replaces = need === "replace" ? ["expiresAt"] : [];
@@ -115,7 +158,11 @@ export const provider = resourceKind<Inputs, ApiKey, ReturnType<typeof outputs>>
     if (
       news.adoptKeyId &&
       news.adoptKeyId === olds.adoptKeyId &&
-      (need === "replace" || olds.leaked === true || REPLACE_ON.some((f) => JSON.stringify(olds[f] ?? DEFAULTS[f] ?? null) !== JSON.stringify(news[f] ?? DEFAULTS[f] ?? null)))
+      (need === "replace" ||
+        olds.leaked === true ||
+        REPLACE_ON.some(
+          (f) => JSON.stringify(olds[f] ?? DEFAULTS[f] ?? null) !== JSON.stringify(news[f] ?? DEFAULTS[f] ?? null),
+        ))
     ) {
       // A replacement would adopt the same key again, then revoke it.
       throw new Error(
@@ -166,11 +213,28 @@ export const provider = resourceKind<Inputs, ApiKey, ReturnType<typeof outputs>>
       if (f === "ttl") patch.ttl = news.ttl ?? "0";
       else if (!LOCAL.has(f)) patch[f] = news[f] ?? (f in UNSET ? UNSET[f] : "");
     }
-    if (JSON.stringify(olds.requestedExpiresAt ?? null) !== JSON.stringify(news.expiresAt ?? null) && news.expiresAt !== undefined) patch.expiresAt = news.expiresAt;
+    if (
+      JSON.stringify(olds.requestedExpiresAt ?? null) !== JSON.stringify(news.expiresAt ?? null) &&
+      news.expiresAt !== undefined
+    )
+      patch.expiresAt = news.expiresAt;
     let key: ApiKey | undefined;
-    if (Object.keys(patch).length) key = await client.call<ApiKey>({ method: "PATCH", path: path(news.project, id), body: patch, response: schemas.ApiKey });
-    if (renewalNeed({ ...olds, ...(key ?? {}), renewBefore: news.renewBefore, renewable: news.renewable }) === "renew") {
-      key = await client.call<ApiKey>({ method: "POST", path: `${path(news.project, id)}/renew`, body: {}, response: schemas.ApiKeyRenewed });
+    if (Object.keys(patch).length)
+      key = await client.call<ApiKey>({
+        method: "PATCH",
+        path: path(news.project, id),
+        body: patch,
+        response: schemas.ApiKey,
+      });
+    if (
+      renewalNeed({ ...olds, ...(key ?? {}), renewBefore: news.renewBefore, renewable: news.renewable }) === "renew"
+    ) {
+      key = await client.call<ApiKey>({
+        method: "POST",
+        path: `${path(news.project, id)}/renew`,
+        body: {},
+        response: schemas.ApiKeyRenewed,
+      });
     }
     return key ?? client.call<ApiKey>({ method: "GET", path: path(news.project, id), response: schemas.ApiKey });
   },

@@ -13,7 +13,11 @@ const withId = (b: Binding): BindingObject => ({ ...b, id: `${b.apiKeyId}/${b.de
 const outputs = (inputs: Inputs, b: BindingObject) => compact({ ...inputs, createdAt: b.createdAt });
 
 async function find(client: KeyplaneClient, props: Inputs) {
-  const list = await client.find<{ items: Binding[] }>({ method: "GET", path: keyPath(props), response: schemas.listOf(schemas.Binding) });
+  const list = await client.find<{ items: Binding[] }>({
+    method: "GET",
+    path: keyPath(props),
+    response: schemas.listOf(schemas.Binding),
+  });
   const found = list?.items.find((b) => b.deploymentId === props.deployment);
   return found && withId(found);
 }
@@ -29,7 +33,13 @@ export const provider = resourceKind({
   outputs,
   inputsInState: ({ createdAt: _c, ...inputs }) => inputs,
   async create(client, inputs, _post) {
-    const b = withId(await client.call<Binding>({ method: "PUT", path: `${keyPath(inputs)}/${inputs.deployment}`, response: schemas.Binding }));
+    const b = withId(
+      await client.call<Binding>({
+        method: "PUT",
+        path: `${keyPath(inputs)}/${inputs.deployment}`,
+        response: schemas.Binding,
+      }),
+    );
     return { id: b.id, outs: outputs(inputs, b) };
   },
   find: (client, _id, props) => find(client, props),

@@ -40,6 +40,11 @@ export const provider = resourceKind({
       upstreamUrl: news.upstreamUrl ?? null,
       upstreamSecret: news.upstreamSecret ?? null,
     };
-    return client.call<Deployment>({ method: "PATCH", path: `/v1/projects/${news.project}/deployments/${id}`, body, response: schemas.Deployment });
+    return client.call<Deployment>({
+      method: "PATCH",
+      path: `/v1/projects/${news.project}/deployments/${id}`,
+      body,
+      response: schemas.Deployment,
+    });
   },
 });

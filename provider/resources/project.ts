@@ -4,7 +4,8 @@ import { compact } from "../check";
 import { ProjectInputs } from "../inputs";
 import { resourceKind } from "../resource-kind";
 
-const outputs = (inputs: z.input<typeof ProjectInputs>, p: Project) => compact({ ...inputs, name: p.name, description: p.description || undefined, createdAt: p.createdAt });
+const outputs = (inputs: z.input<typeof ProjectInputs>, p: Project) =>
+  compact({ ...inputs, name: p.name, description: p.description || undefined, createdAt: p.createdAt });
 
 export const provider = resourceKind({
   inputs: ProjectInputs,
@@ -14,7 +15,10 @@ export const provider = resourceKind({
   updateOn: ["description", "managedBy"],
   deleteBeforeReplace: true,
   stables: ["name", "createdAt"],
-  createBody: (inputs): z.input<typeof schemas.ProjectCreate> => ({ name: inputs.name, description: inputs.description }),
+  createBody: (inputs): z.input<typeof schemas.ProjectCreate> => ({
+    name: inputs.name,
+    description: inputs.description,
+  }),
   outputs,
   inputsInState: ({ createdAt: _c, ...inputs }) => inputs,
   update: (client, id, _olds, news) =>

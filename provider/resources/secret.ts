@@ -7,7 +7,14 @@ import { resourceKind } from "../resource-kind";
 const path = (project: string, id?: string) => `/v1/projects/${project}/secrets${id ? `/${id}` : ""}`;
 
 const outputs = (inputs: z.input<typeof SecretInputs>, s: Secret) =>
-  compact({ ...inputs, name: s.name, useCase: s.useCase, version: s.version, createdAt: s.createdAt, createdBy: s.createdBy });
+  compact({
+    ...inputs,
+    name: s.name,
+    useCase: s.useCase,
+    version: s.version,
+    createdAt: s.createdAt,
+    createdBy: s.createdBy,
+  });
 
 export const provider = resourceKind({
   inputs: SecretInputs,
@@ -32,11 +39,22 @@ export const provider = resourceKind({
     let s: Secret | undefined;
     // allowedUpstreams changes only with a value (the server's rule), so either change puts both: a new version.
     if (changed.includes("value") || changed.includes("allowedUpstreams")) {
-      const body: z.input<typeof schemas.SecretValuePut> = { value: news.value, allowedUpstreams: news.allowedUpstreams ?? [] };
-      s = await client.call<Secret>({ method: "PUT", path: `${path(news.project, id)}/value`, body, response: schemas.Secret });
+      const body: z.input<typeof schemas.SecretValuePut> = {
+        value: news.value,
+        allowedUpstreams: news.allowedUpstreams ?? [],
+      };
+      s = await client.call<Secret>({
+        method: "PUT",
+        path: `${path(news.project, id)}/value`,
+        body,
+        response: schemas.Secret,
+      });
     }
     if (changed.includes("description") || changed.includes("managedBy")) {
-      const body: z.input<typeof schemas.SecretPatch> = { description: news.description ?? "", managedBy: news.managedBy ?? null };
+      const body: z.input<typeof schemas.SecretPatch> = {
+        description: news.description ?? "",
+        managedBy: news.managedBy ?? null,
+      };
       s = await client.call<Secret>({ method: "PATCH", path: path(news.project, id), body, response: schemas.Secret });
     }
     return s ?? client.call<Secret>({ method: "GET", path: path(news.project, id), response: schemas.Secret });

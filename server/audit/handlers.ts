@@ -1,12 +1,15 @@
 import { type Handlers, iso } from "../http/context";
 import { found } from "../http/errors";
-import { findProjectRow } from "../store/projects";
 import { listAuditRows } from "../store/audit";
+import { findProjectRow } from "../store/projects";
 
 export const auditHandlers = {
   async listAudit(ctx) {
     found(await findProjectRow(ctx.db, ctx.params.projectId), `project ${ctx.params.projectId}`);
-    const rows = await listAuditRows(ctx.db, ctx.params.projectId, { before: ctx.query.before, limit: ctx.query.limit ?? 100 });
+    const rows = await listAuditRows(ctx.db, ctx.params.projectId, {
+      before: ctx.query.before,
+      limit: ctx.query.limit ?? 100,
+    });
     return {
       items: rows.map((r) => ({
         id: Number(r.id),

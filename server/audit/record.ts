@@ -1,7 +1,7 @@
-import { ApiError } from "../http/errors";
 import { type Principal, principalName } from "../http/context";
-import { type Db, isUniqueViolation } from "../store/database";
+import { ApiError } from "../http/errors";
 import { insertAudit } from "../store/audit";
+import { type Db, isUniqueViolation } from "../store/database";
 
 export interface AuditEntry {
   projectId: string | null;
@@ -33,8 +33,20 @@ interface Audited {
 }
 
 /** The audit entry of a management write to one object, in the write's transaction. */
-export async function auditObject(ctx: { db: Db; principal: Principal }, at: number, object: Audited, verb: string, details?: Record<string, unknown>): Promise<void> {
-  await recordAudit(ctx.db, ctx.principal, at, { projectId: object.projectId, action: `${object.kind}.${verb}`, targetType: object.kind, targetId: object.id, details });
+export async function auditObject(
+  ctx: { db: Db; principal: Principal },
+  at: number,
+  object: Audited,
+  verb: string,
+  details?: Record<string, unknown>,
+): Promise<void> {
+  await recordAudit(ctx.db, ctx.principal, at, {
+    projectId: object.projectId,
+    action: `${object.kind}.${verb}`,
+    targetType: object.kind,
+    targetId: object.id,
+    details,
+  });
 }
 
 /**
@@ -52,7 +64,11 @@ export async function createNamed(
     await insert();
   } catch (e) {
     if (isUniqueViolation(e))
-      throw new ApiError("name_taken", `a ${object.kind} named ${object.name} already exists${object.where ? ` ${object.where}` : ""}`, [{ path: "name", message: "is taken" }]);
+      throw new ApiError(
+        "name_taken",
+        `a ${object.kind} named ${object.name} already exists${object.where ? ` ${object.where}` : ""}`,
+        [{ path: "name", message: "is taken" }],
+      );
     throw e;
   }
   await auditObject(ctx, at, object, "create", details);

@@ -6,7 +6,11 @@ import { listContains } from "../limits/cidr";
  * from a trusted proxy, and then read from the right: the first address that is not itself
  * a trusted proxy is the client (anything left of it may be forged by the client).
  */
-export function clientAddress(remote: string | undefined, forwardedFor: string | string[] | undefined, trustedProxies: BlockList | undefined): string {
+export function clientAddress(
+  remote: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trustedProxies: BlockList | undefined,
+): string {
   const peer = remote ?? "";
   if (!trustedProxies || forwardedFor === undefined || !listContains(trustedProxies, peer)) return peer;
   const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor)

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
-import { ApiError } from "../http/errors";
-import type { Callers } from "./callers";
-import type { Principal, Services } from "../http/context";
 import { constantTimeEqual } from "../crypto/keyring";
+import type { Principal, Services } from "../http/context";
+import { ApiError } from "../http/errors";
 import { findLiveApiKey } from "../store/api-keys";
 import { deleteSession, findSession, insertSession } from "../store/sessions";
+import type { Callers } from "./callers";
 import { keyPrincipal } from "./principal";
 
 // Console sessions: a random id in an HttpOnly cookie, only its SHA-256 in the database (a
@@ -47,7 +47,11 @@ export function sameOrigin(headers: Headers): boolean {
 }
 
 /** `adminFingerprint`: for an admin session, the keyed fingerprint of the token it signed in with. */
-export async function createSession(services: Services, principal: Principal, adminFingerprint: string): Promise<{ id: string; csrfToken: string; expiresAt: number }> {
+export async function createSession(
+  services: Services,
+  principal: Principal,
+  adminFingerprint: string,
+): Promise<{ id: string; csrfToken: string; expiresAt: number }> {
   const now = services.now();
   const id = randomBytes(32).toString("base64url");
   const expiresAt = now + SESSION_TTL_MS;
@@ -90,11 +94,18 @@ export async function activeSession(
   const { headers } = request;
   const now = services.now();
   const row = await findSession(services.db, sha256(sessionId));
-  if (!row || row.expires_at <= now) throw new ApiError("session_expired", "the console session has ended; sign in again");
+  if (!row || row.expires_at <= now)
+    throw new ApiError("session_expired", "the console session has ended; sign in again");
   let principal: Principal = { kind: "admin" };
-  if (row.principal_kind === "admin" && (row.admin_fingerprint === null || !constantTimeEqual(row.admin_fingerprint, callers.admin.fingerprint))) {
+  if (
+    row.principal_kind === "admin" &&
+    (row.admin_fingerprint === null || !constantTimeEqual(row.admin_fingerprint, callers.admin.fingerprint))
+  ) {
     await endSession(services, sessionId);
-    throw new ApiError("session_expired", "the admin token this session signed in with is no longer the server's; sign in again");
+    throw new ApiError(
+      "session_expired",
+      "the admin token this session signed in with is no longer the server's; sign in again",
+    );
   }
   if (row.principal_kind === "key") {
     // The key's limits hold for as long as the session: the same judgement as at sign-in.
@@ -103,7 +114,10 @@ export async function activeSession(
     if (!verdict.ok && verdict.code === "ip_not_allowed") throw new ApiError(verdict.code, verdict.message);
     if (!verdict.ok) {
       await endSession(services, sessionId);
-      throw new ApiError("session_expired", "the key this session signed in with can no longer manage the project; sign in again");
+      throw new ApiError(
+        "session_expired",
+        "the key this session signed in with can no longer manage the project; sign in again",
+      );
     }
     principal = verdict.principal;
   }
@@ -111,7 +125,10 @@ export async function activeSession(
   if (write) {
     const sent = headers[CSRF_HEADER];
     if (typeof sent !== "string" || !constantTimeEqual(sent, csrfToken) || !sameOrigin(headers)) {
-      throw new ApiError("forbidden", `console writes need the ${CSRF_HEADER} header of this session, from this origin`);
+      throw new ApiError(
+        "forbidden",
+        `console writes need the ${CSRF_HEADER} header of this session, from this origin`,
+      );
     }
   }
   return { principal, csrfToken, expiresAt: row.expires_at };

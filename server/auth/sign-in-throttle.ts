@@ -1,4 +1,4 @@
-import { refusedFor, type RateDecision } from "../limits/rate-limiter";
+import { type RateDecision, refusedFor } from "../limits/rate-limiter";
 
 /** Failed console sign-ins allowed per client address in one window, before 429 until the window ends. */
 const SIGN_IN_FAILURES = 10;

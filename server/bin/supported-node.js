@@ -8,7 +8,9 @@ function requireSupportedNode(what, hint) {
   const major = Number(process.versions.node.split(".")[0]);
   if (major >= min) return;
   const tail = hint ? `; ${hint}` : "";
-  process.stderr.write(`${what} needs Node.js ${min} or later (22 LTS and 24 are supported); this is ${process.version}${tail}\n`);
+  process.stderr.write(
+    `${what} needs Node.js ${min} or later (22 LTS and 24 are supported); this is ${process.version}${tail}\n`,
+  );
   process.exit(1);
 }
 

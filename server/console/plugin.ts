@@ -1,13 +1,23 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, relative, sep } from "node:path";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
-import { ApiError } from "../http/errors";
 import { recordAudit } from "../audit/record";
-import type { Principal, Services } from "../http/context";
-import { principalOf } from "../auth/principal";
 import { type Callers, callerAddress } from "../auth/callers";
+import { principalOf } from "../auth/principal";
+import {
+  type ActiveSession,
+  activeSession,
+  CSRF_HEADER,
+  createSession,
+  endSession,
+  SESSION_TTL_MS,
+  sameOrigin,
+  sessionCookie,
+  sessionIdFrom,
+} from "../auth/sessions";
 import { SignInThrottle } from "../auth/sign-in-throttle";
-import { activeSession, CSRF_HEADER, createSession, endSession, type ActiveSession, sameOrigin, SESSION_TTL_MS, sessionCookie, sessionIdFrom } from "../auth/sessions";
+import type { Principal, Services } from "../http/context";
+import { ApiError } from "../http/errors";
 
 export interface ConsoleOptions {
   services: Services;
@@ -43,7 +53,11 @@ function loadAssets(dir: string): Map<string, { body: Buffer; type: string }> {
     for (const name of readdirSync(d)) {
       const full = join(d, name);
       if (statSync(full).isDirectory()) walk(full);
-      else files.set(relative(dir, full).split(sep).join("/"), { body: readFileSync(full), type: TYPES[extname(name)] ?? "application/octet-stream" });
+      else
+        files.set(relative(dir, full).split(sep).join("/"), {
+          body: readFileSync(full),
+          type: TYPES[extname(name)] ?? "application/octet-stream",
+        });
     }
   };
   walk(dir);
@@ -51,7 +65,10 @@ function loadAssets(dir: string): Map<string, { body: Buffer; type: string }> {
 }
 
 const sessionBody = (s: ActiveSession) => ({
-  principal: s.principal.kind === "admin" ? { kind: "admin" } : { kind: "key", keyId: s.principal.keyId, projectId: s.principal.projectId },
+  principal:
+    s.principal.kind === "admin"
+      ? { kind: "admin" }
+      : { kind: "key", keyId: s.principal.keyId, projectId: s.principal.projectId },
   csrfToken: s.csrfToken,
   expiresAt: new Date(s.expiresAt).toISOString(),
 });
@@ -79,14 +96,23 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
   };
   app.get("/console", (_req, reply) => sendFile("index.html", reply));
   app.get("/console/", (_req, reply) => sendFile("index.html", reply));
-  app.get("/console/assets/*", (request, reply) => sendFile(`assets/${(request.params as { "*": string })["*"]}`, reply));
+  app.get("/console/assets/*", (request, reply) =>
+    sendFile(`assets/${(request.params as { "*": string })["*"]}`, reply),
+  );
 
   const secure = (request: FastifyRequest) => request.protocol === "https";
 
   /** The principal a sign-in token stands for; the key's limits (lifetime, enabled, address, scope) hold. */
   const signInAs = (token: string, client: string): Promise<Principal> =>
-    principalOf(services, callers, token, client, "inference keys cannot sign in; use a project-scope key or the admin token").catch((e) => {
-      if (e instanceof ApiError && e.code === "invalid_key") throw new ApiError("invalid_key", "this is neither the admin token nor a valid keyplane key");
+    principalOf(
+      services,
+      callers,
+      token,
+      client,
+      "inference keys cannot sign in; use a project-scope key or the admin token",
+    ).catch((e) => {
+      if (e instanceof ApiError && e.code === "invalid_key")
+        throw new ApiError("invalid_key", "this is neither the admin token nor a valid keyplane key");
       throw e;
     });
 
@@ -103,7 +129,9 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     }
     const token = (request.body as { token?: unknown } | undefined)?.token;
     if (typeof token !== "string" || token.length === 0 || token.length > 512) {
-      throw new ApiError("invalid_request", "invalid body: token", [{ path: "token", message: "enter the admin token or a project-scope key" }]);
+      throw new ApiError("invalid_request", "invalid body: token", [
+        { path: "token", message: "enter the admin token or a project-scope key" },
+      ]);
     }
     let principal: Principal;
     try {
@@ -127,13 +155,21 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
   app.get("/console/api/session", async (request) => {
     const id = sessionIdFrom(request.headers);
     if (!id) throw new ApiError("session_expired", "not signed in");
-    return sessionBody(await activeSession(services, callers, id, false, { headers: request.headers, client: callerAddress(callers, request) }));
+    return sessionBody(
+      await activeSession(services, callers, id, false, {
+        headers: request.headers,
+        client: callerAddress(callers, request),
+      }),
+    );
   });
 
   app.delete("/console/api/session", async (request, reply) => {
     const id = sessionIdFrom(request.headers);
     if (id) {
-      const session = await activeSession(services, callers, id, true, { headers: request.headers, client: callerAddress(callers, request) }).catch((e) => {
+      const session = await activeSession(services, callers, id, true, {
+        headers: request.headers,
+        client: callerAddress(callers, request),
+      }).catch((e) => {
         if (e instanceof ApiError && (e.code === "session_expired" || e.code === "ip_not_allowed")) return undefined;
         throw e;
       });

@@ -1,4 +1,13 @@
-import { type KeyObject, createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  hkdfSync,
+  type KeyObject,
+  randomBytes,
+  timingSafeEqual,
+} from "node:crypto";
 
 /**
  * Everything derived from the master key: the pepper for key hashes and the
@@ -12,8 +21,12 @@ export class Keyring {
 
   constructor(masterKey: Buffer) {
     if (masterKey.length !== 32) throw new Error("the master key must be 32 bytes");
-    this.pepper = createSecretKey(Buffer.from(hkdfSync("sha256", masterKey, Buffer.alloc(0), "keyplane api-key pepper v1", 32)));
-    this.encryptionKey = Buffer.from(hkdfSync("sha256", masterKey, Buffer.alloc(0), "keyplane value encryption v1", 32));
+    this.pepper = createSecretKey(
+      Buffer.from(hkdfSync("sha256", masterKey, Buffer.alloc(0), "keyplane api-key pepper v1", 32)),
+    );
+    this.encryptionKey = Buffer.from(
+      hkdfSync("sha256", masterKey, Buffer.alloc(0), "keyplane value encryption v1", 32),
+    );
   }
 
   /** Keyed hash of an API key: what the database stores and looks keys up by. */

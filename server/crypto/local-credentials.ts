@@ -6,7 +6,11 @@ import { join } from "node:path";
 const generateAdminToken = () => "kpadmin_" + randomBytes(32).toString("base64url");
 
 /** Reads a 0600 file from the data dir, or makes it on first start. */
-function readOrCreate(dataDir: string, file: string, make: () => string): { value: string; path: string; created: boolean } {
+function readOrCreate(
+  dataDir: string,
+  file: string,
+  make: () => string,
+): { value: string; path: string; created: boolean } {
   const path = join(dataDir, file);
   if (existsSync(path)) return { value: readFileSync(path, "utf8").trim(), path, created: false };
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });

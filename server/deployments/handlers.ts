@@ -1,16 +1,22 @@
 import type { Deployment } from "@keyplane/api";
-import type { DeploymentRow } from "../store/schema";
-import { ApiError, found } from "../http/errors";
 import { auditObject, createNamed } from "../audit/record";
 import { type Handlers, iso, type Services } from "../http/context";
-import { newId } from "../store/ids";
+import { ApiError, found } from "../http/errors";
+import { endReplaysOf } from "../http/idempotency";
+import { findProject } from "../projects/handlers";
+import { originAllowed } from "../secrets/pinning";
 import { deleteBindingsOfDeployment } from "../store/bindings";
 import type { Db } from "../store/database";
-import { deleteDeploymentRow, findDeploymentRow, insertDeployment, listDeploymentRows, updateDeploymentRow } from "../store/deployments";
+import {
+  deleteDeploymentRow,
+  findDeploymentRow,
+  insertDeployment,
+  listDeploymentRows,
+  updateDeploymentRow,
+} from "../store/deployments";
+import { newId } from "../store/ids";
+import type { DeploymentRow } from "../store/schema";
 import { currentSecretValue } from "../store/secrets";
-import { findProject } from "../projects/handlers";
-import { endReplaysOf } from "../http/idempotency";
-import { originAllowed } from "../secrets/pinning";
 
 export const toDeployment = (r: DeploymentRow): Deployment => ({
   id: r.id,
@@ -35,10 +41,16 @@ export async function findDeployment(db: Db, projectId: string, id: string): Pro
  * upstreamUrl must be an origin the secret allows. Whoever cannot read a secret thus cannot
  * point the gateway elsewhere to have it sent there: the PATCH is refused, naming the field it changed.
  */
-async function checkUpstreamSecret(ctx: Services, projectId: string, target: { upstreamSecret: string | null; upstreamUrl: string | null }, urlChanged: boolean): Promise<void> {
+async function checkUpstreamSecret(
+  ctx: Services,
+  projectId: string,
+  target: { upstreamSecret: string | null; upstreamUrl: string | null },
+  urlChanged: boolean,
+): Promise<void> {
   const { upstreamSecret: id, upstreamUrl } = target;
   if (id === null) return;
-  const refuse = (message: string) => new ApiError("invalid_request", `upstreamSecret ${message}`, [{ path: "upstreamSecret", message }]);
+  const refuse = (message: string) =>
+    new ApiError("invalid_request", `upstreamSecret ${message}`, [{ path: "upstreamSecret", message }]);
   const secret = await currentSecretValue(ctx.db, projectId, id);
   if (!secret) throw refuse("must be the id of a secret in this project");
   if (secret.use_case === "generic") {
@@ -73,10 +85,16 @@ export const deploymentHandlers = {
       created_at: now,
       updated_at: now,
     };
-    await createNamed(ctx, now, { kind: "deployment", id: row.id, name: row.name, projectId: row.project_id, where: "in this project" }, () => insertDeployment(ctx.db, row), {
-      name: row.name,
-      model: row.model,
-    });
+    await createNamed(
+      ctx,
+      now,
+      { kind: "deployment", id: row.id, name: row.name, projectId: row.project_id, where: "in this project" },
+      () => insertDeployment(ctx.db, row),
+      {
+        name: row.name,
+        model: row.model,
+      },
+    );
     return toDeployment(row);
   },
 
@@ -102,10 +120,23 @@ export const deploymentHandlers = {
     };
     // Judged on where the deployment ends up: a new URL against the secret it keeps, too.
     if (ctx.body.upstreamSecret !== undefined || ctx.body.upstreamUrl !== undefined) {
-      await checkUpstreamSecret(ctx, row.project_id, { upstreamSecret: next.upstream_secret, upstreamUrl: next.upstream_url }, ctx.body.upstreamUrl !== undefined);
+      await checkUpstreamSecret(
+        ctx,
+        row.project_id,
+        { upstreamSecret: next.upstream_secret, upstreamUrl: next.upstream_url },
+        ctx.body.upstreamUrl !== undefined,
+      );
     }
-    await updateDeploymentRow(ctx.db, row.id, { model: next.model, status: next.status, upstream_url: next.upstream_url, upstream_secret: next.upstream_secret, updated_at: now });
-    await auditObject(ctx, now, { kind: "deployment", id: row.id, projectId: row.project_id }, "update", { fields: Object.keys(ctx.body) });
+    await updateDeploymentRow(ctx.db, row.id, {
+      model: next.model,
+      status: next.status,
+      upstream_url: next.upstream_url,
+      upstream_secret: next.upstream_secret,
+      updated_at: now,
+    });
+    await auditObject(ctx, now, { kind: "deployment", id: row.id, projectId: row.project_id }, "update", {
+      fields: Object.keys(ctx.body),
+    });
     return toDeployment(next);
   },
 
@@ -114,7 +145,9 @@ export const deploymentHandlers = {
     await deleteBindingsOfDeployment(ctx.db, row.id);
     await deleteDeploymentRow(ctx.db, row.id);
     await endReplaysOf(ctx.db, row.id);
-    await auditObject(ctx, ctx.now(), { kind: "deployment", id: row.id, projectId: row.project_id }, "delete", { name: row.name });
+    await auditObject(ctx, ctx.now(), { kind: "deployment", id: row.id, projectId: row.project_id }, "delete", {
+      name: row.name,
+    });
     return undefined;
   },
 } satisfies Partial<Handlers>;

@@ -1,5 +1,5 @@
-import { lookup as dnsLookup } from "node:dns/promises";
 import type { LookupAddress, LookupOptions } from "node:dns";
+import { lookup as dnsLookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
 import { networkInterfaces } from "node:os";
 import { parseCidr } from "@keyplane/api";
@@ -81,7 +81,8 @@ export const portOf = (url: URL) => Number(url.port || (url.protocol === "https:
 /** A URL's host as a resolver or an address check takes it: lowercase, an IPv6 literal without brackets. */
 const hostOf = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, "$1").toLowerCase();
 
-const matches = (r: { cidrs: BlockList }, address: string) => addressForms(address).some((f) => r.cidrs.check(f.address, f.family));
+const matches = (r: { cidrs: BlockList }, address: string) =>
+  addressForms(address).some((f) => r.cidrs.check(f.address, f.family));
 
 /**
  * Where the gateway may send calls. Judged on the host a deployment names and on every
@@ -112,7 +113,8 @@ export class EgressPolicy {
         list.addAddress("::1", "ipv6");
         list.addAddress("0.0.0.0", "ipv4");
         list.addAddress("::", "ipv6");
-        for (const nic of Object.values(networkInterfaces()).flat()) if (nic) list.addAddress(nic.address.split("%")[0], nic.family === "IPv4" ? "ipv4" : "ipv6");
+        for (const nic of Object.values(networkInterfaces()).flat())
+          if (nic) list.addAddress(nic.address.split("%")[0], nic.family === "IPv4" ? "ipv4" : "ipv6");
       } else if (local) list.addAddress(local.address, local.family);
       this.self.set(port, list);
     }
@@ -121,9 +123,11 @@ export class EgressPolicy {
   /** Whether a resolved (or literal) address may be connected to on this port. */
   judgeAddress(address: string, port: number, host?: string): EgressVerdict {
     const self = this.self.get(port);
-    if (self && addressForms(address).some((f) => self.check(f.address, f.family))) return { ok: false, reason: `${address}:${port} is this server's own address` };
+    if (self && addressForms(address).some((f) => self.check(f.address, f.family)))
+      return { ok: false, reason: `${address}:${port} is this server's own address` };
     if ((host !== undefined && this.allow.hosts.has(host)) || matches(this.allow, address)) return OK;
-    if (matches(this.deny, address)) return { ok: false, reason: `${address} is refused by the upstream egress policy` };
+    if (matches(this.deny, address))
+      return { ok: false, reason: `${address} is refused by the upstream egress policy` };
     return OK;
   }
 
@@ -132,7 +136,8 @@ export class EgressPolicy {
     const host = hostOf(url);
     const port = portOf(url);
     if (isIP(host)) return this.judgeAddress(host, port);
-    if (!this.allow.hosts.has(host) && this.deny.hosts.has(host)) return { ok: false, reason: `${host} is refused by the upstream egress policy` };
+    if (!this.allow.hosts.has(host) && this.deny.hosts.has(host))
+      return { ok: false, reason: `${host} is refused by the upstream egress policy` };
     return OK;
   }
 
@@ -149,7 +154,9 @@ export class EgressPolicy {
     let timer: NodeJS.Timeout | undefined;
     try {
       // A slow resolver does not hold the write up: past a second, the connection-time check stands alone.
-      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("slow")), SET_TIME_RESOLVE_MS)));
+      const late = new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error("slow")), SET_TIME_RESOLVE_MS)),
+      );
       found = await Promise.race([this.resolver(host), late]);
     } catch {
       return OK;
@@ -169,15 +176,23 @@ export class EgressPolicy {
    * so callers judge them with judgeHost first.
    */
   lookupFor(port: number) {
-    return (hostname: string, options: LookupOptions, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
+    return (
+      hostname: string,
+      options: LookupOptions,
+      callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+    ) => {
       const host = hostname.toLowerCase();
       this.resolver(host).then(
         (found) => {
           const family = options.family === 4 || options.family === 6 ? options.family : undefined;
-          const allowed = found.filter((a) => (family === undefined || a.family === family) && this.judgeAddress(a.address, port, host).ok);
+          const allowed = found.filter(
+            (a) => (family === undefined || a.family === family) && this.judgeAddress(a.address, port, host).ok,
+          );
           if (allowed.length === 0) {
             const reason = found.length ? this.judgeAddress(found[0].address, port, host) : undefined;
-            const err: NodeJS.ErrnoException = new Error(reason && !reason.ok ? reason.reason : `${hostname} did not resolve`);
+            const err: NodeJS.ErrnoException = new Error(
+              reason && !reason.ok ? reason.reason : `${hostname} did not resolve`,
+            );
             err.code = "EGRESS_REFUSED";
             return callback(err, []);
           }

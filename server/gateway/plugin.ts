@@ -1,25 +1,25 @@
 import type { ServerResponse } from "node:http";
 import type { BlockList } from "node:net";
-import { type Readable, Transform, pipeline } from "node:stream";
+import { pipeline, type Readable, Transform } from "node:stream";
+import { type ErrorCode, type FieldIssue, ROUTES, type RouteSpec, statusOfCode } from "@keyplane/api";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { ROUTES, statusOfCode, type ErrorCode, type FieldIssue, type RouteSpec } from "@keyplane/api";
-import { errorBody } from "../http/errors";
-import { type AdmittedDeployment, type AdmittedKey, gate, gateKey } from "./gate";
-import { callableModels } from "./models";
-import { echo, type EchoRoute } from "./reference-model";
-import type { EgressPolicy } from "./egress";
-import { originAllowed } from "../secrets/pinning";
-import { callUpstream, HOP_HEADER, upstreamTarget, upstreamToken } from "./upstream";
-import { parseInput } from "../http/parse-input";
-import type { KeyLimits } from "../limits/key-limits";
 import { callerAddress } from "../auth/callers";
+import { errorBody } from "../http/errors";
 import { andThen, type MaybePromise } from "../http/maybe-promise";
-import type { GatewayCall, UsageRecorder } from "../usage/recorder";
-import type { UseSpender } from "../keys/use-spender";
-import type { GatewayLookup } from "../store/gateway-lookup";
-import type { GatewayLookupCache } from "./lookup-cache";
-import { TokenTap, tokensOfAnswer } from "../usage/tokens";
+import { parseInput } from "../http/parse-input";
 import type { AppParts } from "../http/parts";
+import type { UseSpender } from "../keys/use-spender";
+import type { KeyLimits } from "../limits/key-limits";
+import { originAllowed } from "../secrets/pinning";
+import type { GatewayLookup } from "../store/gateway-lookup";
+import type { GatewayCall, UsageRecorder } from "../usage/recorder";
+import { TokenTap, tokensOfAnswer } from "../usage/tokens";
+import type { EgressPolicy } from "./egress";
+import { type AdmittedDeployment, type AdmittedKey, gate, gateKey } from "./gate";
+import type { GatewayLookupCache } from "./lookup-cache";
+import { callableModels } from "./models";
+import { type EchoRoute, echo, type RequestBody } from "./reference-model";
+import { callUpstream, HOP_HEADER, upstreamTarget, upstreamToken } from "./upstream";
 
 export interface GatewayOptions {
   /** Idle timeout of upstream calls: no byte from the upstream for that long fails the call (502). */
@@ -59,10 +59,19 @@ interface Answer {
   body: unknown;
 }
 
-const refused = (code: ErrorCode, message: string, details?: FieldIssue[]): Answer => ({ outcome: code, status: statusOfCode(code), body: errorBody(code, message, details) });
+const refused = (code: ErrorCode, message: string, details?: FieldIssue[]): Answer => ({
+  outcome: code,
+  status: statusOfCode(code),
+  body: errorBody(code, message, details),
+});
 
 /** A gate's refusal as an answer: the key it concerns (for the access log) and Retry-After when it has one. */
-const refusedByGate = (r: { code: ErrorCode; message: string; key?: AdmittedKey; retryAfterSeconds?: number }): Answer => ({
+const refusedByGate = (r: {
+  code: ErrorCode;
+  message: string;
+  key?: AdmittedKey;
+  retryAfterSeconds?: number;
+}): Answer => ({
   ...refused(r.code, r.message),
   key: r.key,
   ...(r.retryAfterSeconds === undefined ? {} : { headers: { "retry-after": String(r.retryAfterSeconds) } }),
@@ -71,7 +80,7 @@ const refusedByGate = (r: { code: ErrorCode; message: string; key?: AdmittedKey;
 const isStream = (body: unknown): body is Readable => typeof (body as Readable | null)?.pipe === "function";
 
 /** What goes upstream: the caller's body with the deployment's model (AMD's plain `input` as one user message). */
-function upstreamPayload(operationId: string, body: any, model: string): string {
+function upstreamPayload(operationId: string, body: RequestBody, model: string): string {
   if (operationId === "inference" && body.messages === undefined && typeof body.input === "string") {
     const { input, ...rest } = body;
     return JSON.stringify({ ...rest, model, messages: [{ role: "user", content: input }] });
@@ -82,7 +91,18 @@ function upstreamPayload(operationId: string, body: any, model: string): string 
 /** The OpenAI-compatible surface: every call goes through one gate, and every answer through one recorder. */
 export async function gatewayPlugin(
   app: FastifyInstance,
-  { services, metrics, lookups, upstreamTimeoutMs, limits, trustedProxies, egress, usage, spender, hopMark }: AppParts & GatewayOptions,
+  {
+    services,
+    metrics,
+    lookups,
+    upstreamTimeoutMs,
+    limits,
+    trustedProxies,
+    egress,
+    usage,
+    spender,
+    hopMark,
+  }: AppParts & GatewayOptions,
 ) {
   // What the gate reads, made once: the hot path allocates nothing for it.
   const gating = { ...services, spender };
@@ -124,14 +144,22 @@ export async function gatewayPlugin(
   };
 
   /** An inference call's answer: at once for a cached key answered by the reference model. */
-  function infer(spec: RouteSpec, route: (typeof INFERENCE)[string], request: FastifyRequest, raw: ServerResponse, client: string): MaybePromise<Answer> {
+  function infer(
+    spec: RouteSpec,
+    route: (typeof INFERENCE)[string],
+    request: FastifyRequest,
+    raw: ServerResponse,
+    client: string,
+  ): MaybePromise<Answer> {
     const input = parseInput(spec.body, request.body, "body");
     if (!input.ok) return refused(input.error.code, input.error.message, input.error.details);
-    const body = input.data;
+    // Every inference route's schema (api/schemas.ts) is an object that requires a string `model`.
+    const body = input.data as RequestBody & { model: string };
     return andThen(gate(gating, lookups, limits, request.headers, body.model, client), (decision) => {
       if (!decision.ok) return refusedByGate(decision);
       const { key, deployment } = decision;
-      if (deployment.upstreamUrl) return forward(spec, route, request, raw, body, key, deployment, deployment.upstreamUrl);
+      if (deployment.upstreamUrl)
+        return forward(spec, route, request, raw, body, key, deployment, deployment.upstreamUrl);
       const answer = echo(route.echo, deployment.name, body, services.now());
       const headers = answer.stream ? { "content-type": "text/event-stream", "cache-control": "no-cache" } : undefined;
       return { outcome: "ok", key, deployment, status: 200, headers, body: answer.body };
@@ -144,19 +172,29 @@ export async function gatewayPlugin(
     route: (typeof INFERENCE)[string],
     request: FastifyRequest,
     raw: ServerResponse,
-    body: any,
+    body: RequestBody,
     key: AdmittedKey,
     deployment: AdmittedDeployment,
     upstreamUrl: string,
   ): Promise<Answer> {
     // Defense in depth: management refuses such a deployment, but a secret never goes where it may not.
     if (deployment.upstreamSecret && !originAllowed(deployment.upstreamSecret.allowedUpstreams, upstreamUrl)) {
-      request.log.warn({ deployment: deployment.name, secret: deployment.upstreamSecret.id }, "the deployment's upstreamUrl is not among its upstreamSecret's allowedUpstreams");
-      return { ...refused("upstream_failed", "the deployment's upstream credential may not be sent to its upstreamUrl"), key, deployment };
+      request.log.warn(
+        { deployment: deployment.name, secret: deployment.upstreamSecret.id },
+        "the deployment's upstreamUrl is not among its upstreamSecret's allowedUpstreams",
+      );
+      return {
+        ...refused("upstream_failed", "the deployment's upstream credential may not be sent to its upstreamUrl"),
+        key,
+        deployment,
+      };
     }
     const token = deployment.upstreamSecret ? upstreamToken(services.keyring, deployment.upstreamSecret) : undefined;
     if (deployment.upstreamSecret && !token) {
-      request.log.warn({ deployment: deployment.name, secret: deployment.upstreamSecret.id }, "the deployment's upstreamSecret is gone or holds no token");
+      request.log.warn(
+        { deployment: deployment.name, secret: deployment.upstreamSecret.id },
+        "the deployment's upstreamSecret is gone or holds no token",
+      );
       return { ...refused("upstream_failed", "the deployment's upstream credential is not usable"), key, deployment };
     }
     // A caller that goes away takes its upstream call with it.
@@ -164,25 +202,41 @@ export async function gatewayPlugin(
     raw.once("close", () => {
       if (!raw.writableFinished) abort.abort();
     });
-    const result = await callUpstream(upstreamTarget(upstreamUrl, route.upstreamPath), upstreamPayload(spec.operationId, body, deployment.model), {
-      accept: request.headers.accept,
-      token,
-      timeoutMs: upstreamTimeoutMs,
-      signal: abort.signal,
-      egress,
-      hop: hopMark,
-    });
-    if (!result.ok && abort.signal.aborted) return { ...refused("upstream_failed", "the caller went away"), outcome: "client_gone", key, deployment };
+    const result = await callUpstream(
+      upstreamTarget(upstreamUrl, route.upstreamPath),
+      upstreamPayload(spec.operationId, body, deployment.model),
+      {
+        accept: request.headers.accept,
+        token,
+        timeoutMs: upstreamTimeoutMs,
+        signal: abort.signal,
+        egress,
+        hop: hopMark,
+      },
+    );
+    if (!result.ok && abort.signal.aborted)
+      return { ...refused("upstream_failed", "the caller went away"), outcome: "client_gone", key, deployment };
     if (!result.ok && result.refused) {
       request.log.warn({ deployment: deployment.name, reason: result.reason }, "upstream refused by the egress policy");
-      return { ...refused("upstream_failed", "the deployment's upstream address is refused by this server's egress policy"), key, deployment };
+      return {
+        ...refused("upstream_failed", "the deployment's upstream address is refused by this server's egress policy"),
+        key,
+        deployment,
+      };
     }
     if (!result.ok) {
       request.log.warn({ deployment: deployment.name, reason: result.reason }, "upstream call failed");
       return { ...refused("upstream_failed", "the deployment's upstream did not answer"), key, deployment };
     }
     // Status, headers and body as the upstream sent them; the body streams (SSE chunk by chunk).
-    return { outcome: "ok", key, deployment, status: result.response.statusCode ?? 502, headers: result.headers, body: result.response };
+    return {
+      outcome: "ok",
+      key,
+      deployment,
+      status: result.response.statusCode ?? 502,
+      headers: result.headers,
+      body: result.response,
+    };
   }
 
   function listModels(request: FastifyRequest, client: string): MaybePromise<Answer> {
@@ -213,7 +267,10 @@ export async function gatewayPlugin(
             .split(",")
             .some((h) => h.trim() === hopMark);
         const answer = looped
-          ? refused("loop_detected", "this call came from this server's own gateway: the deployment's upstreamUrl leads back here")
+          ? refused(
+              "loop_detected",
+              "this call came from this server's own gateway: the deployment's upstreamUrl leads back here",
+            )
           : route
             ? infer(spec, route, request, reply.raw, call.client)
             : listModels(request, call.client);

@@ -12,16 +12,30 @@ export const HOP_HEADER = "keyplane-hop";
 const agents = { "http:": new http.Agent({ keepAlive: true }), "https:": new https.Agent({ keepAlive: true }) };
 
 // Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection, not to the answer.
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
 
 /** `refused`: the egress policy refused the address (no connection was made). */
-export type UpstreamResult = { ok: true; response: IncomingMessage; headers: Record<string, string | string[]> } | { ok: false; reason: string; refused?: boolean };
+export type UpstreamResult =
+  | { ok: true; response: IncomingMessage; headers: Record<string, string | string[]> }
+  | { ok: false; reason: string; refused?: boolean };
 
 /**
  * The bearer token the deployment's upstreamSecret holds: a huggingface secret's `token`, or a
  * generic secret's `data.token`. Opened here, per call, and only sent upstream.
  */
-export function upstreamToken(keyring: Keyring, secret: NonNullable<AdmittedDeployment["upstreamSecret"]>): string | undefined {
+export function upstreamToken(
+  keyring: Keyring,
+  secret: NonNullable<AdmittedDeployment["upstreamSecret"]>,
+): string | undefined {
   if (!secret.sealed) return undefined;
   const value = JSON.parse(keyring.decrypt(secret.sealed.ciphertext, `${secret.id}:${secret.sealed.version}`));
   const token = secret.sealed.useCase === "generic" ? value.data?.token : value.token;
@@ -67,10 +81,13 @@ export function callUpstream(
     });
     // Idle timeout: no byte from the upstream for that long, before or during its answer.
     req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
-    req.on("error", (e: NodeJS.ErrnoException) => resolve({ ok: false, reason: e.message, refused: e.code === "EGRESS_REFUSED" }));
+    req.on("error", (e: NodeJS.ErrnoException) =>
+      resolve({ ok: false, reason: e.message, refused: e.code === "EGRESS_REFUSED" }),
+    );
     req.once("response", (response) => {
       const out: Record<string, string | string[]> = {};
-      for (const [name, value] of Object.entries(response.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+      for (const [name, value] of Object.entries(response.headers))
+        if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
       resolve({ ok: true, response, headers: out });
     });
     req.end(payload);

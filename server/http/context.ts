@@ -34,7 +34,11 @@ export type OperationId = ManagementRoute["operationId"];
 type RouteOf<Op extends OperationId> = Extract<ManagementRoute, { operationId: Op }>;
 type Parsed<R, Field extends string> = R extends { [F in Field]: infer S extends z.ZodType } ? z.output<S> : undefined;
 /** `/v1/projects/:projectId/api-keys/:id` → "projectId" | "id". */
-type ParamNames<Url extends string> = Url extends `${string}:${infer Name}/${infer Rest}` ? Name | ParamNames<Rest> : Url extends `${string}:${infer Name}` ? Name : never;
+type ParamNames<Url extends string> = Url extends `${string}:${infer Name}/${infer Rest}`
+  ? Name | ParamNames<Rest>
+  : Url extends `${string}:${infer Name}`
+    ? Name
+    : never;
 
 /** A management route's call: path parameters, body and query as its route-table entry's schemas parse them. */
 export interface RequestContext<Op extends OperationId> extends Acting {
@@ -44,10 +48,13 @@ export interface RequestContext<Op extends OperationId> extends Acting {
 }
 
 /** What a route answers: its response schema's shape, or nothing (204). */
-type Answer<Op extends OperationId> = RouteOf<Op> extends { response: infer S extends z.ZodType } ? z.input<S> : undefined;
+type Answer<Op extends OperationId> =
+  RouteOf<Op> extends { response: infer S extends z.ZodType } ? z.input<S> : undefined;
 
 /** The handlers of some management routes, each typed from its entry in the route table. */
-export type Handlers<Ops extends OperationId = OperationId> = { [Op in Ops]: (ctx: RequestContext<Op>) => Promise<Answer<Op>> };
+export type Handlers<Ops extends OperationId = OperationId> = {
+  [Op in Ops]: (ctx: RequestContext<Op>) => Promise<Answer<Op>>;
+};
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 export const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));

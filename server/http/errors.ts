@@ -1,7 +1,9 @@
-import { statusOfCode, type ErrorCode, type FieldIssue } from "@keyplane/api";
+import { type ErrorCode, type FieldIssue, statusOfCode } from "@keyplane/api";
 
 /** The wire form of every error: `{"error": {code, message, details?}}`. */
-export const errorBody = (code: ErrorCode, message: string, details?: FieldIssue[]) => ({ error: { code, message, ...(details ? { details } : {}) } });
+export const errorBody = (code: ErrorCode, message: string, details?: FieldIssue[]) => ({
+  error: { code, message, ...(details ? { details } : {}) },
+});
 
 /** An error the client caused or may act on: answered with its code, never logged as a fault. */
 export class ApiError extends Error {

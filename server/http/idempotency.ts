@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { ApiError } from "./errors";
 import type { Keyring } from "../crypto/keyring";
 import type { Db } from "../store/database";
 import { deleteAnswersBefore, deleteAnswersOfObject, findAnswer, insertAnswer } from "../store/idempotency";
+import { ApiError } from "./errors";
 
 /** How long a create's first answer is kept for retries (encrypted: it may hold a key's secret). */
 const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
@@ -13,8 +13,17 @@ export interface IdempotencyClaim {
   requestHash: string;
 }
 
-export function idempotencyClaim(principal: string, method: string, url: string, key: string, body: unknown): IdempotencyClaim {
-  if (key.length > 255) throw new ApiError("invalid_request", "Idempotency-Key is too long", [{ path: "Idempotency-Key", message: "at most 255 characters" }]);
+export function idempotencyClaim(
+  principal: string,
+  method: string,
+  url: string,
+  key: string,
+  body: unknown,
+): IdempotencyClaim {
+  if (key.length > 255)
+    throw new ApiError("invalid_request", "Idempotency-Key is too long", [
+      { path: "Idempotency-Key", message: "at most 255 characters" },
+    ]);
   return {
     scope: `${principal} ${method} ${url}`,
     key,
@@ -34,7 +43,14 @@ export async function storedAnswer(db: Db, keyring: Keyring, claim: IdempotencyC
   return { status: row.status, body: JSON.parse(keyring.decrypt(row.response, `${claim.scope}\n${claim.key}`)) };
 }
 
-export async function storeAnswer(db: Db, keyring: Keyring, claim: IdempotencyClaim, now: number, status: number, body: unknown) {
+export async function storeAnswer(
+  db: Db,
+  keyring: Keyring,
+  claim: IdempotencyClaim,
+  now: number,
+  status: number,
+  body: unknown,
+) {
   const row = {
     scope: claim.scope,
     idem_key: claim.key,

@@ -1,7 +1,8 @@
 // Credentials a client wrongly put in a URL's query (a keyplane key anywhere, or a value of a
 // parameter named like a credential) never reach the request log.
 const KEY_VALUE = /kp_[0-9A-Za-z]+/g;
-const CREDENTIAL_PARAM = /^(?:key|api[-_]?key|x-api-key|token|access[-_]?token|auth|authorization|secret|password|session)$/i;
+const CREDENTIAL_PARAM =
+  /^(?:key|api[-_]?key|x-api-key|token|access[-_]?token|auth|authorization|secret|password|session)$/i;
 
 /** The URL as logged: its path, and its query with credential values replaced by "[redacted]". */
 export function loggableUrl(url: string): string {

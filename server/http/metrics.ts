@@ -1,4 +1,4 @@
-import { Counter, type Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, type Histogram, Registry } from "prom-client";
 
 // Latencies from a cache hit (sub-millisecond) to a long streamed upstream answer.
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -35,7 +35,12 @@ function talliedCounter<L extends string>(registry: Registry, name: string, help
  * A histogram tallied the same way (prom-client's observe validates and hashes its labels at
  * every call, about 0.6 µs), and rendered as prom-client renders its own.
  */
-function talliedHistogram<L extends string>(registry: Registry, name: string, help: string, buckets: readonly number[]) {
+function talliedHistogram<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  buckets: readonly number[],
+) {
   const series = new Map<string, { labels: Labels<L>; counts: number[]; sum: number; n: number }>();
   const metric = {
     name,
@@ -50,7 +55,12 @@ function talliedHistogram<L extends string>(registry: Registry, name: string, he
         // Bucket counts are cumulative: each holds every value at or below its bound.
         const below = (i: number) => s.counts.slice(0, i + 1).reduce((a, b) => a + b, 0);
         return [
-          ...buckets.map((le, i) => ({ labels: { le }, sharedLabels: s.labels, value: below(i), metricName: `${name}_bucket` })),
+          ...buckets.map((le, i) => ({
+            labels: { le },
+            sharedLabels: s.labels,
+            value: below(i),
+            metricName: `${name}_bucket`,
+          })),
           { labels: { le: "+Inf" }, sharedLabels: s.labels, value: s.n, metricName: `${name}_bucket` },
           { labels: {}, sharedLabels: s.labels, value: s.sum, metricName: `${name}_sum` },
           { labels: {}, sharedLabels: s.labels, value: s.n, metricName: `${name}_count` },
@@ -77,18 +87,30 @@ function talliedHistogram<L extends string>(registry: Registry, name: string, he
 /** The server's Prometheus metrics, one registry per app (tests run several apps in a process). */
 export class Metrics {
   private readonly registry = new Registry();
-  private readonly requests = talliedCounter(this.registry, "keyplane_http_requests_total", "HTTP requests by route, method and status.", ["route", "method", "status"]);
+  private readonly requests = talliedCounter(
+    this.registry,
+    "keyplane_http_requests_total",
+    "HTTP requests by route, method and status.",
+    ["route", "method", "status"],
+  );
   private readonly duration = talliedHistogram<"route" | "method" | "status">(
     this.registry,
     "keyplane_http_request_duration_seconds",
     "Time from a request to the last byte of its answer (a streamed answer ends with its stream), by route, method and status.",
     DURATION_BUCKETS,
   );
-  private readonly gateway = talliedCounter(this.registry, "keyplane_gateway_decisions_total", "Gateway answers by outcome (ok or the refusal code).", ["outcome"]);
-  private readonly projectCalls = talliedCounter(this.registry, "keyplane_project_gateway_calls_total", "Gateway calls per project by outcome (ok or the refusal code).", [
-    "project",
-    "outcome",
-  ]);
+  private readonly gateway = talliedCounter(
+    this.registry,
+    "keyplane_gateway_decisions_total",
+    "Gateway answers by outcome (ok or the refusal code).",
+    ["outcome"],
+  );
+  private readonly projectCalls = talliedCounter(
+    this.registry,
+    "keyplane_project_gateway_calls_total",
+    "Gateway calls per project by outcome (ok or the refusal code).",
+    ["project", "outcome"],
+  );
   private readonly projectTokens = talliedCounter(
     this.registry,
     "keyplane_project_tokens_total",
@@ -102,7 +124,12 @@ export class Metrics {
     ["project"],
   );
 
-  private readonly leakedKeys = talliedCounter(this.registry, "keyplane_leaked_keys_total", "Keys marked leaked by a leak report, per project.", ["project"]);
+  private readonly leakedKeys = talliedCounter(
+    this.registry,
+    "keyplane_leaked_keys_total",
+    "Keys marked leaked by a leak report, per project.",
+    ["project"],
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -124,7 +151,11 @@ export class Metrics {
   }
 
   /** Per-project gateway counters: calls by outcome, and the tokens admitted calls reported. */
-  recordProjectCall(project: string, outcome: string, tokens: { prompt: number; completion: number; invalid?: number } | undefined) {
+  recordProjectCall(
+    project: string,
+    outcome: string,
+    tokens: { prompt: number; completion: number; invalid?: number } | undefined,
+  ) {
     this.projectCalls(`${project} ${outcome}`, () => ({ project, outcome }));
     if (!tokens) return;
     if (tokens.invalid) this.invalidUsage(project, () => ({ project }), tokens.invalid);

@@ -1,10 +1,15 @@
-import type { z } from "zod";
 import { fieldIssues } from "@keyplane/api";
+import type { z } from "zod";
 import { ApiError } from "./errors";
 
 /** A request's body or query checked against its route's schema: the data, or a 400 naming every bad field. */
-export function parseInput(schema: z.ZodType | undefined, value: unknown, where: "body" | "query"): { ok: true; data: any } | { ok: false; error: ApiError } {
-  if (!schema) return { ok: true, data: value };
+export function parseInput<S extends z.ZodType>(
+  schema: S | undefined,
+  value: unknown,
+  where: "body" | "query",
+): { ok: true; data: z.output<S> } | { ok: false; error: ApiError } {
+  // Without a schema the route takes no input, and S is the open ZodType: its output is unknown.
+  if (!schema) return { ok: true, data: value as z.output<S> };
   const parsed = schema.safeParse(value ?? (where === "query" ? {} : undefined));
   if (parsed.success) return { ok: true, data: parsed.data };
   return {
@@ -18,7 +23,11 @@ export function parseInput(schema: z.ZodType | undefined, value: unknown, where:
 }
 
 /** parseInput for handlers that answer refusals by throwing (management). */
-export function parseOrThrow(schema: z.ZodType | undefined, value: unknown, where: "body" | "query") {
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S | undefined,
+  value: unknown,
+  where: "body" | "query",
+): z.output<S> {
   const parsed = parseInput(schema, value, where);
   if (!parsed.ok) throw parsed.error;
   return parsed.data;

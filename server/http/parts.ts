@@ -1,6 +1,6 @@
-import type { Metrics } from "./metrics";
-import type { Services } from "./context";
 import type { Store } from "../store/database";
+import type { Services } from "./context";
+import type { Metrics } from "./metrics";
 
 /** What buildApp shares with its plugins: one of each per app. */
 export interface AppParts {

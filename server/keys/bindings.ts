@@ -1,10 +1,10 @@
 import type { Binding } from "@keyplane/api";
-import type { BindingRow } from "../store/schema";
 import { recordAudit } from "../audit/record";
-import { type Handlers, iso } from "../http/context";
-import { findLiveKey, touchKey } from "./handlers";
 import { findDeployment } from "../deployments/handlers";
+import { type Handlers, iso } from "../http/context";
 import { deleteBinding, findBinding, insertBinding, listBindingsOfKey } from "../store/bindings";
+import type { BindingRow } from "../store/schema";
+import { findLiveKey, touchKey } from "./handlers";
 
 const toBinding = (r: BindingRow): Binding => ({
   apiKeyId: r.api_key_id,
@@ -25,7 +25,14 @@ export const bindingHandlers = {
     const key = await findLiveKey(ctx.db, ctx.params.projectId, ctx.params.id);
     const deployment = await findDeployment(ctx.db, ctx.params.projectId, ctx.params.deploymentId);
     const now = ctx.now();
-    if (await insertBinding(ctx.db, { api_key_id: key.id, deployment_id: deployment.id, project_id: key.project_id, created_at: now })) {
+    if (
+      await insertBinding(ctx.db, {
+        api_key_id: key.id,
+        deployment_id: deployment.id,
+        project_id: key.project_id,
+        created_at: now,
+      })
+    ) {
       await touchKey(ctx.db, key.id, now);
       await recordAudit(ctx.db, ctx.principal, now, {
         projectId: key.project_id,

@@ -14,7 +14,10 @@ const KEY_RE = new RegExp(`^${PREFIX}[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH
  * word characters. A candidate is a keyplane key only when its checksum matches
  * (isWellFormedApiKey); the README's "Leaks" section spells the checksum out for other tools.
  */
-export const API_KEY_CANDIDATE = new RegExp(`(?<![0-9A-Za-z_])${PREFIX}[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH}}(?![0-9A-Za-z_])`, "g");
+export const API_KEY_CANDIDATE = new RegExp(
+  `(?<![0-9A-Za-z_])${PREFIX}[0-9A-Za-z]{${BODY_LENGTH + CHECKSUM_LENGTH}}(?![0-9A-Za-z_])`,
+  "g",
+);
 
 function checksum(body: string): string {
   // A plain (unkeyed) digest: anyone may check the shape, only the server can check the key.

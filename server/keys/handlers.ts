@@ -1,18 +1,28 @@
-import { formatDuration, parseDuration, type ApiKey, type RateLimit } from "@keyplane/api";
-import type { ApiKeyRow } from "../store/schema";
-import { ApiError, found } from "../http/errors";
+import { type ApiKey, formatDuration, parseDuration, type RateLimit } from "@keyplane/api";
 import { auditObject } from "../audit/record";
 import { type Handlers, iso, isoOrNull, principalName } from "../http/context";
-import type { Db } from "../store/database";
-import { generateApiKey } from "./format";
-import { newId } from "../store/ids";
-import { findProject } from "../projects/handlers";
-import { changedLifetime, graceExpiry, initialLifetime, keyStatus, renewedExpiry } from "./lifetime";
-import { type ApiKeyChanges, findLiveApiKey, insertApiKey, listLiveApiKeys, markRevoked, updateApiKey } from "../store/api-keys";
-import { countBindingsOfKeys, deleteBindingsOfKey } from "../store/bindings";
+import { ApiError, found } from "../http/errors";
 import { endReplaysOf } from "../http/idempotency";
+import { findProject } from "../projects/handlers";
+import {
+  type ApiKeyChanges,
+  findLiveApiKey,
+  insertApiKey,
+  listLiveApiKeys,
+  markRevoked,
+  updateApiKey,
+} from "../store/api-keys";
+import { countBindingsOfKeys, deleteBindingsOfKey } from "../store/bindings";
+import type { Db } from "../store/database";
+import { newId } from "../store/ids";
+import type { ApiKeyRow } from "../store/schema";
+import { generateApiKey } from "./format";
+import { changedLifetime, graceExpiry, initialLifetime, keyStatus, renewedExpiry } from "./lifetime";
 
-const rateLimitColumns = (r: RateLimit | null) => ({ rate_limit: r?.limit ?? null, rate_window_seconds: r === null ? null : parseDuration(r.window)! });
+const rateLimitColumns = (r: RateLimit | null) => ({
+  rate_limit: r?.limit ?? null,
+  rate_window_seconds: r === null ? null : parseDuration(r.window)!,
+});
 
 export function toApiKey(r: ApiKeyRow, now: number, deploymentCount: number): ApiKey {
   return {
@@ -36,7 +46,10 @@ export function toApiKey(r: ApiKeyRow, now: number, deploymentCount: number): Ap
     usesRemaining: r.num_uses === 0 ? null : Math.max(0, r.num_uses - r.uses),
     lastUsedAt: isoOrNull(r.last_used_at),
     enabled: r.enabled === 1,
-    rateLimit: r.rate_limit === null || r.rate_window_seconds === null ? null : { limit: r.rate_limit, window: formatDuration(r.rate_window_seconds) },
+    rateLimit:
+      r.rate_limit === null || r.rate_window_seconds === null
+        ? null
+        : { limit: r.rate_limit, window: formatDuration(r.rate_window_seconds) },
     allowedCidrs: JSON.parse(r.allowed_cidrs),
     managedBy: r.managed_by,
     updatedAt: iso(r.updated_at),
@@ -47,7 +60,8 @@ export function toApiKey(r: ApiKeyRow, now: number, deploymentCount: number): Ap
   };
 }
 
-const withCount = async (db: Db, row: ApiKeyRow, now: number) => toApiKey(row, now, (await countBindingsOfKeys(db, [row.id])).get(row.id) ?? 0);
+const withCount = async (db: Db, row: ApiKeyRow, now: number) =>
+  toApiKey(row, now, (await countBindingsOfKeys(db, [row.id])).get(row.id) ?? 0);
 
 /** Marks a key changed (its bindings changed); part of the caller's transaction. */
 export async function touchKey(db: Db, keyId: string, at: number): Promise<void> {
@@ -124,12 +138,17 @@ export const apiKeyHandlers = {
     const now = ctx.now();
     const b = ctx.body;
     if (row.grace_revoked_at !== null && (b.ttl !== undefined || b.expiresAt !== undefined)) {
-      throw new ApiError("conflict", "this key is being revoked with a grace period; its lifetime can no longer change");
+      throw new ApiError(
+        "conflict",
+        "this key is being revoked with a grace period; its lifetime can no longer change",
+      );
     }
     // Expiry is terminal, as revocation is: a leaked key that has lapsed must not be revivable by whoever holds a project key.
     if ((b.ttl !== undefined || b.expiresAt !== undefined) && keyStatus(row, now) === "expired") {
       const path = b.ttl !== undefined ? "ttl" : "expiresAt";
-      throw new ApiError("conflict", "this key has expired, and an expired key stays expired; create a new key", [{ path, message: "the key has already expired" }]);
+      throw new ApiError("conflict", "this key has expired, and an expired key stays expired; create a new key", [
+        { path, message: "the key has already expired" },
+      ]);
     }
     const changes: ApiKeyChanges = {
       name: b.name ?? row.name,
@@ -159,7 +178,9 @@ export const apiKeyHandlers = {
     const now = ctx.now();
     const { expiresAt, warnings } = renewedExpiry(row, now, ctx.body.increment);
     await updateApiKey(ctx.db, row.id, { expires_at: expiresAt, updated_at: now });
-    await auditObject(ctx, now, { kind: "api_key", id: row.id, projectId: row.project_id }, "renew", { expiresAt: iso(expiresAt) });
+    await auditObject(ctx, now, { kind: "api_key", id: row.id, projectId: row.project_id }, "renew", {
+      expiresAt: iso(expiresAt),
+    });
     return { ...(await withCount(ctx.db, { ...row, expires_at: expiresAt, updated_at: now }, now)), warnings };
   },
 
@@ -173,13 +194,19 @@ export const apiKeyHandlers = {
       // Revoked with grace: the key works (bindings and all) until expiresAt, then is expired_key.
       await updateApiKey(ctx.db, row.id, { expires_at: expiresAt, grace_revoked_at: row.grace_revoked_at ?? now });
       await endReplaysOf(ctx.db, row.id);
-      await auditObject(ctx, now, { kind: "api_key", id: row.id, projectId: row.project_id }, "revoke", { name: row.name, gracePeriod, expiresAt: iso(expiresAt) });
+      await auditObject(ctx, now, { kind: "api_key", id: row.id, projectId: row.project_id }, "revoke", {
+        name: row.name,
+        gracePeriod,
+        expiresAt: iso(expiresAt),
+      });
       return undefined;
     }
     await markRevoked(ctx.db, row.id, now);
     await deleteBindingsOfKey(ctx.db, row.id);
     await endReplaysOf(ctx.db, row.id);
-    await auditObject(ctx, now, { kind: "api_key", id: row.id, projectId: row.project_id }, "revoke", { name: row.name });
+    await auditObject(ctx, now, { kind: "api_key", id: row.id, projectId: row.project_id }, "revoke", {
+      name: row.name,
+    });
     return undefined;
   },
 } satisfies Partial<Handlers>;

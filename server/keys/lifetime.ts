@@ -18,24 +18,39 @@ export interface Lifetime {
 }
 
 /** The lifetime of a new key; the explicit max caps the first expiry as it caps every renewal. */
-export function initialLifetime(now: number, input: { ttl?: string; expiresAt?: string; explicitMaxTtl?: string }): Lifetime {
+export function initialLifetime(
+  now: number,
+  input: { ttl?: string; expiresAt?: string; explicitMaxTtl?: string },
+): Lifetime {
   const explicitMax = seconds(input.explicitMaxTtl);
   const maxExpiresAt = explicitMax === null ? null : now + explicitMax * 1000;
   let expiresAt: number | null = null;
   let ttl = seconds(input.ttl);
   if (input.expiresAt !== undefined) {
     expiresAt = Date.parse(input.expiresAt);
-    if (expiresAt <= now) throw new ApiError("invalid_request", "expiresAt is in the past", [{ path: "expiresAt", message: "must be in the future" }]);
+    if (expiresAt <= now)
+      throw new ApiError("invalid_request", "expiresAt is in the past", [
+        { path: "expiresAt", message: "must be in the future" },
+      ]);
     ttl = Math.ceil((expiresAt - now) / 1000);
   } else if (ttl !== null) {
     expiresAt = now + ttl * 1000;
   }
   if (maxExpiresAt !== null && (expiresAt === null || expiresAt > maxExpiresAt)) expiresAt = maxExpiresAt;
-  return { expires_at: expiresAt, max_expires_at: maxExpiresAt, ttl_seconds: ttl, explicit_max_ttl_seconds: explicitMax };
+  return {
+    expires_at: expiresAt,
+    max_expires_at: maxExpiresAt,
+    ttl_seconds: ttl,
+    explicit_max_ttl_seconds: explicitMax,
+  };
 }
 
 /** A lifetime change by PATCH: ttl counts from the key's creation, expiresAt is absolute. */
-export function changedLifetime(row: ApiKeyRow, now: number, input: { ttl?: string; expiresAt?: string }): Partial<Lifetime> {
+export function changedLifetime(
+  row: ApiKeyRow,
+  now: number,
+  input: { ttl?: string; expiresAt?: string },
+): Partial<Lifetime> {
   let expiresAt: number | null;
   let ttl: number | null;
   let path: string;
@@ -51,23 +66,34 @@ export function changedLifetime(row: ApiKeyRow, now: number, input: { ttl?: stri
     return {};
   }
   if (row.max_expires_at !== null && (expiresAt === null || expiresAt > row.max_expires_at)) {
-    throw new ApiError("invalid_request", `the key's explicitMaxTtl ends at ${new Date(row.max_expires_at).toISOString()}`, [
-      { path, message: "would pass the key's explicitMaxTtl" },
-    ]);
+    throw new ApiError(
+      "invalid_request",
+      `the key's explicitMaxTtl ends at ${new Date(row.max_expires_at).toISOString()}`,
+      [{ path, message: "would pass the key's explicitMaxTtl" }],
+    );
   }
   if (expiresAt !== null && expiresAt <= now) {
-    throw new ApiError("invalid_request", "the new lifetime has already ended", [{ path, message: "would already be expired" }]);
+    throw new ApiError("invalid_request", "the new lifetime has already ended", [
+      { path, message: "would already be expired" },
+    ]);
   }
   return { expires_at: expiresAt, ttl_seconds: ttl };
 }
 
 /** Renewal: extend to now + increment (default: the key's ttl), never past the explicit max, never shorter. */
-export function renewedExpiry(row: ApiKeyRow, now: number, increment: string | undefined): { expiresAt: number; warnings: string[] } {
+export function renewedExpiry(
+  row: ApiKeyRow,
+  now: number,
+  increment: string | undefined,
+): { expiresAt: number; warnings: string[] } {
   if (row.renewable !== 1) throw new ApiError("not_renewable", "this key was created with renewable: false");
-  if (row.leaked_at !== null) throw new ApiError("conflict", "this key was reported leaked; it cannot be renewed, replace it");
-  if (row.grace_revoked_at !== null) throw new ApiError("conflict", "this key is being revoked with a grace period; it cannot be renewed");
+  if (row.leaked_at !== null)
+    throw new ApiError("conflict", "this key was reported leaked; it cannot be renewed, replace it");
+  if (row.grace_revoked_at !== null)
+    throw new ApiError("conflict", "this key is being revoked with a grace period; it cannot be renewed");
   if (row.expires_at === null) throw new ApiError("conflict", "this key never expires; there is nothing to renew");
-  if (row.expires_at <= now) throw new ApiError("conflict", "this key has expired and can no longer be renewed; replace it");
+  if (row.expires_at <= now)
+    throw new ApiError("conflict", "this key has expired and can no longer be renewed; replace it");
   const period = seconds(increment) ?? row.ttl_seconds ?? Math.ceil((row.expires_at - row.created_at) / 1000);
   const warnings: string[] = [];
   let expiresAt = Math.max(row.expires_at, now + period * 1000);
@@ -89,16 +115,21 @@ export function graceExpiry(row: ApiKeyRow, now: number, gracePeriod: string | u
   const expiresAt = now + grace * 1000;
   if (row.grace_revoked_at !== null) return Math.min(expiresAt, row.expires_at ?? expiresAt);
   if (row.expires_at !== null && expiresAt > row.expires_at) {
-    throw new ApiError("invalid_request", `gracePeriod ${gracePeriod} is longer than the key's remaining lifetime (it expires at ${new Date(row.expires_at).toISOString()})`, [
-      { path: "query.gracePeriod", message: "is longer than the key's remaining lifetime" },
-    ]);
+    throw new ApiError(
+      "invalid_request",
+      `gracePeriod ${gracePeriod} is longer than the key's remaining lifetime (it expires at ${new Date(row.expires_at).toISOString()})`,
+      [{ path: "query.gracePeriod", message: "is longer than the key's remaining lifetime" }],
+    );
   }
   return expiresAt;
 }
 
 export type KeyStatus = "active" | "expired" | "exhausted" | "revoked" | "leaked";
 
-export function keyStatus(row: Pick<ApiKeyRow, "revoked_at" | "expires_at" | "num_uses" | "uses" | "leaked_at">, now: number): KeyStatus {
+export function keyStatus(
+  row: Pick<ApiKeyRow, "revoked_at" | "expires_at" | "num_uses" | "uses" | "leaked_at">,
+  now: number,
+): KeyStatus {
   // Leaked wins even over revoked: whoever still presents the key learns why it is refused,
   // and its access log shows the attempts as leaked_key.
   if (row.leaked_at !== null) return "leaked";

@@ -1,9 +1,9 @@
 import type { ErrorCode } from "@keyplane/api";
 import type { Services } from "../http/context";
-import { isWellFormedApiKey } from "./format";
-import { keyStatus } from "./lifetime";
 import { apiKeyByHash } from "../store/api-keys";
 import type { ApiKeyRow } from "../store/schema";
+import { isWellFormedApiKey } from "./format";
+import { keyStatus } from "./lifetime";
 
 /** A refusal as a value: what the gateway answers instead of throwing. */
 export interface Refusal {
@@ -29,7 +29,10 @@ export async function findPresentedKey(services: Services, presented: string): P
 }
 
 /** Why a missing, leaked, revoked, expired, spent or disabled key is refused (401); undefined when it may be used. */
-export function keyRefusal(row: Pick<ApiKeyRow, "revoked_at" | "expires_at" | "num_uses" | "uses" | "enabled" | "leaked_at"> | undefined, now: number): Refusal | undefined {
+export function keyRefusal(
+  row: Pick<ApiKeyRow, "revoked_at" | "expires_at" | "num_uses" | "uses" | "enabled" | "leaked_at"> | undefined,
+  now: number,
+): Refusal | undefined {
   if (!row) return UNKNOWN;
   const status = keyStatus(row, now);
   if (status !== "active") return REFUSALS[status];

@@ -1,12 +1,12 @@
-import type { FastifyInstance } from "fastify";
 import { ROUTES, schemas } from "@keyplane/api";
-import { ApiError } from "../http/errors";
+import type { FastifyInstance } from "fastify";
 import { whoIsCalling } from "../auth/authorize";
 import { type Callers, callerAddress } from "../auth/callers";
-import { applyLeakReport, type Reporter } from "./report";
-import { checkSignature, KEY_ID_HEADER, SIGNATURE_HEADER, type VerifyingKeys } from "./verifying-keys";
+import { ApiError } from "../http/errors";
 import { parseOrThrow } from "../http/parse-input";
 import type { AppParts } from "../http/parts";
+import { applyLeakReport, type Reporter } from "./report";
+import { checkSignature, KEY_ID_HEADER, SIGNATURE_HEADER, type VerifyingKeys } from "./verifying-keys";
 
 /**
  * POST /v1/leaks: secret-scanning reports (GitHub's partner format), signed by a configured
@@ -15,7 +15,14 @@ import type { AppParts } from "../http/parts";
  */
 export async function leaksPlugin(
   app: FastifyInstance,
-  { services, metrics, lookups, writeTransaction, callers, verifyingKeys }: AppParts & { callers: Callers; verifyingKeys: VerifyingKeys },
+  {
+    services,
+    metrics,
+    lookups,
+    writeTransaction,
+    callers,
+    verifyingKeys,
+  }: AppParts & { callers: Callers; verifyingKeys: VerifyingKeys },
 ) {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
@@ -32,9 +39,17 @@ export async function leaksPlugin(
         if (!signed.ok) throw new ApiError("invalid_signature", signed.message);
         reporter = { kind: "scanner", name: signed.reporter };
       } else {
-        const principal = await whoIsCalling(services, callers, { method: "POST" }, { headers: request.headers, client: callerAddress(callers, request) }).catch((e) => {
+        const principal = await whoIsCalling(
+          services,
+          callers,
+          { method: "POST" },
+          { headers: request.headers, client: callerAddress(callers, request) },
+        ).catch((e) => {
           if (e instanceof ApiError && e.code === "missing_key") {
-            throw new ApiError("missing_key", `sign the report (${KEY_ID_HEADER} and ${SIGNATURE_HEADER}) or send the admin token or a project-scope key`);
+            throw new ApiError(
+              "missing_key",
+              `sign the report (${KEY_ID_HEADER} and ${SIGNATURE_HEADER}) or send the admin token or a project-scope key`,
+            );
           }
           throw e;
         });
@@ -49,7 +64,9 @@ export async function leaksPlugin(
       }
       const report = parseOrThrow(schemas.LeakReport, json, "body");
       // Acknowledged only once durable: a scanner told "true_positive" must never see the key work again.
-      const { answer, leaked } = await writeTransaction((trx) => applyLeakReport(services, trx, reporter, report)).finally(() => lookups.forgetAll());
+      const { answer, leaked } = await writeTransaction((trx) =>
+        applyLeakReport(services, trx, reporter, report),
+      ).finally(() => lookups.forgetAll());
       for (const k of leaked) metrics.recordLeak(k.projectId);
       if (leaked.length) request.log.warn({ keys: leaked.map((k) => k.keyId) }, "keys reported leaked");
       return reply.code(spec.status).send(answer);

@@ -1,9 +1,9 @@
-import type { z } from "zod";
 import type { schemas } from "@keyplane/api";
+import type { z } from "zod";
 import { recordAudit } from "../audit/record";
 import type { Principal, Services } from "../http/context";
-import { isWellFormedApiKey } from "../keys/format";
 import { endReplaysOf } from "../http/idempotency";
+import { isWellFormedApiKey } from "../keys/format";
 import { apiKeyByHash, markLeaked } from "../store/api-keys";
 import type { Db } from "../store/database";
 
@@ -18,14 +18,22 @@ export type Reporter = { kind: "scanner"; name: string } | { kind: "principal"; 
  * the partner program expects. A token that fails the checksum is a false positive without a
  * lookup. What is kept of a report is the key id and where it was found; never the token.
  */
-export async function applyLeakReport(services: Services, db: Db, reporter: Reporter, report: Report): Promise<{ answer: Answer; leaked: { keyId: string; projectId: string }[] }> {
+export async function applyLeakReport(
+  services: Services,
+  db: Db,
+  reporter: Reporter,
+  report: Report,
+): Promise<{ answer: Answer; leaked: { keyId: string; projectId: string }[] }> {
   const now = services.now();
   const answer: Answer = [];
   const leaked: { keyId: string; projectId: string }[] = [];
-  const onlyProject = reporter.kind === "principal" && reporter.principal.kind === "key" ? reporter.principal.projectId : undefined;
+  const onlyProject =
+    reporter.kind === "principal" && reporter.principal.kind === "key" ? reporter.principal.projectId : undefined;
   const who = reporter.kind === "scanner" ? reporter.name : reporter.principal;
   for (const item of report) {
-    const row = isWellFormedApiKey(item.token) ? await apiKeyByHash(db, services.keyring.hashApiKey(item.token)) : undefined;
+    const row = isWellFormedApiKey(item.token)
+      ? await apiKeyByHash(db, services.keyring.hashApiKey(item.token))
+      : undefined;
     // Another project's key is as unknown to a project key as a made-up one.
     const known = row !== undefined && (onlyProject === undefined || row.project_id === onlyProject);
     answer.push({ token_raw: item.token, token_type: item.type, label: known ? "true_positive" : "false_positive" });

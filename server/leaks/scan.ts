@@ -23,7 +23,8 @@ export function findKeys(root: string): Finding[] {
     if (!stat.isFile() || stat.size > MAX_FILE_BYTES) return;
     const lines = readFileSync(path, "latin1").split("\n");
     lines.forEach((text, i) => {
-      for (const m of text.matchAll(API_KEY_CANDIDATE)) if (isWellFormedApiKey(m[0])) found.push({ file: path, line: i + 1, token: m[0] });
+      for (const m of text.matchAll(API_KEY_CANDIDATE))
+        if (isWellFormedApiKey(m[0])) found.push({ file: path, line: i + 1, token: m[0] });
     });
   };
   visit(root);
@@ -34,4 +35,10 @@ export function findKeys(root: string): Finding[] {
 export const displayForm = (token: string) => `kp_••••••••${token.slice(-4)}`;
 
 /** The findings as a leak report (the partner format POST /v1/leaks takes). */
-export const reportOf = (findings: Finding[]) => findings.map((f) => ({ token: f.token, type: "keyplane_api_key", url: `${f.file}:${f.line}`, source: "keyplane-scan" }));
+export const reportOf = (findings: Finding[]) =>
+  findings.map((f) => ({
+    token: f.token,
+    type: "keyplane_api_key",
+    url: `${f.file}:${f.line}`,
+    source: "keyplane-scan",
+  }));

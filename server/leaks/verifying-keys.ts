@@ -18,7 +18,9 @@ export function parseVerifyingKeys(text: string, where: string): VerifyingKeys {
   try {
     doc = JSON.parse(text);
   } catch {
-    throw new Error(`${where}: not JSON (expected {"public_keys": [{"key_identifier": "...", "key": "-----BEGIN PUBLIC KEY-----..."}]})`);
+    throw new Error(
+      `${where}: not JSON (expected {"public_keys": [{"key_identifier": "...", "key": "-----BEGIN PUBLIC KEY-----..."}]})`,
+    );
   }
   const entries = (doc as { public_keys?: unknown })?.public_keys;
   if (!Array.isArray(entries)) throw new Error(`${where}: public_keys must be an array`);
@@ -26,7 +28,8 @@ export function parseVerifyingKeys(text: string, where: string): VerifyingKeys {
   entries.forEach((entry, i) => {
     const id = entry?.key_identifier;
     const pem = entry?.key;
-    if (typeof id !== "string" || id === "") throw new Error(`${where}: public_keys[${i}].key_identifier must be a non-empty string`);
+    if (typeof id !== "string" || id === "")
+      throw new Error(`${where}: public_keys[${i}].key_identifier must be a non-empty string`);
     if (typeof pem !== "string") throw new Error(`${where}: public_keys[${i}].key must be a PEM public key`);
     let key: KeyObject;
     try {
@@ -47,7 +50,11 @@ export const loadVerifyingKeys = (file: string): VerifyingKeys => parseVerifying
 export type SignatureCheck = { ok: true; reporter: string } | { ok: false; message: string };
 
 /** Whether the raw body carries a good signature (base64 DER ECDSA over SHA-256) by a configured key. */
-export function checkSignature(keys: VerifyingKeys, headers: Record<string, string | string[] | undefined>, raw: Buffer): SignatureCheck {
+export function checkSignature(
+  keys: VerifyingKeys,
+  headers: Record<string, string | string[] | undefined>,
+  raw: Buffer,
+): SignatureCheck {
   const id = headers[KEY_ID_HEADER];
   const signature = headers[SIGNATURE_HEADER];
   // One message for every failure: which part was wrong is no business of an unverified caller.

@@ -1,7 +1,7 @@
+import { andThen, type MaybePromise } from "../http/maybe-promise";
 import type { ApiKeyRow } from "../store/schema";
 import { AllowedCidrs } from "./cidr";
 import type { RateLimiter } from "./rate-limiter";
-import { andThen, type MaybePromise } from "../http/maybe-promise";
 
 type AddressRefusal = { ok: false; code: "ip_not_allowed" };
 type RateRefusal = { ok: false; code: "rate_limited"; retryAfterSeconds: number };
@@ -21,10 +21,14 @@ export class KeyLimits {
    * Counts the call against the key's rate limit; the last check, so refused calls elsewhere
    * spend nothing. Without a limit, or in-process, the answer comes at once (no promise).
    */
-  checkRate(key: Pick<ApiKeyRow, "id" | "rate_limit" | "rate_window_seconds">, now: number): MaybePromise<typeof PASSED | RateRefusal> {
+  checkRate(
+    key: Pick<ApiKeyRow, "id" | "rate_limit" | "rate_window_seconds">,
+    now: number,
+  ): MaybePromise<typeof PASSED | RateRefusal> {
     if (key.rate_limit === null || key.rate_window_seconds === null) return PASSED;
-    return andThen(this.limiter.hit(key.id, { limit: key.rate_limit, windowSeconds: key.rate_window_seconds }, now), (d) =>
-      d.ok ? PASSED : { ok: false, code: "rate_limited", retryAfterSeconds: d.retryAfterSeconds },
+    return andThen(
+      this.limiter.hit(key.id, { limit: key.rate_limit, windowSeconds: key.rate_window_seconds }, now),
+      (d) => (d.ok ? PASSED : { ok: false, code: "rate_limited", retryAfterSeconds: d.retryAfterSeconds }),
     );
   }
 }

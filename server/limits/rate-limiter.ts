@@ -18,7 +18,10 @@ export interface RateLimiter {
 
 export const ADMITTED: RateDecision = { ok: true };
 
-export const refusedFor = (msLeft: number): RateDecision => ({ ok: false, retryAfterSeconds: Math.max(1, Math.ceil(msLeft / 1000)) });
+export const refusedFor = (msLeft: number): RateDecision => ({
+  ok: false,
+  retryAfterSeconds: Math.max(1, Math.ceil(msLeft / 1000)),
+});
 
 /** Exact on one process: the check and the count are one synchronous step. */
 export class InProcessRateLimiter implements RateLimiter {

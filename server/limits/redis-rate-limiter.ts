@@ -34,7 +34,13 @@ export class RedisRateLimiter implements RateLimiter {
   static async connect(url: string, fallback: RateLimiter, onError: (e: Error) => void): Promise<RedisRateLimiter> {
     // Auto-pipelining sends the calls of one event-loop turn in one write: under load many
     // gateway calls share a round trip instead of queueing for one each.
-    const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 5000, enableAutoPipelining: true });
+    const redis = new Redis(url, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 5000,
+      enableAutoPipelining: true,
+    });
     redis.on("error", () => undefined); // reported per failed call below; reconnects on its own
     try {
       await redis.connect();

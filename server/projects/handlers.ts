@@ -6,7 +6,14 @@ import { endReplaysOf } from "../http/idempotency";
 import { projectHasLiveKeys, revokeGraceKeysOfProject } from "../store/api-keys";
 import type { Db } from "../store/database";
 import { newId } from "../store/ids";
-import { deleteProjectRow, findProjectRow, insertProject, listProjectRows, projectHasObjects, updateProjectRow } from "../store/projects";
+import {
+  deleteProjectRow,
+  findProjectRow,
+  insertProject,
+  listProjectRows,
+  projectHasObjects,
+  updateProjectRow,
+} from "../store/projects";
 import type { ProjectRow } from "../store/schema";
 
 export const toProject = (r: ProjectRow): Project => ({
@@ -25,8 +32,20 @@ export async function findProject(db: Db, id: string): Promise<ProjectRow> {
 export const projectHandlers = {
   async createProject(ctx) {
     const now = ctx.now();
-    const row: ProjectRow = { id: newId("prj"), name: ctx.body.name, description: ctx.body.description ?? "", created_at: now, updated_at: now };
-    await createNamed(ctx, now, { kind: "project", id: row.id, name: row.name, projectId: row.id }, () => insertProject(ctx.db, row), { name: row.name });
+    const row: ProjectRow = {
+      id: newId("prj"),
+      name: ctx.body.name,
+      description: ctx.body.description ?? "",
+      created_at: now,
+      updated_at: now,
+    };
+    await createNamed(
+      ctx,
+      now,
+      { kind: "project", id: row.id, name: row.name, projectId: row.id },
+      () => insertProject(ctx.db, row),
+      { name: row.name },
+    );
     return toProject(row);
   },
 
@@ -43,7 +62,9 @@ export const projectHandlers = {
     const now = ctx.now();
     const next = { ...row, description: ctx.body.description ?? row.description, updated_at: now };
     await updateProjectRow(ctx.db, row.id, { description: next.description, updated_at: now });
-    await auditObject(ctx, now, { kind: "project", id: row.id, projectId: row.id }, "update", { fields: Object.keys(ctx.body) });
+    await auditObject(ctx, now, { kind: "project", id: row.id, projectId: row.id }, "update", {
+      fields: Object.keys(ctx.body),
+    });
     return toProject(next);
   },
 
@@ -51,7 +72,10 @@ export const projectHandlers = {
     const row = await findProject(ctx.db, ctx.params.projectId);
     const [objects, keys] = await Promise.all([projectHasObjects(ctx.db, row.id), projectHasLiveKeys(ctx.db, row.id)]);
     if (objects || keys) {
-      throw new ApiError("project_not_empty", `project ${row.name} still has deployments, live keys or secrets; delete them first`);
+      throw new ApiError(
+        "project_not_empty",
+        `project ${row.name} still has deployments, live keys or secrets; delete them first`,
+      );
     }
     await revokeGraceKeysOfProject(ctx.db, row.id, ctx.now());
     await deleteProjectRow(ctx.db, row.id);

@@ -1,14 +1,21 @@
-import { fieldIssues, schemas, type Secret } from "@keyplane/api";
-import type { SecretRow } from "../store/schema";
-import { ApiError, found } from "../http/errors";
+import { fieldIssues, type Secret, schemas } from "@keyplane/api";
 import { auditObject, createNamed } from "../audit/record";
 import { type Handlers, iso, principalName, type Services } from "../http/context";
-import { newId } from "../store/ids";
+import { ApiError, found } from "../http/errors";
+import { endReplaysOf } from "../http/idempotency";
+import { findProject } from "../projects/handlers";
 import type { Db } from "../store/database";
 import { deploymentUsingSecret } from "../store/deployments";
-import { deleteSecretRow, findSecretRow, insertSecret, insertSecretVersion, listSecretRows, updateSecretRow } from "../store/secrets";
-import { findProject } from "../projects/handlers";
-import { endReplaysOf } from "../http/idempotency";
+import { newId } from "../store/ids";
+import type { SecretRow } from "../store/schema";
+import {
+  deleteSecretRow,
+  findSecretRow,
+  insertSecret,
+  insertSecretVersion,
+  listSecretRows,
+  updateSecretRow,
+} from "../store/secrets";
 
 const toSecret = (r: SecretRow): Secret => ({
   id: r.id,
@@ -58,18 +65,28 @@ export const secretHandlers = {
       await insertSecret(ctx.db, row);
       await storeValue(ctx, row.id, 1, ctx.body.value, now);
     };
-    await createNamed(ctx, now, { kind: "secret", id: row.id, name: row.name, projectId: row.project_id, where: "in this project" }, insert, {
-      name: row.name,
-      useCase: row.use_case,
-      allowedUpstreams: ctx.body.allowedUpstreams ?? [],
-    });
+    await createNamed(
+      ctx,
+      now,
+      { kind: "secret", id: row.id, name: row.name, projectId: row.project_id, where: "in this project" },
+      insert,
+      {
+        name: row.name,
+        useCase: row.use_case,
+        allowedUpstreams: ctx.body.allowedUpstreams ?? [],
+      },
+    );
     return toSecret(row);
   },
 
   async listSecrets(ctx) {
     await findProject(ctx.db, ctx.params.projectId);
     const { useCase, managedBy, search } = ctx.query;
-    const rows = await listSecretRows(ctx.db, ctx.params.projectId, { useCase: useCase || undefined, managedBy: managedBy || undefined, search: search || undefined });
+    const rows = await listSecretRows(ctx.db, ctx.params.projectId, {
+      useCase: useCase || undefined,
+      managedBy: managedBy || undefined,
+      search: search || undefined,
+    });
     return { items: rows.map(toSecret) };
   },
 
@@ -88,8 +105,15 @@ export const secretHandlers = {
       updated_at: now,
       updated_by: who,
     };
-    await updateSecretRow(ctx.db, row.id, { description: next.description, managed_by: next.managed_by, updated_at: now, updated_by: who });
-    await auditObject(ctx, now, { kind: "secret", id: row.id, projectId: row.project_id }, "update", { fields: Object.keys(ctx.body) });
+    await updateSecretRow(ctx.db, row.id, {
+      description: next.description,
+      managed_by: next.managed_by,
+      updated_at: now,
+      updated_by: who,
+    });
+    await auditObject(ctx, now, { kind: "secret", id: row.id, projectId: row.project_id }, "update", {
+      fields: Object.keys(ctx.body),
+    });
     return toSecret(next);
   },
 
@@ -97,14 +121,19 @@ export const secretHandlers = {
     const row = await findSecret(ctx.db, ctx.params.projectId, ctx.params.id);
     const parsed = schemas.SECRET_VALUE_SCHEMAS[row.use_case].safeParse(ctx.body.value);
     if (!parsed.success) {
-      throw new ApiError("invalid_request", `the value does not fit use case ${row.use_case}`, fieldIssues(parsed.error, "value"));
+      throw new ApiError(
+        "invalid_request",
+        `the value does not fit use case ${row.use_case}`,
+        fieldIssues(parsed.error, "value"),
+      );
     }
     const now = ctx.now();
     const version = row.version + 1;
     const who = principalName(ctx.principal);
     // Where the value may go changes only with the value: widening it takes knowing (or replacing)
     // the secret. Narrowing takes effect at once: a deployment left pointing elsewhere gets 502.
-    const allowed = ctx.body.allowedUpstreams === undefined ? row.allowed_upstreams : JSON.stringify(ctx.body.allowedUpstreams);
+    const allowed =
+      ctx.body.allowedUpstreams === undefined ? row.allowed_upstreams : JSON.stringify(ctx.body.allowedUpstreams);
     await storeValue(ctx, row.id, version, parsed.data, now);
     await updateSecretRow(ctx.db, row.id, { version, allowed_upstreams: allowed, updated_at: now, updated_by: who });
     await auditObject(ctx, now, { kind: "secret", id: row.id, projectId: row.project_id }, "put_value", {
@@ -121,7 +150,9 @@ export const secretHandlers = {
     if (user) throw new ApiError("conflict", `secret ${row.name} is the upstreamSecret of deployment ${user.name}`);
     await deleteSecretRow(ctx.db, row.id);
     await endReplaysOf(ctx.db, row.id);
-    await auditObject(ctx, ctx.now(), { kind: "secret", id: row.id, projectId: row.project_id }, "delete", { name: row.name });
+    await auditObject(ctx, ctx.now(), { kind: "secret", id: row.id, projectId: row.project_id }, "delete", {
+      name: row.name,
+    });
     return undefined;
   },
 } satisfies Partial<Handlers>;

@@ -1,6 +1,5 @@
 import { CompiledQuery, type Kysely, sql } from "kysely";
-import type { Dialect } from "./schema";
-import type { AccessLogRow, Database, NewAccessLogRow } from "./schema";
+import type { AccessLogRow, Database, Dialect, NewAccessLogRow } from "./schema";
 
 // Every query on the access_log table.
 

@@ -1,7 +1,6 @@
 import { type Kysely, sql, type Updateable } from "kysely";
-import type { Dialect } from "./schema";
 import { reusableQuery } from "./reusable-query";
-import type { ApiKeyRow, Database } from "./schema";
+import type { ApiKeyRow, Database, Dialect } from "./schema";
 
 // Every query on the api_keys table. Handlers and the gateway call these; none writes SQL.
 
@@ -11,12 +10,23 @@ export async function insertApiKey(db: Kysely<Database>, row: ApiKeyRow): Promis
 
 /** A key of the project that is not revoked (expired and disabled keys included). */
 export function findLiveApiKey(db: Kysely<Database>, projectId: string, id: string): Promise<ApiKeyRow | undefined> {
-  return db.selectFrom("api_keys").selectAll().where("id", "=", id).where("project_id", "=", projectId).where("revoked_at", "is", null).executeTakeFirst();
+  return db
+    .selectFrom("api_keys")
+    .selectAll()
+    .where("id", "=", id)
+    .where("project_id", "=", projectId)
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
 }
 
 /** A key of the project, revoked ones included (their usage and access log stay readable). */
 export function findApiKey(db: Kysely<Database>, projectId: string, id: string): Promise<ApiKeyRow | undefined> {
-  return db.selectFrom("api_keys").selectAll().where("id", "=", id).where("project_id", "=", projectId).executeTakeFirst();
+  return db
+    .selectFrom("api_keys")
+    .selectAll()
+    .where("id", "=", id)
+    .where("project_id", "=", projectId)
+    .executeTakeFirst();
 }
 
 /** Live keys of a project; with `managedBy`, only those that owner (a Pulumi stack's resource) manages. */
@@ -47,7 +57,13 @@ export async function projectHasLiveKeys(db: Kysely<Database>, projectId: string
 
 /** A deleted project's keys still in their grace end with it (a destroy deletes keys, then their project). */
 export async function revokeGraceKeysOfProject(db: Kysely<Database>, projectId: string, now: number): Promise<void> {
-  await db.updateTable("api_keys").set({ revoked_at: now }).where("project_id", "=", projectId).where("revoked_at", "is", null).where("grace_revoked_at", "is not", null).execute();
+  await db
+    .updateTable("api_keys")
+    .set({ revoked_at: now })
+    .where("project_id", "=", projectId)
+    .where("revoked_at", "is", null)
+    .where("grace_revoked_at", "is not", null)
+    .execute();
 }
 
 export function apiKeyByHash(db: Kysely<Database>, keyHash: string): Promise<ApiKeyRow | undefined> {
@@ -71,7 +87,11 @@ export async function markRevoked(db: Kysely<Database>, id: string, now: number)
  * may land in any order. Keys with numUses are skipped: each spend sets it. On PostgreSQL one
  * statement, rows locked in id order (no deadlock between replicas' flushes).
  */
-export async function recordLastUsed(db: Kysely<Database>, dialect: Dialect, lastUsed: Map<string, number>): Promise<void> {
+export async function recordLastUsed(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  lastUsed: Map<string, number>,
+): Promise<void> {
   if (lastUsed.size === 0) return;
   if (dialect === "postgres") {
     await sql`
@@ -104,7 +124,11 @@ export async function recordLastUsed(db: Kysely<Database>, dialect: Dialect, las
  * An autocommit statement, so durable (synchronous_commit stays on: a crash must not hand a
  * use out twice). Returns the uses granted per key id.
  */
-export async function spendUsesBatch(db: Kysely<Database>, spends: Map<string, number>, now: number): Promise<Map<string, number>> {
+export async function spendUsesBatch(
+  db: Kysely<Database>,
+  spends: Map<string, number>,
+  now: number,
+): Promise<Map<string, number>> {
   const result = await sql<{ id: string; granted: number }>`
     with wanted as (select * from unnest(${[...spends.keys()]}::text[], ${[...spends.values()]}::int[]) as w (id, n)),
     locked as (
@@ -142,7 +166,12 @@ export function spendUsesEach(db: Kysely<Database>, calls: { id: string; now: nu
 }
 
 /** Marks a live key leaked; false when it was revoked or already leaked (a report seen by another replica first). */
-export async function markLeaked(db: Kysely<Database>, id: string, at: number, where: { source: string | null; url: string | null }): Promise<boolean> {
+export async function markLeaked(
+  db: Kysely<Database>,
+  id: string,
+  at: number,
+  where: { source: string | null; url: string | null },
+): Promise<boolean> {
   const result = await db
     .updateTable("api_keys")
     .set({ leaked_at: at, leak_source: where.source, leak_url: where.url, updated_at: at })

@@ -1,5 +1,5 @@
-import type { Db } from "./database";
 import type { Selectable } from "kysely";
+import type { Db } from "./database";
 import type { AuditRow } from "./schema";
 
 // Every query on the audit table.
@@ -9,7 +9,11 @@ export async function insertAudit(db: Db, row: Omit<AuditRow, "id">): Promise<vo
 }
 
 /** A project's entries, newest first; `before` (an id) pages back. */
-export function listAuditRows(db: Db, projectId: string, page: { before?: number; limit: number }): Promise<Selectable<AuditRow>[]> {
+export function listAuditRows(
+  db: Db,
+  projectId: string,
+  page: { before?: number; limit: number },
+): Promise<Selectable<AuditRow>[]> {
   return db
     .selectFrom("audit")
     .selectAll()

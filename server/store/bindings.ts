@@ -4,7 +4,13 @@ import type { BindingRow, Database } from "./schema";
 // Every query on the bindings table.
 
 export function listBindingsOfKey(db: Kysely<Database>, apiKeyId: string): Promise<BindingRow[]> {
-  return db.selectFrom("bindings").selectAll().where("api_key_id", "=", apiKeyId).orderBy("created_at").orderBy("deployment_id").execute();
+  return db
+    .selectFrom("bindings")
+    .selectAll()
+    .where("api_key_id", "=", apiKeyId)
+    .orderBy("created_at")
+    .orderBy("deployment_id")
+    .execute();
 }
 
 /** Idempotent: true when this call made the binding. */
@@ -18,12 +24,21 @@ export async function insertBinding(db: Kysely<Database>, row: BindingRow): Prom
 }
 
 export function findBinding(db: Kysely<Database>, apiKeyId: string, deploymentId: string): Promise<BindingRow> {
-  return db.selectFrom("bindings").selectAll().where("api_key_id", "=", apiKeyId).where("deployment_id", "=", deploymentId).executeTakeFirstOrThrow();
+  return db
+    .selectFrom("bindings")
+    .selectAll()
+    .where("api_key_id", "=", apiKeyId)
+    .where("deployment_id", "=", deploymentId)
+    .executeTakeFirstOrThrow();
 }
 
 /** Idempotent: true when there was a binding to delete. */
 export async function deleteBinding(db: Kysely<Database>, apiKeyId: string, deploymentId: string): Promise<boolean> {
-  const deleted = await db.deleteFrom("bindings").where("api_key_id", "=", apiKeyId).where("deployment_id", "=", deploymentId).executeTakeFirst();
+  const deleted = await db
+    .deleteFrom("bindings")
+    .where("api_key_id", "=", apiKeyId)
+    .where("deployment_id", "=", deploymentId)
+    .executeTakeFirst();
   return Number(deleted.numDeletedRows) > 0;
 }
 

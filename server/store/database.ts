@@ -1,13 +1,13 @@
-import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
-import SqliteDatabase from "better-sqlite3";
-import pg from "pg";
 import { mkdirSync } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { Database, Dialect } from "./schema";
-import { migrate } from "./migrations";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
+import pg from "pg";
 import { withCachedStatements } from "./cached-statements";
+import { migrate } from "./migrations";
 import { useNamedStatements } from "./named-statements";
+import type { Database, Dialect } from "./schema";
 
 /** The database as repositories take it: the pool, or a transaction opened on it. */
 export type Db = Kysely<Database>;
@@ -63,7 +63,11 @@ export interface StoreOptions {
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.databaseUrl) {
     // A connect that hangs (a database host gone) fails the call after a bound, as one refused at once does.
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10, connectionTimeoutMillis: 5000 });
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5000,
+    });
     // An idle connection dropped by the database (restart, failover) must not take the process down;
     // the pool replaces it and the next query reconnects.
     pool.on("error", (err) => options.onPoolError?.(err));
@@ -78,11 +82,25 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         return fn(trx);
       });
     const databaseUrl = options.databaseUrl;
-    const dedicatedConnection = (applicationName: string) => new pg.Client({ connectionString: databaseUrl, application_name: applicationName, connectionTimeoutMillis: 5000 });
+    const dedicatedConnection = (applicationName: string) =>
+      new pg.Client({
+        connectionString: databaseUrl,
+        application_name: applicationName,
+        connectionTimeoutMillis: 5000,
+      });
     const syncLazyCommits = async () => {};
     // PostgreSQL groups concurrent commits' WAL flushes by itself.
     const writeTransaction = <T>(fn: (trx: Transaction<Database>) => Promise<T>) => db.transaction().execute(fn);
-    return { db, dialect: "postgres", location: url.toString(), lazyTransaction, writeTransaction, syncLazyCommits, dedicatedConnection, close: () => db.destroy() };
+    return {
+      db,
+      dialect: "postgres",
+      location: url.toString(),
+      lazyTransaction,
+      writeTransaction,
+      syncLazyCommits,
+      dedicatedConnection,
+      close: () => db.destroy(),
+    };
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = join(options.dataDir, "keyplane.db");
@@ -118,7 +136,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     await wal.sync();
     return out;
   };
-  return { db, dialect: "sqlite", location: file, lazyTransaction, writeTransaction, syncLazyCommits: () => wal.sync(), close };
+  return {
+    db,
+    dialect: "sqlite",
+    location: file,
+    lazyTransaction,
+    writeTransaction,
+    syncLazyCommits: () => wal.sync(),
+    close,
+  };
 }
 
 /**

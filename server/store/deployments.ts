@@ -8,14 +8,29 @@ export async function insertDeployment(db: Db, row: DeploymentRow): Promise<void
 }
 
 export function findDeploymentRow(db: Db, projectId: string, id: string): Promise<DeploymentRow | undefined> {
-  return db.selectFrom("deployments").selectAll().where("id", "=", id).where("project_id", "=", projectId).executeTakeFirst();
+  return db
+    .selectFrom("deployments")
+    .selectAll()
+    .where("id", "=", id)
+    .where("project_id", "=", projectId)
+    .executeTakeFirst();
 }
 
 export function listDeploymentRows(db: Db, projectId: string): Promise<DeploymentRow[]> {
-  return db.selectFrom("deployments").selectAll().where("project_id", "=", projectId).orderBy("created_at").orderBy("id").execute();
+  return db
+    .selectFrom("deployments")
+    .selectAll()
+    .where("project_id", "=", projectId)
+    .orderBy("created_at")
+    .orderBy("id")
+    .execute();
 }
 
-export async function updateDeploymentRow(db: Db, id: string, changes: Pick<DeploymentRow, "model" | "status" | "upstream_url" | "upstream_secret" | "updated_at">): Promise<void> {
+export async function updateDeploymentRow(
+  db: Db,
+  id: string,
+  changes: Pick<DeploymentRow, "model" | "status" | "upstream_url" | "upstream_secret" | "updated_at">,
+): Promise<void> {
   await db.updateTable("deployments").set(changes).where("id", "=", id).execute();
 }
 
@@ -37,7 +52,15 @@ export function callableDeploymentRows(db: Db, key: { id: string; projectId: str
     .where("d.project_id", "=", key.projectId)
     .where("d.status", "=", "running")
     .$if(key.boundOnly, (q) =>
-      q.where((eb) => eb.exists(eb.selectFrom("bindings as b").select("b.api_key_id").where("b.api_key_id", "=", key.id).whereRef("b.deployment_id", "=", "d.id"))),
+      q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("bindings as b")
+            .select("b.api_key_id")
+            .where("b.api_key_id", "=", key.id)
+            .whereRef("b.deployment_id", "=", "d.id"),
+        ),
+      ),
     )
     .orderBy("d.name")
     .execute();

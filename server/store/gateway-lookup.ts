@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
-import type { Database } from "./schema";
 import { reusableQuery } from "./reusable-query";
+import type { Database } from "./schema";
 
 /**
  * What the lookup selects. With the join columns below it is the one list of what a lookup
@@ -34,7 +34,17 @@ const SELECTED = [
 ] as const;
 
 /** Columns the joins and filters read (the `bound` subquery reads bindings). */
-const JOINED = ["k.key_hash", "d.project_id", "d.name", "s.id", "s.project_id", "s.version", "v.secret_id", "b.api_key_id", "b.deployment_id"] as const;
+const JOINED = [
+  "k.key_hash",
+  "d.project_id",
+  "d.name",
+  "s.id",
+  "s.project_id",
+  "s.version",
+  "v.secret_id",
+  "b.api_key_id",
+  "b.deployment_id",
+] as const;
 
 const TABLE_OF = { k: "api_keys", d: "deployments", s: "secrets", v: "secret_versions", b: "bindings" } as const;
 
@@ -59,11 +69,23 @@ export const lookupQuery = (db: Kysely<Database>, p: { model: string; keyHash: s
   db
     .selectFrom("api_keys as k")
     .leftJoin("deployments as d", (join) => join.onRef("d.project_id", "=", "k.project_id").on("d.name", "=", p.model))
-    .leftJoin("secrets as s", (join) => join.onRef("s.id", "=", "d.upstream_secret").onRef("s.project_id", "=", "d.project_id"))
-    .leftJoin("secret_versions as v", (join) => join.onRef("v.secret_id", "=", "s.id").onRef("v.version", "=", "s.version"))
+    .leftJoin("secrets as s", (join) =>
+      join.onRef("s.id", "=", "d.upstream_secret").onRef("s.project_id", "=", "d.project_id"),
+    )
+    .leftJoin("secret_versions as v", (join) =>
+      join.onRef("v.secret_id", "=", "s.id").onRef("v.version", "=", "s.version"),
+    )
     .select((eb) => [
       ...SELECTED,
-      eb.exists(eb.selectFrom("bindings as b").select("b.api_key_id").whereRef("b.api_key_id", "=", "k.id").whereRef("b.deployment_id", "=", "d.id")).as("bound"),
+      eb
+        .exists(
+          eb
+            .selectFrom("bindings as b")
+            .select("b.api_key_id")
+            .whereRef("b.api_key_id", "=", "k.id")
+            .whereRef("b.deployment_id", "=", "d.id"),
+        )
+        .as("bound"),
     ])
     .where("k.key_hash", "=", p.keyHash);
 

@@ -5,12 +5,23 @@ import type { IdempotencyRow } from "./schema";
 
 /** The answer stored for this key, if it is newer than `since`. */
 export function findAnswer(db: Db, scope: string, key: string, since: number): Promise<IdempotencyRow | undefined> {
-  return db.selectFrom("idempotency").selectAll().where("scope", "=", scope).where("idem_key", "=", key).where("created_at", ">", since).executeTakeFirst();
+  return db
+    .selectFrom("idempotency")
+    .selectAll()
+    .where("scope", "=", scope)
+    .where("idem_key", "=", key)
+    .where("created_at", ">", since)
+    .executeTakeFirst();
 }
 
 /** Only an expired record (older than `expiredBy`) is replaced; a live one makes the insert fail. */
 export async function insertAnswer(db: Db, row: IdempotencyRow, expiredBy: number): Promise<void> {
-  await db.deleteFrom("idempotency").where("scope", "=", row.scope).where("idem_key", "=", row.idem_key).where("created_at", "<=", expiredBy).execute();
+  await db
+    .deleteFrom("idempotency")
+    .where("scope", "=", row.scope)
+    .where("idem_key", "=", row.idem_key)
+    .where("created_at", "<=", expiredBy)
+    .execute();
   await db.insertInto("idempotency").values(row).execute();
 }
 

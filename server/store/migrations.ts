@@ -1,12 +1,17 @@
-import { type Kysely, Migrator, type Migration, sql } from "kysely";
+import { type Kysely, type Migration, Migrator, sql } from "kysely";
 import type { Dialect } from "./schema";
+
+// A migration sees the schema as it was when it was written, not today's Database (kysely's
+// own Migration type takes the same open type).
+// biome-ignore lint/suspicious/noExplicitAny: the schema a migration runs on is not a type of today's code
+type MigrationDb = Kysely<any>;
 
 // Migrations live in code so the server binary carries them; they run on start.
 function migrations(dialect: Dialect): Record<string, Migration> {
   const bigint = "bigint" as const;
   return {
     "0001_initial": {
-      async up(db: Kysely<any>) {
+      async up(db: MigrationDb) {
         await db.schema
           .createTable("projects")
           .addColumn("id", "text", (c) => c.primaryKey())
@@ -84,7 +89,9 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         await db.schema
           .createTable("audit")
-          .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) => (dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) =>
+            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
           .addColumn("project_id", "text")
           .addColumn("at", bigint, (c) => c.notNull())
           .addColumn("principal", "text", (c) => c.notNull())
@@ -109,7 +116,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     // Who manages a key or secret (pulumi:<stack>:<urn>), and which object a create's
     // replay answers for, so deleting the object ends its replay.
     "0003_managed_by": {
-      async up(db: Kysely<any>) {
+      async up(db: MigrationDb) {
         await db.schema.alterTable("api_keys").addColumn("managed_by", "text").execute();
         await db.schema.alterTable("secrets").addColumn("managed_by", "text").execute();
         await db.schema.alterTable("idempotency").addColumn("object_id", "text").execute();
@@ -117,13 +124,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       },
     },
     "0004_gateway": {
-      async up(db: Kysely<any>) {
+      async up(db: MigrationDb) {
         // The Secret (same project) whose token the gateway sends upstream; null: none.
         await db.schema.alterTable("deployments").addColumn("upstream_secret", "text").execute();
       },
     },
     "0005_limits_usage": {
-      async up(db: Kysely<any>) {
+      async up(db: MigrationDb) {
         // One column per statement: SQLite's ALTER TABLE adds one at a time.
         await db.schema
           .alterTable("api_keys")
@@ -149,7 +156,9 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         await db.schema
           .createTable("access_log")
-          .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) => (dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn("id", dialect === "postgres" ? "bigserial" : "integer", (c) =>
+            dialect === "postgres" ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
           .addColumn("at", bigint, (c) => c.notNull())
           .addColumn("project_id", "text")
           .addColumn("api_key_id", "text")
@@ -164,7 +173,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       },
     },
     "0006_console": {
-      async up(db: Kysely<any>) {
+      async up(db: MigrationDb) {
         await db.schema
           .alterTable("api_keys")
           .addColumn("updated_at", bigint, (c) => c.notNull().defaultTo(0))
@@ -185,14 +194,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       },
     },
     "0007_access_log_sweep_by_id": {
-      async up(db: Kysely<any>) {
+      async up(db: MigrationDb) {
         // Every gateway call adds an access-log row; an index on `at` made each add a fifth
         // dearer, and the retention sweep finds its cut through the id order instead.
         await db.schema.dropIndex("access_log_at").execute();
       },
     },
     "0008_security": {
-      async up(db: Kysely<any>) {
+      async up(db: MigrationDb) {
         await db.schema
           .alterTable("secrets")
           .addColumn("allowed_upstreams", "text", (c) => c.notNull().defaultTo("[]"))
@@ -223,7 +232,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       },
     },
     "0009_leaks": {
-      async up(db: Kysely<any>) {
+      async up(db: MigrationDb) {
         // Where a leaked key was found: the report's url and source, never any of the token.
         await db.schema.alterTable("api_keys").addColumn("leaked_at", bigint).execute();
         await db.schema.alterTable("api_keys").addColumn("leak_source", "text").execute();
@@ -231,12 +240,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       },
     },
     "0010_pg_invalidation": {
-      async up(db: Kysely<any>) {
+      async up(db: MigrationDb) {
         // PostgreSQL replicas cache gateway lookups; what tells them to forget (see
         // lookup-invalidation.ts, which attaches the function to the tables on every start).
         // SQLite has one process, which forgets in memory after each of its writes.
         if (dialect !== "postgres") return;
-        await sql`create table keyplane_lookup_epoch (id integer primary key check (id = 1), epoch bigint not null)`.execute(db);
+        await sql`create table keyplane_lookup_epoch (id integer primary key check (id = 1), epoch bigint not null)`.execute(
+          db,
+        );
         await sql`insert into keyplane_lookup_epoch values (1, 0)`.execute(db);
         // Once per transaction, at its commit (a deferred trigger): a transaction-local setting marks it done.
         await sql`
@@ -254,7 +265,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
   };
 }
 
-export async function migrate(db: Kysely<any>, dialect: Dialect): Promise<void> {
+export async function migrate(db: MigrationDb, dialect: Dialect): Promise<void> {
   const all = migrations(dialect);
   const migrator = new Migrator({ db, provider: { getMigrations: async () => all } });
   const { error, results } = await migrator.migrateToLatest();

@@ -19,8 +19,10 @@ export function useNamedStatements(pool: pg.Pool): void {
     return name;
   };
   pool.on("connect", (client) => {
-    const query = client.query.bind(client) as (...args: any[]) => any;
-    (client as any).query = (text: unknown, values?: unknown, callback?: unknown) => {
+    // pg's query has many overloads; this wrapper forwards whatever it is given.
+    type Query = (...args: unknown[]) => unknown;
+    const query = client.query.bind(client) as Query;
+    (client as unknown as { query: Query }).query = (text: unknown, values?: unknown, callback?: unknown) => {
       if (typeof text === "string" && Array.isArray(values) && values.length > 0 && typeof callback !== "function") {
         return query({ name: nameOf(text), text, values });
       }

@@ -15,7 +15,11 @@ export function listProjectRows(db: Db): Promise<ProjectRow[]> {
   return db.selectFrom("projects").selectAll().orderBy("created_at").orderBy("id").execute();
 }
 
-export async function updateProjectRow(db: Db, id: string, changes: Pick<ProjectRow, "description" | "updated_at">): Promise<void> {
+export async function updateProjectRow(
+  db: Db,
+  id: string,
+  changes: Pick<ProjectRow, "description" | "updated_at">,
+): Promise<void> {
   await db.updateTable("projects").set(changes).where("id", "=", id).execute();
 }
 

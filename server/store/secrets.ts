@@ -12,7 +12,12 @@ export async function insertSecretVersion(db: Db, row: SecretVersionRow): Promis
 }
 
 export function findSecretRow(db: Db, projectId: string, id: string): Promise<SecretRow | undefined> {
-  return db.selectFrom("secrets").selectAll().where("id", "=", id).where("project_id", "=", projectId).executeTakeFirst();
+  return db
+    .selectFrom("secrets")
+    .selectAll()
+    .where("id", "=", id)
+    .where("project_id", "=", projectId)
+    .executeTakeFirst();
 }
 
 export interface SecretFilter {
@@ -40,7 +45,9 @@ export function listSecretRows(db: Db, projectId: string, f: SecretFilter): Prom
 export async function updateSecretRow(
   db: Db,
   id: string,
-  changes: Partial<Pick<SecretRow, "description" | "managed_by" | "version" | "allowed_upstreams" | "updated_at" | "updated_by">>,
+  changes: Partial<
+    Pick<SecretRow, "description" | "managed_by" | "version" | "allowed_upstreams" | "updated_at" | "updated_by">
+  >,
 ): Promise<void> {
   await db.updateTable("secrets").set(changes).where("id", "=", id).execute();
 }

@@ -1,6 +1,5 @@
 import { type Kysely, sql } from "kysely";
-import type { Dialect } from "./schema";
-import type { Database, KeyUsageRow } from "./schema";
+import type { Database, Dialect, KeyUsageRow } from "./schema";
 
 // Every query on the key_usage table.
 
@@ -15,7 +14,11 @@ const MAX_COUNT = Number.MAX_SAFE_INTEGER;
 export async function addUsage(db: Kysely<Database>, dialect: Dialect, rows: KeyUsageRow[]): Promise<void> {
   const order = (r: KeyUsageRow) => `${r.api_key_id}\u0000${r.deployment_id}\u0000${r.day}`;
   const sorted = rows
-    .map((row) => ({ ...row, prompt_tokens: Math.min(row.prompt_tokens, MAX_COUNT), completion_tokens: Math.min(row.completion_tokens, MAX_COUNT) }))
+    .map((row) => ({
+      ...row,
+      prompt_tokens: Math.min(row.prompt_tokens, MAX_COUNT),
+      completion_tokens: Math.min(row.completion_tokens, MAX_COUNT),
+    }))
     .sort((x, y) => (order(x) < order(y) ? -1 : order(x) > order(y) ? 1 : 0));
   // The same saturating sum on both stores.
   const add = (c: "requests" | "prompt_tokens" | "completion_tokens") =>
@@ -38,9 +41,11 @@ export async function addUsage(db: Kysely<Database>, dialect: Dialect, rows: Key
       .insertInto("key_usage")
       .values(capped)
       .onConflict((oc) =>
-        oc
-          .columns(["api_key_id", "deployment_id", "day"])
-          .doUpdateSet({ requests: add("requests"), prompt_tokens: add("prompt_tokens"), completion_tokens: add("completion_tokens") }),
+        oc.columns(["api_key_id", "deployment_id", "day"]).doUpdateSet({
+          requests: add("requests"),
+          prompt_tokens: add("prompt_tokens"),
+          completion_tokens: add("completion_tokens"),
+        }),
       )
       .execute();
   }
@@ -51,7 +56,14 @@ export function usageOfKey(db: Kysely<Database>, apiKeyId: string) {
   return db
     .selectFrom("key_usage as u")
     .leftJoin("deployments as d", "d.id", "u.deployment_id")
-    .select(["u.deployment_id", "d.name as deployment", "u.day", "u.requests", "u.prompt_tokens", "u.completion_tokens"])
+    .select([
+      "u.deployment_id",
+      "d.name as deployment",
+      "u.day",
+      "u.requests",
+      "u.prompt_tokens",
+      "u.completion_tokens",
+    ])
     .where("u.api_key_id", "=", apiKeyId)
     .orderBy("u.deployment_id")
     .orderBy("u.day")

@@ -1,12 +1,12 @@
 import type { AccessLogEntry, ApiKeyUsage } from "@keyplane/api";
+import { type Handlers, iso, isoOrNull, type Services } from "../http/context";
+import { found } from "../http/errors";
+import { findProject } from "../projects/handlers";
+import { listAccessLog } from "../store/access-log";
+import { findApiKey } from "../store/api-keys";
 import type { Db } from "../store/database";
 import type { AccessLogRow } from "../store/schema";
-import { type Handlers, iso, isoOrNull, type Services } from "../http/context";
-import { listAccessLog } from "../store/access-log";
 import { usageOfKey } from "../store/usage";
-import { found } from "../http/errors";
-import { findApiKey } from "../store/api-keys";
-import { findProject } from "../projects/handlers";
 
 const toEntry = (r: AccessLogRow): AccessLogEntry => ({
   id: r.id,
@@ -24,7 +24,8 @@ async function findAnyKey(db: Db, projectId: string, id: string) {
 }
 
 /** Entries older than the retention are never shown, whether or not the sweep has deleted them yet. */
-const sinceOf = (ctx: Services, since: string | undefined) => Math.max(since ? Date.parse(since) : 0, ctx.now() - ctx.usage.retentionMs);
+const sinceOf = (ctx: Services, since: string | undefined) =>
+  Math.max(since ? Date.parse(since) : 0, ctx.now() - ctx.usage.retentionMs);
 
 export const usageHandlers = {
   async getApiKeyUsage(ctx) {
@@ -39,14 +40,24 @@ export const usageHandlers = {
         d = { deploymentId: r.deployment_id, deployment: r.deployment, ...zero(), days: [] };
         byDeployment.set(r.deployment_id, d);
       }
-      d.days.push({ day: r.day, requests: r.requests, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens });
+      d.days.push({
+        day: r.day,
+        requests: r.requests,
+        promptTokens: r.prompt_tokens,
+        completionTokens: r.completion_tokens,
+      });
       for (const sum of [d, totals]) {
         sum.requests += r.requests;
         sum.promptTokens += r.prompt_tokens;
         sum.completionTokens += r.completion_tokens;
       }
     }
-    return { apiKeyId: key.id, lastUsedAt: isoOrNull(key.last_used_at), totals, deployments: [...byDeployment.values()] };
+    return {
+      apiKeyId: key.id,
+      lastUsedAt: isoOrNull(key.last_used_at),
+      totals,
+      deployments: [...byDeployment.values()],
+    };
   },
 
   async listKeyAccessLog(ctx) {
@@ -65,7 +76,12 @@ export const usageHandlers = {
   async listAccessLog(ctx) {
     await ctx.usage.flush();
     const project = await findProject(ctx.db, ctx.params.projectId);
-    const rows = await listAccessLog(ctx.db, { projectId: project.id, outcome: ctx.query.outcome, since: sinceOf(ctx, ctx.query.since), limit: ctx.query.limit ?? 1000 });
+    const rows = await listAccessLog(ctx.db, {
+      projectId: project.id,
+      outcome: ctx.query.outcome,
+      since: sinceOf(ctx, ctx.query.since),
+      limit: ctx.query.limit ?? 1000,
+    });
     return { items: rows.map(toEntry) };
   },
 } satisfies Partial<Handlers>;

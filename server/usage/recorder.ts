@@ -1,4 +1,4 @@
-import { forgetAccessLogBefore, appendAccessLog } from "../store/access-log";
+import { appendAccessLog, forgetAccessLogBefore } from "../store/access-log";
 import { recordLastUsed } from "../store/api-keys";
 import type { Store } from "../store/database";
 import type { KeyUsageRow, NewAccessLogRow } from "../store/schema";
@@ -91,7 +91,8 @@ export class UsageRecorder {
       status: call.status,
       client: call.client,
     });
-    if (call.tokens === undefined || call.apiKeyId === null || call.projectId === null || call.deploymentId === null) return;
+    if (call.tokens === undefined || call.apiKeyId === null || call.projectId === null || call.deploymentId === null)
+      return;
     const day = utcDay(call.at);
     const id = `${call.apiKeyId}\u0000${call.deploymentId}\u0000${day}`;
     const bucket = this.usage.get(id);
@@ -152,7 +153,9 @@ export class UsageRecorder {
     for (let i = LOG_SLICE; i < log.length; i += LOG_SLICE) {
       await new Promise((resolve) => setImmediate(resolve));
       try {
-        await this.store.lazyTransaction((trx) => appendAccessLog(trx, this.store.dialect, log.slice(i, i + LOG_SLICE)));
+        await this.store.lazyTransaction((trx) =>
+          appendAccessLog(trx, this.store.dialect, log.slice(i, i + LOG_SLICE)),
+        );
       } catch (e) {
         this.keep(new Map(), new Map(), log.slice(i));
         this.options.onError("access log not written yet; will retry", e as Error);

@@ -9,8 +9,19 @@ import { ADMIN_TOKEN, startTestServer, type TestServer } from "../helpers/server
 // The console end to end: Debian's Chromium driving the real UI against a real server, with the
 // gateway called directly to prove each change takes effect at once.
 const SCREENSHOTS = join(__dirname, "..", "..", "..", "docs", "screenshots");
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const SECRET_VALUES = ["hf_console_test_token_value_42", "s3-console-secret-access-key-value", "s3-console-second-version-value"];
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const SECRET_VALUES = [
+  "hf_console_test_token_value_42",
+  "s3-console-secret-access-key-value",
+  "s3-console-second-version-value",
+];
 
 describe("web console in Chromium", function () {
   this.timeout(120_000);
@@ -31,7 +42,9 @@ describe("web console in Chromium", function () {
   before(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     s = await startTestServer("sqlite");
-    const deployments = Object.fromEntries(["dep-a", "dep-b", "dep-c"].map((name) => [name, { model: `llama-${name}` }]));
+    const deployments = Object.fromEntries(
+      ["dep-a", "dep-b", "dep-c"].map((name) => [name, { model: `llama-${name}` }]),
+    );
     projectId = (await seedProject(s.admin, { name: "acme", description: "the console test", deployments })).projectId;
     otherKeyName = "other-project-key";
     await seedProject(s.admin, { name: "other", keys: { [otherKeyName]: {} } });
@@ -103,7 +116,9 @@ describe("web console in Chromium", function () {
     assert.match(await shown.textContent().then(String), /only time the key is shown/);
     await shown.getByRole("button", { name: "Copy" }).waitFor();
     // Redact the secret in the picture only; the test still holds it to call the gateway.
-    await page.evaluate('document.getElementById("new-secret").value = "kp_•••••••••••••••••••••••••••••••• (redacted in this screenshot)"');
+    await page.evaluate(
+      'document.getElementById("new-secret").value = "kp_•••••••••••••••••••••••••••••••• (redacted in this screenshot)"',
+    );
     await page.screenshot({ path: join(SCREENSHOTS, "create-dialog.png") });
 
     const keys = (await s.admin.get(`/v1/projects/${projectId}/api-keys`)).data.items;
@@ -144,7 +159,10 @@ describe("web console in Chromium", function () {
     const holding = bodies.filter((b) => b.body.includes(secret));
     assert.equal(holding.length, 1, "only the create response carried the secret");
     assert.ok(!holding[0].afterClose);
-    assert.ok(bodies.filter((b) => b.afterClose && b.url.includes("/api-keys")).length >= 2, "the list was fetched again after the close");
+    assert.ok(
+      bodies.filter((b) => b.afterClose && b.url.includes("/api-keys")).length >= 2,
+      "the list was fetched again after the close",
+    );
   });
 
   it("unlinking a deployment in the edit dialog takes effect at the gateway at once", async () => {
@@ -165,7 +183,9 @@ describe("web console in Chromium", function () {
   it("disabling the key answers 401 disabled_key (needs `enabled` on keys: skipped where the API has none)", async function () {
     const key = (await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}`)).data;
     if (!("enabled" in key)) {
-      console.log("      SKIPPED: this server's keys have no `enabled` field (the limits feature); the step runs once it does");
+      console.log(
+        "      SKIPPED: this server's keys have no `enabled` field (the limits feature); the step runs once it does",
+      );
       this.skip();
     }
     await page.getByRole("button", { name: "Edit ci-key" }).click();
@@ -249,7 +269,9 @@ describe("web console in Chromium", function () {
     await d.getByLabel("Allowed upstreams").fill("https://api-inference.huggingface.co");
     await d.getByRole("button", { name: "Create secret" }).click();
     await d.waitFor({ state: "detached" });
-    const hf = (await s.admin.get(`/v1/projects/${projectId}/secrets`)).data.items.find((x: any) => x.name === "hf-token");
+    const hf = (await s.admin.get(`/v1/projects/${projectId}/secrets`)).data.items.find(
+      (x: any) => x.name === "hf-token",
+    );
     assert.deepEqual(hf.allowedUpstreams, ["https://api-inference.huggingface.co"]);
     await page.getByText("May be sent to https://api-inference.huggingface.co").waitFor();
     d = await create(async (dlg) => {
@@ -292,7 +314,9 @@ describe("web console in Chromium", function () {
   });
 
   it("a project key sees its own project only", async () => {
-    const pkey = (await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "console-project-key", scope: "project" })).data;
+    const pkey = (
+      await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "console-project-key", scope: "project" })
+    ).data;
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     try {
       const p = await ctx.newPage();
@@ -317,9 +341,14 @@ describe("web console in Chromium", function () {
 
   it("shows a Pulumi-managed key's stack and resource, and warns of drift on edit (needs `managedBy`: skipped where the API has none)", async function () {
     const urn = "urn:pulumi:dev::quickstart::pulumi-nodejs:dynamic:Resource::inference-key";
-    const r = await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "pulumi-key", managedBy: `pulumi:dev:${urn}` });
+    const r = await s.admin.post(`/v1/projects/${projectId}/api-keys`, {
+      name: "pulumi-key",
+      managedBy: `pulumi:dev:${urn}`,
+    });
     if (r.status !== 201 || !("managedBy" in r.data)) {
-      console.log("      SKIPPED: this server's keys take no `managedBy` (the Pulumi operations feature); the step runs once they do");
+      console.log(
+        "      SKIPPED: this server's keys take no `managedBy` (the Pulumi operations feature); the step runs once they do",
+      );
       this.skip();
     }
     await page.getByRole("link", { name: "Secrets" }).click();
@@ -335,8 +364,12 @@ describe("web console in Chromium", function () {
   });
 
   it("a key reported leaked shows as leaked, with a banner naming where it was found and its access log since the leak one click away", async () => {
-    const key = (await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "exposed-key", deploymentAccess: "all" })).data;
-    const sneaky = (await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "sneaky-url-key", deploymentAccess: "all" })).data;
+    const key = (
+      await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "exposed-key", deploymentAccess: "all" })
+    ).data;
+    const sneaky = (
+      await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "sneaky-url-key", deploymentAccess: "all" })
+    ).data;
     assert.equal((await chat(key.secret, "dep-a")).status, 200, "a call before the leak");
     s.clock.advance(1_000);
     const url = "https://github.com/acme/app/blob/main/.env";

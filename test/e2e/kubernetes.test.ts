@@ -4,9 +4,9 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { linkPackedKeyplane } from "../../scripts/packed-install";
-import { requireKubernetes, startControlPlane, type ControlPlane } from "../helpers/kubernetes";
 import { newStack, REPO_ROOT, stateFiles } from "../../harness/pulumi";
+import { linkPackedKeyplane } from "../../scripts/packed-install";
+import { type ControlPlane, requireKubernetes, startControlPlane } from "../helpers/kubernetes";
 import { requirePulumi } from "../helpers/pulumi";
 import { startTestServer, type TestServer } from "../helpers/server";
 
@@ -38,11 +38,16 @@ describe("examples/kubernetes against a real Kubernetes API server", function ()
   };
   const secretData = async (ns: string, name: string) => {
     const s = await get(`/api/v1/namespaces/${ns}/secrets/${name}`);
-    return { type: s.type as string, data: Object.fromEntries(Object.entries(s.data as Record<string, string>).map(([k, v]) => [k, unb64(v)])) };
+    return {
+      type: s.type as string,
+      data: Object.fromEntries(Object.entries(s.data as Record<string, string>).map(([k, v]) => [k, unb64(v)])),
+    };
   };
   const models = (key: string) => server.http.get("/v1/models", { headers: { authorization: `Bearer ${key}` } });
   const clientReplicaSets = async () =>
-    ((await get("/apis/apps/v1/namespaces/inference/replicasets?labelSelector=app%3Dchat-client")).items as any[]).filter((rs) =>
+    (
+      (await get("/apis/apps/v1/namespaces/inference/replicasets?labelSelector=app%3Dchat-client")).items as any[]
+    ).filter((rs) =>
       rs.metadata.ownerReferences?.some((o: any) => o.kind === "Deployment" && o.name === "chat-client"),
     );
   const eventually = async <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => {
@@ -57,7 +62,11 @@ describe("examples/kubernetes against a real Kubernetes API server", function ()
   const podSpecs = async () => {
     let out = "";
     for (const ns of ["keyplane", "inference"]) {
-      for (const path of [`/apis/apps/v1/namespaces/${ns}/deployments`, `/apis/apps/v1/namespaces/${ns}/replicasets`, `/api/v1/namespaces/${ns}/pods`]) {
+      for (const path of [
+        `/apis/apps/v1/namespaces/${ns}/deployments`,
+        `/apis/apps/v1/namespaces/${ns}/replicasets`,
+        `/api/v1/namespaces/${ns}/pods`,
+      ]) {
         out += JSON.stringify(await get(path));
       }
     }
@@ -76,8 +85,13 @@ describe("examples/kubernetes against a real Kubernetes API server", function ()
     cluster = await startControlPlane(kubeBin);
     server = await startTestServer("sqlite");
     workDir = join(mkdtempSync(join(tmpdir(), "keyplane-e2e-k8s-")), "kubernetes");
-    cpSync(join(REPO_ROOT, "examples/kubernetes"), workDir, { recursive: true, filter: (src) => !src.includes("node_modules") });
-    k8sVersion = JSON.parse(readFileSync(join(REPO_ROOT, "node_modules/@pulumi/kubernetes/package.json"), "utf8")).version;
+    cpSync(join(REPO_ROOT, "examples/kubernetes"), workDir, {
+      recursive: true,
+      filter: (src) => !src.includes("node_modules"),
+    });
+    k8sVersion = JSON.parse(
+      readFileSync(join(REPO_ROOT, "node_modules/@pulumi/kubernetes/package.json"), "utf8"),
+    ).version;
     linkPackedKeyplane(workDir, { "@pulumi/kubernetes": k8sVersion });
     // kubeBin holds pulumi-resource-kubernetes: the engine takes the plugin from PATH.
     binPath = `${kubeBin}:${pulumiBin}`;
@@ -91,7 +105,9 @@ describe("examples/kubernetes against a real Kubernetes API server", function ()
       registryUsername: { value: "puller" },
       rotationGracePeriod: { value: "2m" },
       // databaseUrl comes once the preview without it has been refused.
-      ...Object.fromEntries(Object.entries(secrets).flatMap(([k, v]) => (k === "databaseUrl" ? [] : [[k, { value: v, secret: true }]]))),
+      ...Object.fromEntries(
+        Object.entries(secrets).flatMap(([k, v]) => (k === "databaseUrl" ? [] : [[k, { value: v, secret: true }]])),
+      ),
     });
   });
   after(async () => {
@@ -110,13 +126,19 @@ describe("examples/kubernetes against a real Kubernetes API server", function ()
     // server's dry run of the Namespace, names the field.
     await stack.setConfig("serverNamespace", { value: "Bad_Namespace" });
     await assert.rejects(stack.preview(), (e: Error) => {
-      assert.match(e.message, /namespace: "Bad_Namespace" is not a valid Kubernetes namespace|metadata\.name: Invalid value: "Bad_Namespace"/);
+      assert.match(
+        e.message,
+        /namespace: "Bad_Namespace" is not a valid Kubernetes namespace|metadata\.name: Invalid value: "Bad_Namespace"/,
+      );
       return true;
     });
     await stack.removeConfig("serverNamespace");
     // Where nothing else looks at the name first, keyplane's own check refuses it at preview.
     const dir = mkdtempSync(join(tmpdir(), "keyplane-e2e-k8s-names-"));
-    writeFileSync(join(dir, "Pulumi.yaml"), "name: k8s-names\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n");
+    writeFileSync(
+      join(dir, "Pulumi.yaml"),
+      "name: k8s-names\nruntime:\n  name: nodejs\n  options:\n    typescript: false\n",
+    );
     writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "k8s-names", main: "index.js" }));
     writeFileSync(
       join(dir, "index.js"),
@@ -126,7 +148,11 @@ const project = new keyplane.Project("p", {});
 apiKeySecret(new keyplane.ApiKey("k", { project: project.id }), { namespace: "Apps.Prod" });`,
     );
     linkPackedKeyplane(dir, { "@pulumi/kubernetes": k8sVersion });
-    const names = await newStack(binPath, dir, { KUBECONFIG: cluster.kubeconfig, KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+    const names = await newStack(binPath, dir, {
+      KUBECONFIG: cluster.kubeconfig,
+      KEYPLANE_ENDPOINT: server.url,
+      KEYPLANE_TOKEN: server.adminToken,
+    });
     await assert.rejects(names.preview(), (e: Error) => {
       assert.match(e.message, /namespace: "Apps\.Prod" is not a valid Kubernetes namespace/);
       return true;
@@ -141,13 +167,21 @@ apiKeySecret(new keyplane.ApiKey("k", { project: project.id }), { namespace: "Ap
 
     const pull = await secretData("inference", "registry-pull");
     assert.equal(pull.type, "kubernetes.io/dockerconfigjson");
-    assert.equal(JSON.parse(pull.data[".dockerconfigjson"]).auths["registry.example.com"].password, secrets.registryPassword);
-    assert.deepEqual(await secretData("inference", "hf-token"), { type: "Opaque", data: { HF_TOKEN: secrets.hfToken } });
+    assert.equal(
+      JSON.parse(pull.data[".dockerconfigjson"]).auths["registry.example.com"].password,
+      secrets.registryPassword,
+    );
+    assert.deepEqual(await secretData("inference", "hf-token"), {
+      type: "Opaque",
+      data: { HF_TOKEN: secrets.hfToken },
+    });
 
     const llama = await get("/apis/apps/v1/namespaces/inference/deployments/llama");
     const pod = llama.spec.template.spec;
     assert.deepEqual(pod.imagePullSecrets, [{ name: "registry-pull" }]);
-    assert.deepEqual(pod.containers[0].env, [{ name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: "hf-token", key: "HF_TOKEN" } } }]);
+    assert.deepEqual(pod.containers[0].env, [
+      { name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: "hf-token", key: "HF_TOKEN" } } },
+    ]);
     assert.match(llama.spec.template.metadata.annotations[ROLLOUT], /^[0-9a-f]{16}$/);
 
     const kp = await get("/apis/apps/v1/namespaces/keyplane/deployments/keyplane");
@@ -165,7 +199,11 @@ apiKeySecret(new keyplane.ApiKey("k", { project: project.id }), { namespace: "Ap
       ["KEYPLANE_ADMIN_TOKEN", "adminToken"],
       ["KEYPLANE_DATABASE_URL", "databaseUrl"],
     ]) {
-      assert.deepEqual(env[name], { name, valueFrom: { secretKeyRef: { name: "keyplane-server-credentials", key } } }, name);
+      assert.deepEqual(
+        env[name],
+        { name, valueFrom: { secretKeyRef: { name: "keyplane-server-credentials", key } } },
+        name,
+      );
     }
     assert.deepEqual((await secretData("keyplane", "keyplane-server-credentials")).data, {
       masterKey: secrets.serverMasterKey,
@@ -176,7 +214,10 @@ apiKeySecret(new keyplane.ApiKey("k", { project: project.id }), { namespace: "Ap
       (await get("/api/v1/namespaces/keyplane/services/keyplane")).spec.ports.map((p: any) => p.port),
       [8420],
     );
-    assert.equal((await get("/apis/policy/v1/namespaces/keyplane/poddisruptionbudgets/keyplane")).spec.maxUnavailable, 1);
+    assert.equal(
+      (await get("/apis/policy/v1/namespaces/keyplane/poddisruptionbudgets/keyplane")).spec.maxUnavailable,
+      1,
+    );
     assert.equal((await stack.outputs()).serverEndpoint.value, "http://keyplane.keyplane.svc.cluster.local:8420");
 
     const { data } = await secretData("inference", "chat-client-key");
@@ -189,7 +230,9 @@ apiKeySecret(new keyplane.ApiKey("k", { project: project.id }), { namespace: "Ap
     );
     const client = await get("/apis/apps/v1/namespaces/inference/deployments/chat-client");
     assert.deepEqual(client.spec.template.spec.containers[0].envFrom, [{ secretRef: { name: "chat-client-key" } }]);
-    await eventually("the client's first ReplicaSet", async () => ((await clientReplicaSets()).length === 1 ? true : undefined));
+    await eventually("the client's first ReplicaSet", async () =>
+      (await clientReplicaSets()).length === 1 ? true : undefined,
+    );
   });
 
   it("rotation: the key Secret holds the new key, the pods roll, the old key lasts rotationGracePeriod", async () => {
@@ -207,7 +250,11 @@ apiKeySecret(new keyplane.ApiKey("k", { project: project.id }), { namespace: "Ap
     assert.equal((await models(oldKey)).status, 200, "the old key covers the rollout");
 
     const updated = await get("/apis/apps/v1/namespaces/inference/deployments/chat-client");
-    assert.equal(updated.metadata.uid, client.metadata.uid, "the Deployment is updated in place (kubernetes:enableSecretMutable), not replaced");
+    assert.equal(
+      updated.metadata.uid,
+      client.metadata.uid,
+      "the Deployment is updated in place (kubernetes:enableSecretMutable), not replaced",
+    );
     const after = updated.spec.template.metadata.annotations[ROLLOUT];
     assert.match(after, /^[0-9a-f]{16}$/);
     assert.notEqual(after, before);
@@ -217,10 +264,20 @@ apiKeySecret(new keyplane.ApiKey("k", { project: project.id }), { namespace: "Ap
       return seen.length === 2 ? seen : undefined;
     }).catch(async (e) => {
       const dep = await get("/apis/apps/v1/namespaces/inference/deployments/chat-client");
-      const rs = seen.map((r) => ({ name: r.metadata.name, uid: r.metadata.uid, owner: r.metadata.ownerReferences, replicas: r.spec.replicas }));
-      throw new Error(`${JSON.stringify({ changes: up.summary.resourceChanges, uid: dep.metadata.uid, status: dep.status, rs })}\n${e.message}`);
+      const rs = seen.map((r) => ({
+        name: r.metadata.name,
+        uid: r.metadata.uid,
+        owner: r.metadata.ownerReferences,
+        replicas: r.spec.replicas,
+      }));
+      throw new Error(
+        `${JSON.stringify({ changes: up.summary.resourceChanges, uid: dep.metadata.uid, status: dep.status, rs })}\n${e.message}`,
+      );
     });
-    assert.deepEqual(sets.map((rs: any) => rs.spec.template.metadata.annotations[ROLLOUT]).sort(), [after, before].sort());
+    assert.deepEqual(
+      sets.map((rs: any) => rs.spec.template.metadata.annotations[ROLLOUT]).sort(),
+      [after, before].sort(),
+    );
 
     server.clock.advance(2 * 60_000 + 1000);
     const expired = await models(oldKey);
@@ -231,8 +288,16 @@ apiKeySecret(new keyplane.ApiKey("k", { project: project.id }), { namespace: "Ap
 
   it("a leaked key: reported, replaced by up --refresh, redelivered to its Secret, and the pods roll again", async () => {
     const leaked = keysSeen[keysSeen.length - 1];
-    const before = (await get("/apis/apps/v1/namespaces/inference/deployments/chat-client")).spec.template.metadata.annotations[ROLLOUT];
-    const report = await server.admin.post("/v1/leaks", [{ token: leaked, type: "keyplane_api_key", url: "https://github.com/acme/chat/blob/main/.env", source: "content" }]);
+    const before = (await get("/apis/apps/v1/namespaces/inference/deployments/chat-client")).spec.template.metadata
+      .annotations[ROLLOUT];
+    const report = await server.admin.post("/v1/leaks", [
+      {
+        token: leaked,
+        type: "keyplane_api_key",
+        url: "https://github.com/acme/chat/blob/main/.env",
+        source: "content",
+      },
+    ]);
     assert.equal(report.status, 200, JSON.stringify(report.data));
     assert.equal(report.data[0].label, "true_positive");
     assert.equal((await models(leaked)).data.error.code, "leaked_key", "refused from the next call");
@@ -244,9 +309,12 @@ apiKeySecret(new keyplane.ApiKey("k", { project: project.id }), { namespace: "Ap
     assert.ok(!keysSeen.slice(0, -1).includes(fresh), "a new key, not the leaked one again");
     assert.equal((await models(fresh)).status, 200);
     assert.equal((await models(leaked)).data.error.code, "leaked_key", "no grace for a leaked key");
-    const after = (await get("/apis/apps/v1/namespaces/inference/deployments/chat-client")).spec.template.metadata.annotations[ROLLOUT];
+    const after = (await get("/apis/apps/v1/namespaces/inference/deployments/chat-client")).spec.template.metadata
+      .annotations[ROLLOUT];
     assert.notEqual(after, before, "the pod template's digest changed");
-    await eventually("a third ReplicaSet for the redelivered key", async () => ((await clientReplicaSets()).length === 3 ? true : undefined));
+    await eventually("a third ReplicaSet for the redelivered key", async () =>
+      (await clientReplicaSets()).length === 3 ? true : undefined,
+    );
   });
 
   it("no key, secret value or token in clear in the state or in any pod spec", async () => {
@@ -262,7 +330,11 @@ apiKeySecret(new keyplane.ApiKey("k", { project: project.id }), { namespace: "Ap
     assert.equal(down.summary.result, "succeeded");
     for (const ns of ["keyplane", "inference"]) {
       assert.equal((await cluster.api.get(`/api/v1/namespaces/${ns}`)).status, 404, ns);
-      for (const path of [`/api/v1/namespaces/${ns}/secrets`, `/apis/apps/v1/namespaces/${ns}/deployments`, `/api/v1/namespaces/${ns}/services`]) {
+      for (const path of [
+        `/api/v1/namespaces/${ns}/secrets`,
+        `/apis/apps/v1/namespaces/${ns}/deployments`,
+        `/api/v1/namespaces/${ns}/services`,
+      ]) {
         assert.deepEqual((await get(path)).items, [], path);
       }
     }

@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { newStack, writeProgram } from "../../harness/pulumi";
-import { requirePulumi } from "../helpers/pulumi";
 import { gateway } from "../helpers/http";
 import { leakReport, scannerKeys, signed } from "../helpers/leaks";
+import { requirePulumi } from "../helpers/pulumi";
 import { providerEnv, startTestServer, type TestServer } from "../helpers/server";
 
 // The leak loop with the real Pulumi CLI: a stack's key is reported leaked (a signed scanner
@@ -63,7 +63,11 @@ describe("a leaked key replaced by the real Pulumi CLI", function () {
     assert.notEqual(second.keyId, first.keyId);
     assert.notEqual(second.secret, first.secret);
     assert.equal(second.leaked, false);
-    assert.equal((await call(second.secret)).status, 200, "the new key works, bound to the deployment like the old one");
+    assert.equal(
+      (await call(second.secret)).status,
+      200,
+      "the new key works, bound to the deployment like the old one",
+    );
     const refused = await call(first.secret);
     assert.equal(refused.status, 401);
     assert.equal(refused.data.error.code, "leaked_key");

@@ -5,8 +5,8 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { newStack, stateFiles, writeProgram } from "../../harness/pulumi";
-import { requirePulumi } from "../helpers/pulumi";
 import { gateway, seedProject } from "../helpers/http";
+import { requirePulumi } from "../helpers/pulumi";
 import { providerEnv, startTestServer, type TestServer } from "../helpers/server";
 
 const SMALL = `
@@ -68,14 +68,21 @@ function processesIn(dir: string) {
   return found;
 }
 
-const KINDS: Record<string, string> = { Project: "project", Deployment: "deployment", ApiKey: "api-key", DeploymentBinding: "binding", Secret: "secret" };
+const KINDS: Record<string, string> = {
+  Project: "project",
+  Deployment: "deployment",
+  ApiKey: "api-key",
+  DeploymentBinding: "binding",
+  Secret: "secret",
+};
 
 /**
  * The provider the previous release serialized into every resource (2.1 KB): a wrapper per
  * method around a require of the implementation by name, rebuilt here the way it was written.
  */
 async function previousReleaseProvider(kind: string): Promise<string> {
-  const call = (method: string, args: unknown[]) => require(`keyplane/provider/resources/${kind}`).provider[method](...args);
+  const call = (method: string, args: unknown[]) =>
+    require(`keyplane/provider/resources/${kind}`).provider[method](...args);
   const shim = {
     configure: (...a: unknown[]) => call("configure", a),
     check: (...a: unknown[]) => call("check", a),
@@ -88,8 +95,10 @@ async function previousReleaseProvider(kind: string): Promise<string> {
   return (await pulumi.runtime.serializeFunction(() => shim, { allowSecrets: true })).text;
 }
 
-const outputsOf = async (stack: Stack) => Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value])) as Record<string, any>;
-const changesOf = (summary: Record<string, number> | undefined) => Object.fromEntries(Object.entries(summary ?? {}).filter(([op, n]) => op !== "same" && n > 0));
+const outputsOf = async (stack: Stack) =>
+  Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value])) as Record<string, any>;
+const changesOf = (summary: Record<string, number> | undefined) =>
+  Object.fromEntries(Object.entries(summary ?? {}).filter(([op, n]) => op !== "same" && n > 0));
 
 describe("the provider under real operations, with the real Pulumi CLI", function () {
   this.timeout(900_000);
@@ -119,7 +128,12 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
   /** The same data dir and port, a new admin token: what an operator's token rotation looks like. */
   const restartWithToken = async (server: TestServer, adminToken: string) => {
     await server.close();
-    return track(await startTestServer("sqlite", { adminToken, server: { dataDir: server.dataDir, port: Number(new URL(server.url).port) } }));
+    return track(
+      await startTestServer("sqlite", {
+        adminToken,
+        server: { dataDir: server.dataDir, port: Number(new URL(server.url).port) },
+      }),
+    );
   };
 
   it("rotating keyplane:token in stack config: up, then refresh, preview and destroy all succeed; no token in state", async () => {
@@ -137,7 +151,8 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
     assert.deepEqual(changesOf(pre.changeSummary), {});
 
     const state = stateFiles(join(dir, ".state"));
-    for (const t of ["kpadmin_first-token-STACKCFG", "kpadmin_second-token-STACKCFG", "hf_OPSE2EVALUE"]) assert.ok(!state.includes(t), `${t} is in state`);
+    for (const t of ["kpadmin_first-token-STACKCFG", "kpadmin_second-token-STACKCFG", "hf_OPSE2EVALUE"])
+      assert.ok(!state.includes(t), `${t} is in state`);
     assert.ok(!state.includes("__connection"), "no connection object in any resource");
 
     assert.equal((await stack.destroy()).summary.result, "succeeded");
@@ -170,7 +185,10 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
     // output of every keyplane resource (encrypted by the stack's secrets provider on import),
     // no managedBy, and the previous release's serialized provider.
     const exported = await stack.exportStack();
-    const connection = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", plaintext: JSON.stringify({ endpoint: server.url, token: server.adminToken }) };
+    const connection = {
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      plaintext: JSON.stringify({ endpoint: server.url, token: server.adminToken }),
+    };
     let legacy = 0;
     for (const r of exported.deployment.resources) {
       if (!String(r.type).startsWith("pulumi-nodejs:dynamic/keyplane:")) continue;
@@ -192,21 +210,33 @@ describe("the provider under real operations, with the real Pulumi CLI", functio
 
     const up = await stack.up();
     assert.equal(up.summary.result, "succeeded");
-    assert.ok(!up.summary.resourceChanges?.replace && !up.summary.resourceChanges?.create && !up.summary.resourceChanges?.delete, JSON.stringify(up.summary.resourceChanges));
+    assert.ok(
+      !up.summary.resourceChanges?.replace &&
+        !up.summary.resourceChanges?.create &&
+        !up.summary.resourceChanges?.delete,
+      JSON.stringify(up.summary.resourceChanges),
+    );
     assert.equal(up.summary.resourceChanges?.update, 5, "every resource is rewritten in place");
     const after = await outputsOf(stack);
     assert.equal(after.keyId, outs.keyId);
     assert.equal(after.keySecret, outs.keySecret);
-    const current = (await stack.exportStack()).deployment.resources.filter((r: any) => String(r.type).startsWith("pulumi-nodejs:dynamic/keyplane:"));
+    const current = (await stack.exportStack()).deployment.resources.filter((r: any) =>
+      String(r.type).startsWith("pulumi-nodejs:dynamic/keyplane:"),
+    );
     assert.ok(!JSON.stringify(current).includes("__connection"), "no resource holds a connection after the upgrade");
     for (const r of current) {
       for (const provider of [r.inputs.__provider, r.outputs.__provider]) {
         assert.ok(provider.length < 1024, `${r.type}: the serialized provider is ${provider.length} bytes`);
-        assert.match(provider, /require\("keyplane\/provider\/shims\/[a-z-]+"\)/, "the serialized provider is a require of the kind's shim");
+        assert.match(
+          provider,
+          /require\("keyplane\/provider\/shims\/[a-z-]+"\)/,
+          "the serialized provider is a require of the kind's shim",
+        );
       }
     }
     const state = stateFiles(join(dir, ".state"));
-    for (const t of ["kpadmin_legacy-token-OLD", "hf_OPSE2EVALUE", outs.keySecret]) assert.ok(!state.includes(t), "no credential or secret in state in clear");
+    for (const t of ["kpadmin_legacy-token-OLD", "hf_OPSE2EVALUE", outs.keySecret])
+      assert.ok(!state.includes(t), "no credential or secret in state in clear");
     const owned = await server.admin.get(`/v1/projects/${outs.projectId}/api-keys`, {
       params: { managedBy: current.find((r: any) => r.type.endsWith(":ApiKey")).outputs.managedBy },
     });
@@ -277,12 +307,21 @@ module.exports = { projectId: p.id, keys };
         const server = track(await startTestServer("sqlite"));
         const dir = writeProgram(`ops-kill-${killAt}`, MANY);
         const stack = await newStack(bin, dir, providerEnv(server));
-        const projectId = async () => (await server.admin.get("/v1/projects")).data.items.find((p: any) => p.name === `killed-${stack.name}`)?.id as string | undefined;
+        const projectId = async () =>
+          (await server.admin.get("/v1/projects")).data.items.find((p: any) => p.name === `killed-${stack.name}`)?.id as
+            | string
+            | undefined;
         const liveKeys = async () => {
           const id = await projectId();
-          return id ? ((await server.admin.get(`/v1/projects/${id}/api-keys`)).data.items as any[]).map((k) => k.id as string) : [];
+          return id
+            ? ((await server.admin.get(`/v1/projects/${id}/api-keys`)).data.items as any[]).map((k) => k.id as string)
+            : [];
         };
-        const running = await runAndKill(stack, ["up", "--yes", "--skip-preview"], async () => (await liveKeys()).length >= killAt);
+        const running = await runAndKill(
+          stack,
+          ["up", "--yes", "--skip-preview"],
+          async () => (await liveKeys()).length >= killAt,
+        );
         const atKill = (await liveKeys()).length;
         assert.ok(atKill >= killAt && atKill < 54, `killed part-way (${atKill} keys)`);
 
@@ -301,7 +340,8 @@ module.exports = { projectId: p.id, keys };
 
         // What Pulumi asks for after an interrupted update: remove the dead run's lock, refresh
         // (forgetting the creates it never heard back from), then the same up again.
-        for (const repair of repairKilledCheckpoint(dir, `ops-kill-${killAt}`, stack.name)) console.log(`      (the kill broke the checkpoint: ${repair})`);
+        for (const repair of repairKilledCheckpoint(dir, `ops-kill-${killAt}`, stack.name))
+          console.log(`      (the kill broke the checkpoint: ${repair})`);
         await stack.cancel();
         const refreshed = await stack.refresh({ clearPendingCreates: true });
         assert.equal(refreshed.summary.result, "succeeded");
@@ -357,7 +397,11 @@ module.exports = { projectId: p.id, capped: k.keyId, cappedSecret: k.secret, pla
 
   it("adoptKeyId takes over a key made by the API, keeps its secret working, and destroy revokes it", async () => {
     const server = track(await startTestServer("sqlite"));
-    const seeded = await seedProject(server.admin, { name: "adopt-e2e", deployments: { dep: {} }, keys: { "made-in-console": { ttl: "30d" } } });
+    const seeded = await seedProject(server.admin, {
+      name: "adopt-e2e",
+      deployments: { dep: {} },
+      keys: { "made-in-console": { ttl: "30d" } },
+    });
     const project = { id: seeded.projectId };
     const made = seeded.keys["made-in-console"];
     const program = `
@@ -373,10 +417,17 @@ module.exports = { keyId: k.keyId, secret: k.secret };
     const outs = await outputsOf(stack);
     assert.equal(outs.keyId, made.id);
     assert.equal(outs.secret, "");
-    assert.equal((await gateway(server.url, made.secret)).status, 200, "the program's binding applies to the adopted key");
+    assert.equal(
+      (await gateway(server.url, made.secret)).status,
+      200,
+      "the program's binding applies to the adopted key",
+    );
     const onServer = (await server.admin.get(`/v1/projects/${project.id}/api-keys/${made.id}`)).data;
     assert.deepEqual(onServer.labels, { team: "ops" });
-    assert.match(onServer.managedBy, /^pulumi:e2e:urn:pulumi:e2e::ops-adopt::pulumi-nodejs:dynamic\/keyplane:ApiKey::adopted$/);
+    assert.match(
+      onServer.managedBy,
+      /^pulumi:e2e:urn:pulumi:e2e::ops-adopt::pulumi-nodejs:dynamic\/keyplane:ApiKey::adopted$/,
+    );
     await stack.destroy();
     assert.equal((await gateway(server.url, made.secret)).data.error.code, "revoked_key");
   });

@@ -7,8 +7,10 @@ import { installPacked, packedKeyplaneModules, packWorkspaces } from "../../scri
 import { editor } from "../helpers/editor";
 import { assertReady } from "../helpers/http";
 
-const tarballFiles = (tarball: string) => execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n");
-const tarballManifest = (tarball: string) => JSON.parse(execFileSync("tar", ["-xOzf", tarball, "package/package.json"], { encoding: "utf8" }));
+const tarballFiles = (tarball: string) =>
+  execFileSync("tar", ["-tzf", tarball], { encoding: "utf8" }).trim().split("\n");
+const tarballManifest = (tarball: string) =>
+  JSON.parse(execFileSync("tar", ["-xOzf", tarball, "package/package.json"], { encoding: "utf8" }));
 
 describe("keyplane as users install it (npm pack)", function () {
   this.timeout(600_000);
@@ -16,9 +18,17 @@ describe("keyplane as users install it (npm pack)", function () {
   it("packs keyplane with the SDK and provider only, depending on @pulumi/pulumi, axios, zod and @keyplane/api", () => {
     const { keyplane } = packWorkspaces();
     const files = tarballFiles(keyplane);
-    assert.ok(files.includes("package/dist/sdk/index.js") && files.includes("package/dist/provider/resources/api-key.js"), files.join("\n"));
-    assert.ok(files.includes("package/dist/sdk/kubernetes.js") && files.includes("package/dist/sdk/kubernetes.d.ts"), "the keyplane/kubernetes entry");
-    const stray = files.filter((f) => !/^package\/(dist\/(sdk|provider)\/.+\.(js|d\.ts)|README\.md|package\.json|LICENSE)$/.test(f));
+    assert.ok(
+      files.includes("package/dist/sdk/index.js") && files.includes("package/dist/provider/resources/api-key.js"),
+      files.join("\n"),
+    );
+    assert.ok(
+      files.includes("package/dist/sdk/kubernetes.js") && files.includes("package/dist/sdk/kubernetes.d.ts"),
+      "the keyplane/kubernetes entry",
+    );
+    const stray = files.filter(
+      (f) => !/^package\/(dist\/(sdk|provider)\/.+\.(js|d\.ts)|README\.md|package\.json|LICENSE)$/.test(f),
+    );
     assert.deepEqual(stray, [], "nothing of the server, tests or sources");
     const manifest = tarballManifest(keyplane);
     assert.deepEqual(Object.keys(manifest.dependencies).sort(), ["@keyplane/api", "@pulumi/pulumi", "axios", "zod"]);
@@ -53,7 +63,11 @@ describe("keyplane as users install it (npm pack)", function () {
     const dir = installPacked([api, server], {});
     assert.ok(!existsSync(join(dir, "node_modules/@pulumi")), "no Pulumi in a server install");
     assert.ok(!existsSync(join(dir, "node_modules/keyplane")));
-    const child = spawn(join(dir, "node_modules/.bin/keyplane-server"), ["--port", "0", "--data-dir", join(dir, "data")], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(
+      join(dir, "node_modules/.bin/keyplane-server"),
+      ["--port", "0", "--data-dir", join(dir, "data")],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
     try {
       await assertReady(child);
     } finally {

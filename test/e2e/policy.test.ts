@@ -2,9 +2,9 @@ import { strict as assert } from "node:assert";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EngineEvent, PolicyEvent, Stack } from "@pulumi/pulumi/automation";
-import { providerEnv, startTestServer, type TestServer } from "../helpers/server";
 import { newStack, REPO_ROOT, writeProgram } from "../../harness/pulumi";
 import { requirePulumi } from "../helpers/pulumi";
+import { providerEnv, startTestServer, type TestServer } from "../helpers/server";
 import { allowedProjectScopeResources, type Evasion, evasions } from "../policy/evasions";
 
 const PACK = join(REPO_ROOT, "policy-pack");
@@ -14,9 +14,14 @@ function keySource(e: Evasion, now: number): string {
   const props: Record<string, unknown> = { ...e.props(now) };
   const late = (e.atUp ?? []).map((f) => `${JSON.stringify(f)}: atUp(${JSON.stringify(props[f])})`);
   for (const f of e.atUp ?? []) delete props[f];
-  const args = [`project: p.id`, ...Object.entries(props).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`), ...late].join(", ");
+  const args = [
+    `project: p.id`,
+    ...Object.entries(props).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`),
+    ...late,
+  ].join(", ");
   // Inference keys get a binding so that keyplane-key-must-be-bound has nothing to say about them.
-  const bind = props.scope === "project" || props.deploymentAccess === "all" ? "" : `\nbind(${JSON.stringify(e.resource)}, k, d);`;
+  const bind =
+    props.scope === "project" || props.deploymentAccess === "all" ? "" : `\nbind(${JSON.stringify(e.resource)}, k, d);`;
   return `k = new keyplane.ApiKey(${JSON.stringify(e.resource)}, { ${args} });${bind}`;
 }
 
@@ -52,10 +57,16 @@ describe("policy pack with the real Pulumi CLI", function () {
   let server: TestServer;
   let bin: string;
   const mandatoryConfig = join(REPO_ROOT, "dist", "policy-mandatory.e2e.json");
-  const stackFor = async (name: string, source: string): Promise<Stack> => newStack(bin, writeProgram(name, source), providerEnv(server));
+  const stackFor = async (name: string, source: string): Promise<Stack> =>
+    newStack(bin, writeProgram(name, source), providerEnv(server));
   /** Runs an operation, returning the policy events it judges and whether it failed. */
   async function run(
-    op: (opts: { policyPacks: string[]; policyPackConfigs: string[]; onEvent: (e: EngineEvent) => void; onOutput: (o: string) => void }) => Promise<unknown>,
+    op: (opts: {
+      policyPacks: string[];
+      policyPackConfigs: string[];
+      onEvent: (e: EngineEvent) => void;
+      onOutput: (o: string) => void;
+    }) => Promise<unknown>,
     config = mandatoryConfig,
   ) {
     const events: PolicyEvent[] = [];
@@ -83,7 +94,10 @@ describe("policy pack with the real Pulumi CLI", function () {
     bin = requirePulumi(this);
     server = await startTestServer("sqlite");
     // Only what differs from the defaults: the pack is mandatory as shipped.
-    writeFileSync(mandatoryConfig, JSON.stringify({ "keyplane-key-least-privilege-scope": { allowedProjectScopeResources } }));
+    writeFileSync(
+      mandatoryConfig,
+      JSON.stringify({ "keyplane-key-least-privilege-scope": { allowedProjectScopeResources } }),
+    );
   });
   after(async () => server?.close());
 
@@ -95,7 +109,10 @@ const p2 = new keyplane.Project("proj2", { name: "policy-e2e-other" });
 const d2 = new keyplane.Deployment("dep2", { project: p2.id, model: "m" });
 k = new keyplane.ApiKey("cross-key", { project: p.id, ttl: "30d" });
 new keyplane.DeploymentBinding("cross-binding", { project: p.id, apiKey: k.keyId, deployment: d2.id });`;
-    const stack = await stackFor("policy-known", program("policy-e2e-known", known.map((e) => keySource(e, now)).join("\n") + cross));
+    const stack = await stackFor(
+      "policy-known",
+      program("policy-e2e-known", known.map((e) => keySource(e, now)).join("\n") + cross),
+    );
     const { events, failed, output } = await run((o) => stack.preview(o));
     assert.ok(failed, `a mandatory violation fails the preview:\n${output}`);
     for (const e of known.filter((x) => x.refusedBy)) {
@@ -121,9 +138,18 @@ new keyplane.DeploymentBinding("cross-binding", { project: p.id, apiKey: k.keyId
   it("values known only at `up`: preview lets them through, `up` refuses each and creates no such key; neighbours untouched", async () => {
     const late = evasions.filter((e) => e.atUp);
     const now = Date.now();
-    const body = late.map((e) => (e.refusedBy ? `if (only === "all" || only === ${JSON.stringify(e.resource)}) {\n${keySource(e, now)}\n}` : keySource(e, now))).join("\n");
+    const body = late
+      .map((e) =>
+        e.refusedBy
+          ? `if (only === "all" || only === ${JSON.stringify(e.resource)}) {\n${keySource(e, now)}\n}`
+          : keySource(e, now),
+      )
+      .join("\n");
     const compliant = evasions.find((e) => e.resource === "ok-30d")!;
-    const stack = await stackFor("policy-up", program("policy-e2e-up", `const only = new pulumi.Config().get("case");\n${body}\n${keySource(compliant, now)}`));
+    const stack = await stackFor(
+      "policy-up",
+      program("policy-e2e-up", `const only = new pulumi.Config().get("case");\n${body}\n${keySource(compliant, now)}`),
+    );
 
     await stack.setConfig("case", { value: "all" });
     const pre = await run((o) => stack.preview(o));
@@ -134,7 +160,12 @@ new keyplane.DeploymentBinding("cross-binding", { project: p.id, apiKey: k.keyId
     );
     for (const e of late.filter((x) => x.refusedBy)) {
       assert.ok(
-        pre.events.some((v) => endsWithName(v.resourceUrn, e.resource) && v.policyName === "keyplane-key-max-ttl" && /can't run policy .* during preview/.test(v.message)),
+        pre.events.some(
+          (v) =>
+            endsWithName(v.resourceUrn, e.resource) &&
+            v.policyName === "keyplane-key-max-ttl" &&
+            /can't run policy .* during preview/.test(v.message),
+        ),
         `preview says ${e.resource} is judged later:\n${pre.output}`,
       );
     }
@@ -170,8 +201,13 @@ new keyplane.DeploymentBinding("cross-binding", { project: p.id, apiKey: k.keyId
 
   it("a config file changes the outcome: limits loosened, levels lowered, policies disabled", async () => {
     const now = Date.now();
-    const rows = ["renewal-past-limit", "sneaky-admin", "all-deployments"].map((name) => evasions.find((e) => e.resource === name)!);
-    const stack = await stackFor("policy-config", program("policy-e2e-config", rows.map((e) => keySource(e, now)).join("\n")));
+    const rows = ["renewal-past-limit", "sneaky-admin", "all-deployments"].map(
+      (name) => evasions.find((e) => e.resource === name)!,
+    );
+    const stack = await stackFor(
+      "policy-config",
+      program("policy-e2e-config", rows.map((e) => keySource(e, now)).join("\n")),
+    );
     const config = join(REPO_ROOT, "dist", "policy-config.e2e.json");
     writeFileSync(
       config,
@@ -209,16 +245,31 @@ for (const [name, key] of Object.entries(keys)) { bind(name, key, d); out[name] 
     writeFileSync(config, JSON.stringify({ "keyplane-key-max-ttl": { enforcementLevel: "remediate", maxTtl: "30d" } }));
     const up = await stack.up({ policyPacks: [PACK], policyPackConfigs: [config] });
     const projectId = up.outputs.projectId.value;
-    const get = async (name: string) => (await server.admin.get(`/v1/projects/${projectId}/api-keys/${up.outputs[name].value}`)).data;
-    const days = (from: string, to: string | null) => (to === null ? null : (Date.parse(to) - Date.parse(from)) / 86400_000);
+    const get = async (name: string) =>
+      (await server.admin.get(`/v1/projects/${projectId}/api-keys/${up.outputs[name].value}`)).data;
+    const days = (from: string, to: string | null) =>
+      to === null ? null : (Date.parse(to) - Date.parse(from)) / 86400_000;
     const lifetime = async (name: string) => {
       const k = await get(name);
-      return { ttl: k.ttl, explicitMaxTtl: k.explicitMaxTtl, expires: days(k.createdAt, k.expiresAt), maxExpires: days(k.createdAt, k.maxExpiresAt) };
+      return {
+        ttl: k.ttl,
+        explicitMaxTtl: k.explicitMaxTtl,
+        expires: days(k.createdAt, k.expiresAt),
+        maxExpires: days(k.createdAt, k.maxExpiresAt),
+      };
     };
     assert.deepEqual(await lifetime("renewable"), { ttl: "30d", explicitMaxTtl: "30d", expires: 30, maxExpires: 30 });
-    assert.deepEqual(await lifetime("uncapped"), { ttl: "10d", explicitMaxTtl: "30d", expires: 10, maxExpires: 30 }, "a ttl within the limit is kept");
+    assert.deepEqual(
+      await lifetime("uncapped"),
+      { ttl: "10d", explicitMaxTtl: "30d", expires: 10, maxExpires: 30 },
+      "a ttl within the limit is kept",
+    );
     assert.deepEqual(await lifetime("far"), { ttl: "30d", explicitMaxTtl: null, expires: 30, maxExpires: null });
-    assert.deepEqual(await lifetime("late"), { ttl: "30d", explicitMaxTtl: null, expires: 30, maxExpires: null }, "clamped at up, when known");
+    assert.deepEqual(
+      await lifetime("late"),
+      { ttl: "30d", explicitMaxTtl: null, expires: 30, maxExpires: null },
+      "clamped at up, when known",
+    );
     await stack.destroy();
   });
 });

@@ -9,7 +9,10 @@ import { assertReady } from "../helpers/http";
 /** The checkout as a fresh clone would have it: tracked and new files, nothing ignored (no node_modules, no dist). */
 function freshCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), "keyplane-clone-"));
-  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO_ROOT, encoding: "utf8" });
+  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+  });
   for (const file of files.split("\0").filter(Boolean)) {
     if (!existsSync(join(REPO_ROOT, file))) continue; // deleted in the work tree
     mkdirSync(dirname(join(dir, file)), { recursive: true });
@@ -28,7 +31,11 @@ describe("the README's commands", function () {
       npm("ci", "--prefer-offline", "--no-audit", "--no-fund");
       npm("run", "build");
       // npx runs the server as its child: a process group of its own lets the test stop both.
-      const child = spawn("npx", ["keyplane-server", "--port", "0", "--data-dir", join(dir, "data")], { cwd: dir, stdio: ["ignore", "ignore", "pipe"], detached: true });
+      const child = spawn("npx", ["keyplane-server", "--port", "0", "--data-dir", join(dir, "data")], {
+        cwd: dir,
+        stdio: ["ignore", "ignore", "pipe"],
+        detached: true,
+      });
       const exited = new Promise((resolve) => child.once("exit", resolve));
       try {
         await assertReady(child);
@@ -42,15 +49,25 @@ describe("the README's commands", function () {
   });
 
   it("refuses Node.js 20 with one clear line (no segmentation fault), for the demo and the server alike", () => {
-    const node20 = execFileSync("bash", [join(REPO_ROOT, "scripts/install-node.sh"), "20"], { encoding: "utf8" }).trim();
+    const node20 = execFileSync("bash", [join(REPO_ROOT, "scripts/install-node.sh"), "20"], {
+      encoding: "utf8",
+    }).trim();
     const env = { ...process.env, PATH: `${node20}:${process.env.PATH}` };
     const demo = spawnSync("npm", ["run", "demo"], { cwd: REPO_ROOT, env, encoding: "utf8" });
     assert.equal(demo.status, 1, demo.stderr);
-    assert.match(demo.stderr, /npm run demo needs Node\.js 22 or later .*this is v20\.\d+\.\d+; run `export PATH="\$\(bash scripts\/install-node\.sh 22\):\$PATH"` first/);
+    assert.match(
+      demo.stderr,
+      /npm run demo needs Node\.js 22 or later .*this is v20\.\d+\.\d+; run `export PATH="\$\(bash scripts\/install-node\.sh 22\):\$PATH"` first/,
+    );
     assert.doesNotMatch(demo.stdout + demo.stderr, /Segmentation|tsc -b/);
-    const server = spawnSync(join(node20, "node"), [join(REPO_ROOT, "server/bin/keyplane-server.js"), "--port", "0"], { encoding: "utf8" });
+    const server = spawnSync(join(node20, "node"), [join(REPO_ROOT, "server/bin/keyplane-server.js"), "--port", "0"], {
+      encoding: "utf8",
+    });
     assert.equal(server.status, 1);
     const version = execFileSync(join(node20, "node"), ["--version"], { encoding: "utf8" }).trim();
-    assert.equal(server.stderr.trim(), `keyplane-server needs Node.js 22 or later (22 LTS and 24 are supported); this is ${version}`);
+    assert.equal(
+      server.stderr.trim(),
+      `keyplane-server needs Node.js 22 or later (22 LTS and 24 are supported); this is ${version}`,
+    );
   });
 });

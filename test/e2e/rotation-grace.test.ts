@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { newStack, writeProgram } from "../../harness/pulumi";
-import { requirePulumi } from "../helpers/pulumi";
 import { gateway } from "../helpers/http";
+import { requirePulumi } from "../helpers/pulumi";
 import { providerEnv, startTestServer, type TestServer } from "../helpers/server";
 
 const PROGRAM = `
@@ -51,7 +51,9 @@ describe("rotation grace and in-place limits with the real Pulumi CLI", function
     await stack.setConfig("enabled", { value: "true" });
     await stack.up();
     assert.equal((await outputs()).secret, first.secret);
-    const key = await server.admin.get(`/v1/projects/${(await server.admin.get("/v1/projects")).data.items[0].id}/api-keys/${first.keyId}`);
+    const key = await server.admin.get(
+      `/v1/projects/${(await server.admin.get("/v1/projects")).data.items[0].id}/api-keys/${first.keyId}`,
+    );
     assert.deepEqual([key.data.enabled, key.data.rateLimit], [true, { limit: 5, window: "1m" }]);
   });
 
@@ -62,7 +64,11 @@ describe("rotation grace and in-place limits with the real Pulumi CLI", function
     assert.equal(up.summary.resourceChanges?.replace, 1);
     const fresh = await outputs();
     assert.notEqual(fresh.secret, old.secret);
-    assert.equal((await call(old.secret)).status, 200, "the replaced key still works: consumers outside the program can switch over");
+    assert.equal(
+      (await call(old.secret)).status,
+      200,
+      "the replaced key still works: consumers outside the program can switch over",
+    );
     assert.equal((await call(fresh.secret)).status, 200);
     server.clock.advance(2 * 60_000);
     const expired = await call(old.secret);

@@ -1,13 +1,13 @@
 import { strict as assert } from "node:assert";
-import { gateway } from "../helpers/http";
-import { providerEnv, startTestServer, type TestServer } from "../helpers/server";
-import { newStack, stateFiles, writeProgram } from "../../harness/pulumi";
-import { requirePulumi } from "../helpers/pulumi";
-import { startOpenAiUpstream } from "../helpers/openai-upstream";
-import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { newStack, stateFiles, writeProgram } from "../../harness/pulumi";
+import { gateway } from "../helpers/http";
+import { startOpenAiUpstream } from "../helpers/openai-upstream";
+import { requirePulumi } from "../helpers/pulumi";
+import { providerEnv, startTestServer, type TestServer } from "../helpers/server";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
@@ -87,7 +87,12 @@ describe("end to end with the real Pulumi CLI", function () {
     assert.equal((await call(outs.k3Secret, "dep-a")).status, 200);
     assert.equal((await call(outs.k3Secret, "dep-b")).status, 200);
     const secrets = await server.admin.get(`/v1/projects/${outs.projectId}/secrets`);
-    assert.deepEqual(secrets.data.items.map((s: any) => s.useCase).sort(), ["generic", "huggingface", "image-pull", "s3"]);
+    assert.deepEqual(secrets.data.items.map((s: any) => s.useCase).sort(), [
+      "generic",
+      "huggingface",
+      "image-pull",
+      "s3",
+    ]);
   });
 
   it("2. an unchanged program previews with no changes", async () => {
@@ -102,7 +107,11 @@ describe("end to end with the real Pulumi CLI", function () {
     const pre = await stack.preview();
     assert.equal(pre.changeSummary.replace, 2, JSON.stringify(pre.changeSummary)); // the key and its binding
     const events: string[] = [];
-    const up = await stack.up({ onEvent: (e) => e.resOutputsEvent && events.push(`${e.resOutputsEvent.metadata.op}:${e.resOutputsEvent.metadata.urn.split("::").pop()}`) });
+    const up = await stack.up({
+      onEvent: (e) =>
+        e.resOutputsEvent &&
+        events.push(`${e.resOutputsEvent.metadata.op}:${e.resOutputsEvent.metadata.urn.split("::").pop()}`),
+    });
     assert.equal(up.summary.result, "succeeded");
     assert.equal(up.summary.resourceChanges?.replace, 2);
     const created = events.indexOf("create-replacement:k1");
@@ -127,7 +136,10 @@ describe("end to end with the real Pulumi CLI", function () {
     assert.equal(up.summary.resourceChanges?.update, 1);
     await refresh();
     assert.equal(outs.k2Secret, before.secret);
-    assert.ok(Date.parse(outs.k2Expires) > before.expires, `${outs.k2Expires} moved past ${new Date(before.expires).toISOString()}`);
+    assert.ok(
+      Date.parse(outs.k2Expires) > before.expires,
+      `${outs.k2Expires} moved past ${new Date(before.expires).toISOString()}`,
+    );
     assert.equal((await call(outs.k2Secret, "dep-b")).status, 200);
   });
 
@@ -152,17 +164,35 @@ describe("end to end with the real Pulumi CLI", function () {
   });
 
   it("8. state at rest, its backups and `pulumi stack export` hold no key, secret value or token in clear; exportStack() shows them only as secrets", async () => {
-    const secrets = [...seenKeys, "E2EHFSECRETVALUE", "E2ES3SECRETVALUE", "E2EPULLSECRETVALUE", "E2EGENERICSECRETVALUE", server.adminToken];
+    const secrets = [
+      ...seenKeys,
+      "E2EHFSECRETVALUE",
+      "E2ES3SECRETVALUE",
+      "E2EPULLSECRETVALUE",
+      "E2EGENERICSECRETVALUE",
+      server.adminToken,
+    ];
     const noneIn = (text: string, where: string) => {
-      for (const v of secrets) assert.ok(!text.includes(v), `${v.slice(0, 6)}… is in ${where}: …${text.slice(Math.max(0, text.indexOf(v) - 300), text.indexOf(v))}`);
+      for (const v of secrets)
+        assert.ok(
+          !text.includes(v),
+          `${v.slice(0, 6)}… is in ${where}: …${text.slice(Math.max(0, text.indexOf(v) - 300), text.indexOf(v))}`,
+        );
     };
     const state = stateFiles(stateDir);
-    assert.ok(state.includes("e2e-project") && state.includes("ciphertext"), "the state is there and has encrypted secrets");
+    assert.ok(
+      state.includes("e2e-project") && state.includes("ciphertext"),
+      "the state is there and has encrypted secrets",
+    );
     noneIn(state, "the backend's files");
 
     // `pulumi stack export` as anyone with backend access would run it.
     const { envVars } = stack.workspace as LocalWorkspace;
-    const exported = execFileSync("pulumi", ["stack", "export", "--stack", stack.name], { cwd: stack.workspace.workDir, env: { ...process.env, ...envVars }, encoding: "utf8" });
+    const exported = execFileSync("pulumi", ["stack", "export", "--stack", stack.name], {
+      cwd: stack.workspace.workDir,
+      env: { ...process.env, ...envVars },
+      encoding: "utf8",
+    });
     assert.ok(JSON.parse(exported).deployment.resources.length > 10);
     noneIn(exported, "`pulumi stack export`");
 

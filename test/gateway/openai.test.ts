@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import OpenAI from "openai";
 import { freePort } from "../../harness/net";
-import { type OpenAiUpstream, STREAMED_TEXT, startOpenAiUpstream } from "../helpers/openai-upstream";
 import { gateway, seedProject } from "../helpers/http";
+import { type OpenAiUpstream, STREAMED_TEXT, startOpenAiUpstream } from "../helpers/openai-upstream";
 import { DIALECTS, startTestServer, type TestServer } from "../helpers/server";
 
 const HF_TOKEN = "hf_UPSTREAM_token_0123456789";
@@ -27,7 +27,8 @@ for (const dialect of DIALECTS) {
     let projectId: string;
     const dep: Record<string, string> = {};
     const keys: Record<string, { id: string; secret: string }> = {};
-    const client = (apiKey: string, extra: Partial<ConstructorParameters<typeof OpenAI>[0]> = {}) => new OpenAI({ baseURL: `${s.url}/v1`, apiKey, maxRetries: 0, ...extra });
+    const client = (apiKey: string, extra: Partial<ConstructorParameters<typeof OpenAI>[0]> = {}) =>
+      new OpenAI({ baseURL: `${s.url}/v1`, apiKey, maxRetries: 0, ...extra });
     const callsFor = (model: string) => upstream.calls.filter((c) => c.body.model === model);
 
     before(async () => {
@@ -76,7 +77,12 @@ for (const dialect of DIALECTS) {
     });
 
     it("streams the reference model's echo as SSE the client assembles", async () => {
-      const stream = await client(keys.bound.secret).chat.completions.create({ model: "llama", messages, stream: true, stream_options: { include_usage: true } });
+      const stream = await client(keys.bound.secret).chat.completions.create({
+        model: "llama",
+        messages,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
       let text = "";
       const finish: (string | null)[] = [];
       let usage: unknown;
@@ -100,16 +106,31 @@ for (const dialect of DIALECTS) {
       const c = await client(keys.bound.secret).completions.create({ model: "llama", prompt: "say this" });
       assert.equal(c.object, "text_completion");
       assert.equal(c.choices[0].text, "echo: say this");
-      const streamed = await client(keys.bound.secret).completions.create({ model: "llama", prompt: "say that", stream: true });
+      const streamed = await client(keys.bound.secret).completions.create({
+        model: "llama",
+        prompt: "say that",
+        stream: true,
+      });
       let text = "";
       for await (const chunk of streamed) text += chunk.choices[0]?.text ?? "";
       assert.equal(text, "echo: say that");
-      const e = await client(keys.bound.secret).embeddings.create({ model: "llama", input: ["alpha", "beta", "alpha"] });
+      const e = await client(keys.bound.secret).embeddings.create({
+        model: "llama",
+        input: ["alpha", "beta", "alpha"],
+      });
       assert.equal(e.data.length, 3);
       assert.equal(e.data[0].embedding.length, 8);
-      assert.deepEqual(Array.from(e.data[0].embedding), Array.from(e.data[2].embedding), "the same text embeds the same");
+      assert.deepEqual(
+        Array.from(e.data[0].embedding),
+        Array.from(e.data[2].embedding),
+        "the same text embeds the same",
+      );
       assert.notDeepEqual(Array.from(e.data[0].embedding), Array.from(e.data[1].embedding));
-      const floats = await client(keys.bound.secret).embeddings.create({ model: "llama", input: "alpha", encoding_format: "float" });
+      const floats = await client(keys.bound.secret).embeddings.create({
+        model: "llama",
+        input: "alpha",
+        encoding_format: "float",
+      });
       assert.deepEqual(
         floats.data[0].embedding.map((x) => Math.fround(x)),
         Array.from(e.data[0].embedding),
@@ -118,7 +139,11 @@ for (const dialect of DIALECTS) {
 
     it("passes calls upstream with the deployment's model and the secret's token, never the caller's key", async () => {
       const before = upstream.calls.length;
-      const chat = await client(keys.bound.secret).chat.completions.create({ model: "vllm", messages, temperature: 0.2 });
+      const chat = await client(keys.bound.secret).chat.completions.create({
+        model: "vllm",
+        messages,
+        temperature: 0.2,
+      });
       assert.equal(chat.choices[0].message.content, "upstream meta/llama-3-70b", "the upstream's body comes back");
       const completion = await client(keys.bound.secret).completions.create({ model: "vllm-generic", prompt: "p" });
       assert.equal(completion.choices[0].text, "upstream qwen-7b");
@@ -143,7 +168,11 @@ for (const dialect of DIALECTS) {
     });
 
     it("sends /v1/inference upstream as a chat completion, a plain input as the user message", async () => {
-      const r = await s.http.post("/v1/inference", { model: "vllm", input: "plain text" }, { headers: { "x-api-key": keys.bound.secret } });
+      const r = await s.http.post(
+        "/v1/inference",
+        { model: "vllm", input: "plain text" },
+        { headers: { "x-api-key": keys.bound.secret } },
+      );
       assert.equal(r.status, 200, JSON.stringify(r.data));
       const call = upstream.calls.at(-1)!;
       assert.equal(call.path, "/v1/chat/completions");
@@ -154,14 +183,22 @@ for (const dialect of DIALECTS) {
       const e = await apiError(client(keys.bound.secret).chat.completions.create({ model: "rejecting", messages }));
       assert.equal(e.status, 400);
       assert.equal(e.code, "context_length_exceeded");
-      const raw = await s.http.post("/v1/chat/completions", { model: "rejecting", messages }, { headers: { authorization: `Bearer ${keys.bound.secret}` } });
+      const raw = await s.http.post(
+        "/v1/chat/completions",
+        { model: "rejecting", messages },
+        { headers: { authorization: `Bearer ${keys.bound.secret}` } },
+      );
       assert.equal(raw.headers["x-request-id"], "up-rejected");
       assert.match(String(raw.headers["content-type"]), /^application\/json/);
     });
 
     it("streams an upstream answer chunk by chunk: the first chunk arrives while the upstream still holds the rest", async () => {
       const hold = upstream.holdNext("pause-model");
-      const stream = await client(keys.bound.secret).chat.completions.create({ model: "paused", messages, stream: true });
+      const stream = await client(keys.bound.secret).chat.completions.create({
+        model: "paused",
+        messages,
+        stream: true,
+      });
       let text = "";
       let first = true;
       for await (const chunk of stream) {
@@ -180,7 +217,11 @@ for (const dialect of DIALECTS) {
 
     it("aborts the upstream call when the client goes away", async () => {
       const hold = upstream.holdNext("pause-model");
-      const stream = await client(keys.bound.secret).chat.completions.create({ model: "paused", messages, stream: true });
+      const stream = await client(keys.bound.secret).chat.completions.create({
+        model: "paused",
+        messages,
+        stream: true,
+      });
       for await (const _chunk of stream) {
         stream.controller.abort();
         break;
@@ -193,7 +234,10 @@ for (const dialect of DIALECTS) {
     it("aborts the upstream call when the client goes away before the upstream answers", async () => {
       const hold = upstream.holdNext("silent-model");
       const abort = new AbortController();
-      const call = client(keys.bound.secret).chat.completions.create({ model: "silent", messages }, { signal: abort.signal });
+      const call = client(keys.bound.secret).chat.completions.create(
+        { model: "silent", messages },
+        { signal: abort.signal },
+      );
       await hold.arrived;
       abort.abort();
       await assert.rejects(call, OpenAI.APIUserAbortError);
@@ -205,7 +249,10 @@ for (const dialect of DIALECTS) {
       assert.equal(e.status, 502);
       assert.equal(e.code, "upstream_failed");
       assert.ok(!e.message.includes("127.0.0.1"), "the upstream's address is not shown to callers");
-      assert.match((await s.http.get("/metrics")).data, /keyplane_gateway_decisions_total\{outcome="upstream_failed"\} [1-9]/);
+      assert.match(
+        (await s.http.get("/metrics")).data,
+        /keyplane_gateway_decisions_total\{outcome="upstream_failed"\} [1-9]/,
+      );
     });
 
     it("lists exactly the deployments each key may call", async () => {
@@ -214,7 +261,17 @@ for (const dialect of DIALECTS) {
         for (const m of page.data) assert.equal(m.object, "model");
         return page.data.map((m) => m.id);
       };
-      const running = ["down", "llama", "not-bound", "paused", "rejecting", "silent", "vllm", "vllm-generic", "vllm-open"];
+      const running = [
+        "down",
+        "llama",
+        "not-bound",
+        "paused",
+        "rejecting",
+        "silent",
+        "vllm",
+        "vllm-generic",
+        "vllm-open",
+      ];
       assert.deepEqual(
         await ids(keys.bound.secret),
         running.filter((n) => n !== "not-bound"),
@@ -229,14 +286,21 @@ for (const dialect of DIALECTS) {
 
     it("documents every gateway route in the generated OpenAPI", async () => {
       const doc = (await s.http.get("/openapi.json")).data;
-      for (const path of ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/inference"]) assert.ok(doc.paths[path].post.requestBody, path);
+      for (const path of ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/inference"])
+        assert.ok(doc.paths[path].post.requestBody, path);
       assert.ok(doc.paths["/v1/models"].get.responses["200"]);
-      assert.ok(doc.paths["/v1/projects/{projectId}/deployments"].post.requestBody.content["application/json"].schema.properties.upstreamSecret);
+      assert.ok(
+        doc.paths["/v1/projects/{projectId}/deployments"].post.requestBody.content["application/json"].schema.properties
+          .upstreamSecret,
+      );
     });
 
     it("takes the key from x-api-key next to a placeholder Bearer (the Gcore seed's client)", async () => {
       const gcore = client("notused", { defaultHeaders: { "x-api-key": keys.bound.secret } });
-      assert.equal((await gcore.chat.completions.create({ model: "llama", messages })).choices[0].message.content, "echo: hello gateway");
+      assert.equal(
+        (await gcore.chat.completions.create({ model: "llama", messages })).choices[0].message.content,
+        "echo: hello gateway",
+      );
       assert.ok((await gcore.models.list()).data.length > 0);
       const alone = await apiError(client("notused").chat.completions.create({ model: "llama", messages }));
       assert.equal(alone.status, 401);
@@ -249,7 +313,12 @@ for (const dialect of DIALECTS) {
         [keys.bound.secret, "stopped", 403, "deployment_not_running"],
         [keys.bound.secret, "no-such-model", 404, "model_not_found"],
         // A one-character typo (never the character that is there already).
-        [`${keys.bound.secret.slice(0, -1)}${keys.bound.secret.endsWith("x") ? "y" : "x"}`, "llama", 401, "invalid_key"],
+        [
+          `${keys.bound.secret.slice(0, -1)}${keys.bound.secret.endsWith("x") ? "y" : "x"}`,
+          "llama",
+          401,
+          "invalid_key",
+        ],
       ];
       for (const [key, model, status, code] of cases) {
         const e = await apiError(client(key).chat.completions.create({ model, messages }));
@@ -262,28 +331,49 @@ for (const dialect of DIALECTS) {
 
     it("accepts body-less management calls sent with content-type: application/json", async () => {
       const call = (method: string, path: string) =>
-        fetch(`${s.url}/v1/projects/${projectId}${path}`, { method, headers: { authorization: `Bearer ${s.adminToken}`, "content-type": "application/json" } });
+        fetch(`${s.url}/v1/projects/${projectId}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${s.adminToken}`, "content-type": "application/json" },
+        });
       assert.equal((await call("PUT", `/api-keys/${keys.renewable.id}/deployments/${dep.llama}`)).status, 200);
       assert.equal((await call("POST", `/api-keys/${keys.renewable.id}/renew`)).status, 200);
       assert.equal((await call("DELETE", `/api-keys/${keys.renewable.id}/deployments/${dep.llama}`)).status, 204);
       assert.equal((await call("DELETE", `/api-keys/${keys.renewable.id}`)).status, 204);
-      const broken = await fetch(`${s.url}/v1/projects`, { method: "POST", headers: { authorization: `Bearer ${s.adminToken}`, "content-type": "application/json" }, body: "{" });
+      const broken = await fetch(`${s.url}/v1/projects`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${s.adminToken}`, "content-type": "application/json" },
+        body: "{",
+      });
       assert.equal(((await broken.json()) as any).error.code, "invalid_json", "a body that is there is still parsed");
     });
 
     it("checks upstreamSecret: a secret of this project that holds a token, and not deletable while used", async () => {
-      const s3 = await s.admin.post(`/v1/projects/${projectId}/secrets`, { name: "s3", useCase: "s3", value: { accessKeyId: "a", secretAccessKey: "b" } });
+      const s3 = await s.admin.post(`/v1/projects/${projectId}/secrets`, {
+        name: "s3",
+        useCase: "s3",
+        value: { accessKeyId: "a", secretAccessKey: "b" },
+      });
       const other = (await s.admin.post("/v1/projects", { name: "other" })).data.id;
-      const foreign = await s.admin.post(`/v1/projects/${other}/secrets`, { name: "hf", useCase: "huggingface", value: { token: "t" } });
+      const foreign = await s.admin.post(`/v1/projects/${other}/secrets`, {
+        name: "hf",
+        useCase: "huggingface",
+        value: { token: "t" },
+      });
       for (const upstreamSecret of [s3.data.id, foreign.data.id, "sec_0000000000000000000000", "not-an-id"]) {
-        const r = await s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "bad", model: "m", upstreamSecret });
+        const r = await s.admin.post(`/v1/projects/${projectId}/deployments`, {
+          name: "bad",
+          model: "m",
+          upstreamSecret,
+        });
         assert.equal(r.status, 400, upstreamSecret);
         assert.deepEqual(
           r.data.error.details.map((d: any) => d.path),
           ["upstreamSecret"],
         );
       }
-      const patched = await s.admin.patch(`/v1/projects/${projectId}/deployments/${dep["vllm-open"]}`, { upstreamSecret: s3.data.id });
+      const patched = await s.admin.patch(`/v1/projects/${projectId}/deployments/${dep["vllm-open"]}`, {
+        upstreamSecret: s3.data.id,
+      });
       assert.equal(patched.status, 400);
       const hf = (await s.admin.get(`/v1/projects/${projectId}/secrets`, { params: { search: "hf" } })).data.items[0];
       assert.equal((await s.admin.get(`/v1/projects/${projectId}/deployments/${dep.vllm}`)).data.upstreamSecret, hf.id);

@@ -15,7 +15,13 @@ export function editor(file: string) {
       return content === undefined ? undefined : ts.ScriptSnapshot.fromString(content);
     },
     getCurrentDirectory: () => process.cwd(),
-    getCompilationSettings: () => ({ strict: true, module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, types: [], noEmit: true }),
+    getCompilationSettings: () => ({
+      strict: true,
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      types: [],
+      noEmit: true,
+    }),
     getDefaultLibFileName: ts.getDefaultLibFilePath,
     fileExists: (f) => f === file || ts.sys.fileExists(f),
     readFile: (f) => (f === file ? text : ts.sys.readFile(f)),

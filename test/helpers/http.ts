@@ -7,7 +7,8 @@ import { ADMIN_TOKEN, listeningUrl } from "../../harness/spawn-server";
 // over the real API of whichever server (in process or spawned) a test runs.
 
 /** A management client of the server at `url` holding `token`; every status is an answer, not a throw. */
-export const client = (url: string, token: string): AxiosInstance => axios.create({ baseURL: url, validateStatus: () => true, headers: { authorization: `Bearer ${token}` } });
+export const client = (url: string, token: string): AxiosInstance =>
+  axios.create({ baseURL: url, validateStatus: () => true, headers: { authorization: `Bearer ${token}` } });
 
 /** The admin's management client. */
 export const admin = (url: string, token = ADMIN_TOKEN): AxiosInstance => client(url, token);
@@ -24,7 +25,8 @@ export interface GatewayCall {
 
 /** A chat completion through the gateway at `url` with `key` (none: no key sent). */
 export function gateway(url: string, key: string | undefined, call: GatewayCall = {}): Promise<AxiosResponse> {
-  const auth: Record<string, string> = key === undefined ? {} : call.keyHeader === "x-api-key" ? { "x-api-key": key } : { authorization: `Bearer ${key}` };
+  const auth: Record<string, string> =
+    key === undefined ? {} : call.keyHeader === "x-api-key" ? { "x-api-key": key } : { authorization: `Bearer ${key}` };
   return axios.post(
     `${url}/v1/chat/completions`,
     { model: call.model ?? "dep", messages: [{ role: "user", content: call.content ?? "hi" }] },
@@ -39,13 +41,19 @@ export function assertRefused(r: AxiosResponse, status: number, code: string): v
 }
 
 /** `n` calls at once; `call(i)` makes the i-th. */
-export const burst = <T>(n: number, call: (i: number) => Promise<T>): Promise<T[]> => Promise.all(Array.from({ length: n }, (_, i) => call(i)));
+export const burst = <T>(n: number, call: (i: number) => Promise<T>): Promise<T[]> =>
+  Promise.all(Array.from({ length: n }, (_, i) => call(i)));
 
 /** A created key as the API answers it (its secret shown this once). */
 export type CreatedKey = { id: string; secret: string } & Record<string, any>;
 
 /** POST an api key (name "k" unless given), asserting it was made. */
-export async function createKey(api: AxiosInstance, projectId: string, body: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<CreatedKey> {
+export async function createKey(
+  api: AxiosInstance,
+  projectId: string,
+  body: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<CreatedKey> {
   const r = await api.post(`/v1/projects/${projectId}/api-keys`, { name: "k", ...body }, { headers });
   assert.equal(r.status, 201, JSON.stringify(r.data));
   return r.data;
@@ -74,7 +82,10 @@ export interface Seeded {
 
 /** A project with its secrets, deployments, keys and bindings, made through `api` and asserted at each step. */
 export async function seedProject(api: AxiosInstance, spec: SeedSpec = {}): Promise<Seeded> {
-  const p = await api.post("/v1/projects", { name: spec.name ?? `p${Math.random().toString(36).slice(2, 10)}`, description: spec.description });
+  const p = await api.post("/v1/projects", {
+    name: spec.name ?? `p${Math.random().toString(36).slice(2, 10)}`,
+    description: spec.description,
+  });
   assert.equal(p.status, 201, JSON.stringify(p.data));
   const base = `/v1/projects/${p.data.id}`;
   const made = async (path: string, body: Record<string, unknown>) => {
@@ -83,10 +94,19 @@ export async function seedProject(api: AxiosInstance, spec: SeedSpec = {}): Prom
     return r.data.id as string;
   };
   const seeded: Seeded = { projectId: p.data.id, base, secrets: {}, deployments: {}, keys: {} };
-  for (const [name, body] of Object.entries(spec.secrets ?? {})) seeded.secrets[name] = await made("secrets", { name, ...body });
+  for (const [name, body] of Object.entries(spec.secrets ?? {}))
+    seeded.secrets[name] = await made("secrets", { name, ...body });
   for (const [name, body] of Object.entries(spec.deployments ?? {})) {
-    const upstreamSecret = typeof body.upstreamSecret === "string" ? (seeded.secrets[body.upstreamSecret] ?? body.upstreamSecret) : body.upstreamSecret;
-    seeded.deployments[name] = await made("deployments", { name, model: "m", ...body, ...(upstreamSecret === undefined ? {} : { upstreamSecret }) });
+    const upstreamSecret =
+      typeof body.upstreamSecret === "string"
+        ? (seeded.secrets[body.upstreamSecret] ?? body.upstreamSecret)
+        : body.upstreamSecret;
+    seeded.deployments[name] = await made("deployments", {
+      name,
+      model: "m",
+      ...body,
+      ...(upstreamSecret === undefined ? {} : { upstreamSecret }),
+    });
   }
   for (const [name, { bind = [], ...body }] of Object.entries(spec.keys ?? {})) {
     const key = await createKey(api, seeded.projectId, { name, ...body });
@@ -103,12 +123,22 @@ export async function seedProject(api: AxiosInstance, spec: SeedSpec = {}): Prom
 export async function seedKey(api: AxiosInstance, key: Record<string, unknown> & { bind?: string[] } = {}) {
   const seeded = await seedProject(api, { deployments: { dep: {} }, keys: { k: key } });
   const k = seeded.keys.k;
-  return { projectId: seeded.projectId, base: seeded.base, deploymentId: seeded.deployments.dep, keyId: k.id, secret: k.secret, key: k };
+  return {
+    projectId: seeded.projectId,
+    base: seeded.base,
+    deploymentId: seeded.deployments.dep,
+    keyId: k.id,
+    secret: k.secret,
+    key: k,
+  };
 }
 
 /** Console sign-in (the custom header by default; pass others, or none, to test the refusals). */
-export const signIn = (http: AxiosInstance, token: string, headers: Record<string, string> = { "x-keyplane-csrf": "sign-in" }) =>
-  http.post("/console/api/session", { token }, { headers });
+export const signIn = (
+  http: AxiosInstance,
+  token: string,
+  headers: Record<string, string> = { "x-keyplane-csrf": "sign-in" },
+) => http.post("/console/api/session", { token }, { headers });
 
 /** The session cookie a sign-in set, as a Cookie header value. */
 export const cookieOf = (r: { headers: Record<string, any> }) => String(r.headers["set-cookie"]![0]).split(";")[0];

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent } from "node:https";
@@ -28,7 +28,10 @@ export interface ControlPlane {
 /** The directory holding the control-plane binaries and the Pulumi Kubernetes plugin, or why there is none. */
 export function findKubernetesBinaries(): { dir?: string; why?: string } {
   try {
-    const dir = execFileSync("bash", [join(REPO_ROOT, "scripts/install-kubernetes.sh"), "--print-bin-dir"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+    const dir = execFileSync("bash", [join(REPO_ROOT, "scripts/install-kubernetes.sh"), "--print-bin-dir"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
     return { dir };
   } catch (e: any) {
     return { why: `no Kubernetes control plane: ${String(e.stderr || e.message).trim()}` };
@@ -50,10 +53,54 @@ function openssl(cwd: string, args: string[]): void {
 
 /** A CA, a serving certificate for 127.0.0.1 signed by it, and the service-account signing key pair. */
 function makeCertificates(dir: string): void {
-  openssl(dir, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=keyplane-test-ca"]);
-  openssl(dir, ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=kube-apiserver"]);
-  writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n");
-  openssl(dir, ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "server.ext"]);
+  openssl(dir, [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.crt",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=keyplane-test-ca",
+  ]);
+  openssl(dir, [
+    "req",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    "server.key",
+    "-out",
+    "server.csr",
+    "-subj",
+    "/CN=kube-apiserver",
+  ]);
+  writeFileSync(
+    join(dir, "server.ext"),
+    "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n",
+  );
+  openssl(dir, [
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.crt",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "server.crt",
+    "-days",
+    "2",
+    "-extfile",
+    "server.ext",
+  ]);
   openssl(dir, ["genrsa", "-out", "sa.key", "2048"]);
   openssl(dir, ["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"]);
 }
@@ -109,7 +156,10 @@ export async function startControlPlane(binDir: string): Promise<ControlPlane> {
     for (const p of [...procs].reverse()) await stopProc(p);
     rmSync(dir, { recursive: true, force: true });
   };
-  const logs = () => procs.map((p) => `--- ${p.name}${p.proc.exitCode === null ? "" : ` (exited ${p.proc.exitCode})`}\n${p.log}`).join("\n");
+  const logs = () =>
+    procs
+      .map((p) => `--- ${p.name}${p.proc.exitCode === null ? "" : ` (exited ${p.proc.exitCode})`}\n${p.log}`)
+      .join("\n");
   try {
     procs.push(
       start("etcd", join(binDir, "etcd"), [
@@ -163,7 +213,11 @@ export async function startControlPlane(binDir: string): Promise<ControlPlane> {
       ]),
     );
     // The controller manager is up once it has made the default namespace's service account.
-    await waitFor("the default service account", procs, async () => (await api.get("/api/v1/namespaces/default/serviceaccounts/default")).status === 200);
+    await waitFor(
+      "the default service account",
+      procs,
+      async () => (await api.get("/api/v1/namespaces/default/serviceaccounts/default")).status === 200,
+    );
     return { url, token, kubeconfig, api, logs, stop };
   } catch (e) {
     const text = `${(e as Error).message}\n${logs()}`;

@@ -12,7 +12,14 @@ export const SCANNER_KEY_ID = "test-scanner-key-1";
 export function scannerKeys() {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const file = join(mkdtempSync(join(tmpdir(), "keyplane-leak-keys-")), "leak-keys.json");
-  writeFileSync(file, JSON.stringify({ public_keys: [{ key_identifier: SCANNER_KEY_ID, key: publicKey.export({ type: "spki", format: "pem" }), is_current: true }] }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      public_keys: [
+        { key_identifier: SCANNER_KEY_ID, key: publicKey.export({ type: "spki", format: "pem" }), is_current: true },
+      ],
+    }),
+  );
   return { privateKey, file };
 }
 

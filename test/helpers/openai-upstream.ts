@@ -60,7 +60,11 @@ export async function startOpenAiUpstream(): Promise<OpenAiUpstream> {
     if (body.model === "silent-model") return;
     if (body.model === "reject-model") {
       res.writeHead(400, { "content-type": "application/json", "x-request-id": "up-rejected" });
-      res.end(JSON.stringify({ error: { code: "context_length_exceeded", message: "too long for this model", type: "invalid_request_error" } }));
+      res.end(
+        JSON.stringify({
+          error: { code: "context_length_exceeded", message: "too long for this model", type: "invalid_request_error" },
+        }),
+      );
       return;
     }
     if (path === "/v1/embeddings") {
@@ -78,17 +82,31 @@ export async function startOpenAiUpstream(): Promise<OpenAiUpstream> {
     }
     const chat = path === "/v1/chat/completions";
     if (body.stream === true) {
-      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "x-request-id": "up-stream" });
+      res.writeHead(200, {
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        "x-request-id": "up-stream",
+      });
       for (const [i, piece] of STREAM_PIECES.entries()) {
         const choice = chat
-          ? { index: 0, delta: i === 0 ? { role: "assistant", content: piece } : { content: piece }, finish_reason: null }
+          ? {
+              index: 0,
+              delta: i === 0 ? { role: "assistant", content: piece } : { content: piece },
+              finish_reason: null,
+            }
           : { index: 0, text: piece, finish_reason: null };
-        res.write(`data: ${JSON.stringify({ id: "up-1", object: chat ? "chat.completion.chunk" : "text_completion", created, model: body.model, choices: [choice] })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ id: "up-1", object: chat ? "chat.completion.chunk" : "text_completion", created, model: body.model, choices: [choice] })}\n\n`,
+        );
         if (i === 0 && hold) await hold.gate;
         if (res.destroyed) return;
       }
-      const last = chat ? { index: 0, delta: {}, finish_reason: "stop" } : { index: 0, text: "", finish_reason: "stop" };
-      res.write(`data: ${JSON.stringify({ id: "up-1", object: chat ? "chat.completion.chunk" : "text_completion", created, model: body.model, choices: [last] })}\n\n`);
+      const last = chat
+        ? { index: 0, delta: {}, finish_reason: "stop" }
+        : { index: 0, text: "", finish_reason: "stop" };
+      res.write(
+        `data: ${JSON.stringify({ id: "up-1", object: chat ? "chat.completion.chunk" : "text_completion", created, model: body.model, choices: [last] })}\n\n`,
+      );
       res.end("data: [DONE]\n\n", () => {
         if (hold) hold.finished = true;
       });
@@ -104,7 +122,9 @@ export async function startOpenAiUpstream(): Promise<OpenAiUpstream> {
               object: "chat.completion",
               created,
               model: body.model,
-              choices: [{ index: 0, message: { role: "assistant", content: `upstream ${body.model}` }, finish_reason: "stop" }],
+              choices: [
+                { index: 0, message: { role: "assistant", content: `upstream ${body.model}` }, finish_reason: "stop" },
+              ],
               usage,
             }
           : {

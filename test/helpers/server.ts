@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type RunningServer, type ServerOptions, startServer } from "@keyplane/server";
 import axios, { type AxiosInstance } from "axios";
-import { startServer, type RunningServer, type ServerOptions } from "@keyplane/server";
 import { freshPostgresDatabase } from "../../harness/postgres";
 import { ADMIN_TOKEN } from "../../harness/spawn-server";
 import { admin } from "./http";
@@ -67,7 +67,10 @@ function readWal(dataDir: string): string {
 }
 
 /** The environment that points the provider at `server`, with its admin token. */
-export const providerEnv = (server: { url: string; adminToken: string }) => ({ KEYPLANE_ENDPOINT: server.url, KEYPLANE_TOKEN: server.adminToken });
+export const providerEnv = (server: { url: string; adminToken: string }) => ({
+  KEYPLANE_ENDPOINT: server.url,
+  KEYPLANE_TOKEN: server.adminToken,
+});
 
 /**
  * For a provider suite: a SQLite server for its tests, whose endpoint and admin token are in

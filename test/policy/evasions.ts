@@ -32,14 +32,20 @@ export const evasions: Evasion[] = [
     what: "ttl within the limit, but renewable until a year",
     props: () => ({ ttl: "30d", renewable: true, explicitMaxTtl: "365d" }),
     refusedBy: MAX_TTL,
-    lifetime: { message: /can live longer than 90d \(explicitMaxTtl 365d\)\. Set explicitMaxTtl: "90d" or shorter/, clamp: { explicitMaxTtl: "90d" } },
+    lifetime: {
+      message: /can live longer than 90d \(explicitMaxTtl 365d\)\. Set explicitMaxTtl: "90d" or shorter/,
+      clamp: { explicitMaxTtl: "90d" },
+    },
   },
   {
     resource: "renewable-no-cap",
     what: "renewable without explicitMaxTtl",
     props: () => ({ ttl: "30d", renewable: true }),
     refusedBy: MAX_TTL,
-    lifetime: { message: /renewable without explicitMaxTtl, so renewals can keep it alive forever\)\. Set explicitMaxTtl: "90d"/, clamp: { explicitMaxTtl: "90d" } },
+    lifetime: {
+      message: /renewable without explicitMaxTtl, so renewals can keep it alive forever\)\. Set explicitMaxTtl: "90d"/,
+      clamp: { explicitMaxTtl: "90d" },
+    },
   },
   {
     resource: "renewable-cap-zero",
@@ -60,7 +66,10 @@ export const evasions: Evasion[] = [
     what: "expiresAt 400 days out",
     props: (now) => ({ expiresAt: iso(now + 400 * DAY) }),
     refusedBy: MAX_TTL,
-    lifetime: { message: /\(expiresAt \d{4}-.*\)\. Set expiresAt no later than \d{4}-.*, or ttl: "90d" or shorter/, clamp: { expiresAt: undefined, ttl: "90d" } },
+    lifetime: {
+      message: /\(expiresAt \d{4}-.*\)\. Set expiresAt no later than \d{4}-.*, or ttl: "90d" or shorter/,
+      clamp: { expiresAt: undefined, ttl: "90d" },
+    },
   },
   {
     resource: "ttl-zero",
@@ -85,9 +94,24 @@ export const evasions: Evasion[] = [
   },
   { resource: "ok-30d", what: "ttl 30d", props: () => ({ ttl: "30d" }), lifetime: {} },
   { resource: "ok-2160h", what: "ttl exactly 90d, in hours", props: () => ({ ttl: "2160h" }), lifetime: {} },
-  { resource: "ok-renewable-capped", what: "renewable, capped at 90d", props: () => ({ ttl: "7d", renewable: true, explicitMaxTtl: "90d" }), lifetime: {} },
-  { resource: "ok-cap-bounds-it", what: 'ttl "0" but explicitMaxTtl 60d ends it', props: () => ({ ttl: "0", explicitMaxTtl: "60d" }), lifetime: {} },
-  { resource: "ok-near-expires-at", what: "expiresAt 10 days out", props: (now) => ({ expiresAt: iso(now + 10 * DAY) }), lifetime: {} },
+  {
+    resource: "ok-renewable-capped",
+    what: "renewable, capped at 90d",
+    props: () => ({ ttl: "7d", renewable: true, explicitMaxTtl: "90d" }),
+    lifetime: {},
+  },
+  {
+    resource: "ok-cap-bounds-it",
+    what: 'ttl "0" but explicitMaxTtl 60d ends it',
+    props: () => ({ ttl: "0", explicitMaxTtl: "60d" }),
+    lifetime: {},
+  },
+  {
+    resource: "ok-near-expires-at",
+    what: "expiresAt 10 days out",
+    props: (now) => ({ expiresAt: iso(now + 10 * DAY) }),
+    lifetime: {},
+  },
   {
     resource: "sneaky-admin",
     what: 'scope "project" under an allowed display name',
@@ -138,5 +162,11 @@ export const evasions: Evasion[] = [
     refusedBy: MAX_TTL,
     lifetime: { message: /expiresAt/, clamp: { expiresAt: undefined, ttl: "90d" } },
   },
-  { resource: "ok-ttl-at-up", what: "ttl 30d known only at up", props: () => ({ ttl: "30d" }), atUp: ["ttl"], lifetime: {} },
+  {
+    resource: "ok-ttl-at-up",
+    what: "ttl 30d known only at up",
+    props: () => ({ ttl: "30d" }),
+    atUp: ["ttl"],
+    lifetime: {},
+  },
 ];

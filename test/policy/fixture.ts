@@ -21,12 +21,20 @@ export const isType = (type: string) => (c: Kind) => c.__pulumiType === type;
 
 /** The config the engine passes: the policy's configSchema defaults, overridden by the given settings. */
 export function configOf(policy: ResourceValidationPolicy | StackValidationPolicy, config: object) {
-  const defaults = Object.fromEntries(Object.entries(policy.configSchema?.properties ?? {}).map(([k, v]) => [k, (v as { default?: unknown }).default]));
+  const defaults = Object.fromEntries(
+    Object.entries(policy.configSchema?.properties ?? {}).map(([k, v]) => [k, (v as { default?: unknown }).default]),
+  );
   return { ...defaults, ...config };
 }
 
 /** Runs a resource policy as the engine would (typed helpers and all), without the pack's gRPC server. */
-export function runResource(policy: ResourceValidationPolicy, kind: Kind, props: object, config: object = {}, name = "r") {
+export function runResource(
+  policy: ResourceValidationPolicy,
+  kind: Kind,
+  props: object,
+  config: object = {},
+  name = "r",
+) {
   const violations: string[] = [];
   const args: any = {
     type: kind.__pulumiType,
@@ -45,10 +53,17 @@ export function runResource(policy: ResourceValidationPolicy, kind: Kind, props:
 }
 export function runStack(policy: StackValidationPolicy, resources: PolicyResource[], config: object = {}) {
   const violations: { message: string; urn?: string }[] = [];
-  policy.validateStack!({ resources, getConfig: () => configOf(policy, config) } as any, (message, urn) => violations.push({ message, urn }));
+  policy.validateStack!({ resources, getConfig: () => configOf(policy, config) } as any, (message, urn) =>
+    violations.push({ message, urn }),
+  );
   return violations;
 }
-export const res = (kind: Kind, name: string, props: Record<string, unknown>, propertyDependencies: Record<string, PolicyResource[]> = {}): PolicyResource =>
+export const res = (
+  kind: Kind,
+  name: string,
+  props: Record<string, unknown>,
+  propertyDependencies: Record<string, PolicyResource[]> = {},
+): PolicyResource =>
   ({
     type: kind.__pulumiType,
     name,

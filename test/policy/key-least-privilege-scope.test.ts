@@ -9,9 +9,14 @@ describe("policies as pure functions", () => {
     const urn = (stack: string, name: string) => `urn:pulumi:${stack}::infra::${keyplane.ApiKey.__pulumiType}::${name}`;
     for (const e of evasions.filter((x) => x.scope !== undefined)) {
       it(`${e.resource}: ${e.what}`, () => {
-        const messages = checkProjectScope(e.props(NOW), { name: e.resource, urn: urn("e2e", e.resource) }, { allowedProjectScopeResources: e.scope!.allowed });
+        const messages = checkProjectScope(
+          e.props(NOW),
+          { name: e.resource, urn: urn("e2e", e.resource) },
+          { allowedProjectScopeResources: e.scope!.allowed },
+        );
         assert.equal(messages.length, e.scope!.refused ? 1 : 0, JSON.stringify(messages));
-        if (e.scope!.refused) assert.match(messages[0], /scope "project".*allowedProjectScopeResources.*display name does not count/);
+        if (e.scope!.refused)
+          assert.match(messages[0], /scope "project".*allowedProjectScopeResources.*display name does not count/);
       });
     }
     it("patterns: a bare pattern matches the resource name, a urn: pattern the URN, with * and ? wildcards", () => {
@@ -19,13 +24,41 @@ describe("policies as pure functions", () => {
       assert.ok(allowedResource(["ops-*"], ops));
       assert.ok(allowedResource(["ops-deplo?"], ops));
       assert.ok(allowedResource(["urn:pulumi:e2e::*::*keyplane:ApiKey::ops-*"], ops));
-      assert.ok(!allowedResource(["urn:pulumi:e2e::*::*keyplane:ApiKey::ops-*"], { name: "ops-deploy", urn: urn("dev", "ops-deploy") }), "another stack");
+      assert.ok(
+        !allowedResource(["urn:pulumi:e2e::*::*keyplane:ApiKey::ops-*"], {
+          name: "ops-deploy",
+          urn: urn("dev", "ops-deploy"),
+        }),
+        "another stack",
+      );
       assert.ok(!allowedResource(["ops"], ops), "whole-name match");
       assert.ok(!allowedResource(["ops.deploy"], ops), "dots are literal");
       assert.ok(!allowedResource([], ops));
-      assert.equal(runResource(keyLeastPrivilegeScope, keyplane.ApiKey, { name: "ops", scope: "project" }, { allowedProjectScopeResources: ["ops"] }, "other").length, 1);
-      assert.equal(runResource(keyLeastPrivilegeScope, keyplane.ApiKey, { name: "x", scope: "project" }, { allowedProjectScopeResources: ["ops"] }, "ops").length, 0);
-      assert.equal(runResource(keyLeastPrivilegeScope, keyplane.ApiKey, { scope: "project" }).length, 1, "default: nothing allowed");
+      assert.equal(
+        runResource(
+          keyLeastPrivilegeScope,
+          keyplane.ApiKey,
+          { name: "ops", scope: "project" },
+          { allowedProjectScopeResources: ["ops"] },
+          "other",
+        ).length,
+        1,
+      );
+      assert.equal(
+        runResource(
+          keyLeastPrivilegeScope,
+          keyplane.ApiKey,
+          { name: "x", scope: "project" },
+          { allowedProjectScopeResources: ["ops"] },
+          "ops",
+        ).length,
+        0,
+      );
+      assert.equal(
+        runResource(keyLeastPrivilegeScope, keyplane.ApiKey, { scope: "project" }).length,
+        1,
+        "default: nothing allowed",
+      );
     });
   });
 });

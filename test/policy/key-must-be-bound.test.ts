@@ -10,7 +10,10 @@ describe("policies as pure functions", () => {
       checkKeysBound(all, { maxBindingsPerKey: 10 }).map((v) => v.urn),
       [lonely.urn],
     );
-    assert.match(checkKeysBound(all, { maxBindingsPerKey: 1 }).find((v) => v.urn === bound.urn)!.message, /bound to 2 deployments; at most 1/);
+    assert.match(
+      checkKeysBound(all, { maxBindingsPerKey: 1 }).find((v) => v.urn === bound.urn)!.message,
+      /bound to 2 deployments; at most 1/,
+    );
     // Matching by literal ids when there are no dependencies (imported or known values).
     const k = res(keyplane.ApiKey, "k", { keyId: "key_1", project: "prj_1" });
     const b = res(keyplane.DeploymentBinding, "b", { apiKey: "key_1", project: "prj_1", deployment: "dep_9" });

@@ -5,10 +5,18 @@ import { res, runStack, UNKNOWN, unknownBooleanValue, unknownCheckingProxy } fro
 
 describe("keyplane-no-leaked-keys (stack)", () => {
   it("a key refresh saw leaked is a mandatory violation until replaced; a replacement under way is not", () => {
-    const leaked = res(keyplane.ApiKey, "exposed", { keyId: "key_1", leaked: true, leakedAt: "2026-12-01T21:00:00.000Z" });
+    const leaked = res(keyplane.ApiKey, "exposed", {
+      keyId: "key_1",
+      leaked: true,
+      leakedAt: "2026-12-01T21:00:00.000Z",
+    });
     const fine = res(keyplane.ApiKey, "fine", { keyId: "key_2", leaked: false, leakedAt: null });
     const old = res(keyplane.ApiKey, "old", { keyId: "key_3" }); // state from before leak status existed
-    const replacing = res(keyplane.ApiKey, "replacing", unknownCheckingProxy({ keyId: UNKNOWN(), leaked: unknownBooleanValue, leakedAt: UNKNOWN() }));
+    const replacing = res(
+      keyplane.ApiKey,
+      "replacing",
+      unknownCheckingProxy({ keyId: UNKNOWN(), leaked: unknownBooleanValue, leakedAt: UNKNOWN() }),
+    );
     const violations = runStack(noLeakedKeys, [leaked, fine, old, replacing]);
     assert.deepEqual(
       violations.map((v) => v.urn),

@@ -32,16 +32,35 @@ describe("ApiKey limits through the provider", () => {
         JSON.stringify(inputs),
       );
     }
-    assert.equal((await apiKey.check!({}, { project: "p", name: "k", ttl: "1h", rotationGracePeriod: "1h" })).failures, undefined);
+    assert.equal(
+      (await apiKey.check!({}, { project: "p", name: "k", ttl: "1h", rotationGracePeriod: "1h" })).failures,
+      undefined,
+    );
   });
 
   it("creates with limits, updates enabled, rateLimit, allowedCidrs and rotationGracePeriod in place, and deletes with the grace", async () => {
-    const inputs = { project: projectId, name: "k", ttl: "1d", deploymentAccess: "all", rateLimit: { limit: 5, window: "1m" }, allowedCidrs: ["10.0.0.0/8"] };
+    const inputs = {
+      project: projectId,
+      name: "k",
+      ttl: "1d",
+      deploymentAccess: "all",
+      rateLimit: { limit: 5, window: "1m" },
+      allowedCidrs: ["10.0.0.0/8"],
+    };
     const created = await apiKey.create!(inputs);
     const get = async () => (await s.admin.get(`/v1/projects/${projectId}/api-keys/${created.id}`)).data;
-    assert.deepEqual([(await get()).rateLimit, (await get()).allowedCidrs], [{ limit: 5, window: "1m" }, ["10.0.0.0/8"]]);
+    assert.deepEqual(
+      [(await get()).rateLimit, (await get()).allowedCidrs],
+      [{ limit: 5, window: "1m" }, ["10.0.0.0/8"]],
+    );
 
-    const next = { ...inputs, enabled: false, rateLimit: { limit: 50, window: "1h" }, allowedCidrs: undefined, rotationGracePeriod: "30m" };
+    const next = {
+      ...inputs,
+      enabled: false,
+      rateLimit: { limit: 50, window: "1h" },
+      allowedCidrs: undefined,
+      rotationGracePeriod: "30m",
+    };
     const d = await apiKey.diff!(created.id, created.outs, next);
     assert.equal(d.changes, true);
     assert.deepEqual(d.replaces, [], "all in place");
@@ -65,8 +84,15 @@ describe("ApiKey limits through the provider", () => {
   it("a delete never asks for more grace than the key has left, so it cannot fail the up", async () => {
     const now = Date.now();
     assert.equal(gracePeriodFor({ rotationGracePeriod: "1h" }, now), "1h");
-    assert.equal(gracePeriodFor({ rotationGracePeriod: "1h", expiresAt: new Date(now + 125_000).toISOString() }, now), "2m");
-    assert.equal(gracePeriodFor({ rotationGracePeriod: "1h", expiresAt: new Date(now + 3_000).toISOString() }, now), undefined, "about to expire: revoked at once");
+    assert.equal(
+      gracePeriodFor({ rotationGracePeriod: "1h", expiresAt: new Date(now + 125_000).toISOString() }, now),
+      "2m",
+    );
+    assert.equal(
+      gracePeriodFor({ rotationGracePeriod: "1h", expiresAt: new Date(now + 3_000).toISOString() }, now),
+      undefined,
+      "about to expire: revoked at once",
+    );
     assert.equal(gracePeriodFor({ rotationGracePeriod: "0" }, now), undefined);
     assert.equal(gracePeriodFor({}, now), undefined);
 
@@ -76,6 +102,9 @@ describe("ApiKey limits through the provider", () => {
     await apiKey.delete!(created.id, created.outs);
     const key = (await s.admin.get(`/v1/projects/${projectId}/api-keys/${created.id}`)).data;
     assert.equal(key.status, "active", "revoked with what grace it had left");
-    assert.ok(Date.parse(key.expiresAt) <= Date.parse(expiresAt) && Date.parse(key.expiresAt) >= Date.parse(expiresAt) - 10_000, key.expiresAt);
+    assert.ok(
+      Date.parse(key.expiresAt) <= Date.parse(expiresAt) && Date.parse(key.expiresAt) >= Date.parse(expiresAt) - 10_000,
+      key.expiresAt,
+    );
   });
 });

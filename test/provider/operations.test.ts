@@ -8,11 +8,14 @@ import { startTestServer, type TestServer } from "../helpers/server";
 
 /** The api-key provider as a new provider process (a later `pulumi` run) would load it. */
 function nextRun(): typeof apiKey {
-  for (const m of ["../../provider/resources/api-key", "../../provider/resource-kind"]) delete require.cache[require.resolve(m)];
+  for (const m of ["../../provider/resources/api-key", "../../provider/resource-kind"])
+    delete require.cache[require.resolve(m)];
   return require("../../provider/resources/api-key").provider;
 }
 
-const configOf = (values: Record<string, string>) => ({ config: { get: (k: string) => values[k], require: (k: string) => values[k] } });
+const configOf = (values: Record<string, string>) => ({
+  config: { get: (k: string) => values[k], require: (k: string) => values[k] },
+});
 const owner = (name: string) => `pulumi:test:urn:pulumi:test::ops::pulumi-nodejs:dynamic/keyplane:ApiKey::${name}`;
 
 describe("provider under real operations: credentials, reruns, adoption", () => {
@@ -73,7 +76,15 @@ describe("provider under real operations: credentials, reruns, adoption", () => 
   });
 
   it("never replays a key that is itself due for replacement (renewable at its explicitMaxTtl)", async () => {
-    const inputs = { project: projectId, name: "at-max", ttl: "1h", renewable: true, explicitMaxTtl: "1h", renewBefore: "2h", managedBy: owner("at-max") };
+    const inputs = {
+      project: projectId,
+      name: "at-max",
+      ttl: "1h",
+      renewable: true,
+      explicitMaxTtl: "1h",
+      renewBefore: "2h",
+      managedBy: owner("at-max"),
+    };
     const first = await apiKey.create!(inputs);
     const replacement = await apiKey.create!(inputs);
     assert.notEqual(replacement.id, first.id, "the replacement is a different key");
@@ -109,7 +120,13 @@ describe("provider under real operations: credentials, reruns, adoption", () => 
     assert.equal((await project.create!(p)).id, first.id);
     const d = { project: projectId, name: "ops-dep", model: "m", managedBy: owner("dep") };
     assert.equal((await deployment.create!(d)).id, (await deployment.create!(d)).id);
-    const sec = { project: projectId, name: "ops-secret", useCase: "huggingface", value: { token: "hf_rerun" }, managedBy: owner("sec") };
+    const sec = {
+      project: projectId,
+      name: "ops-secret",
+      useCase: "huggingface",
+      value: { token: "hf_rerun" },
+      managedBy: owner("sec"),
+    };
     const s1 = await secret.create!(sec);
     assert.equal((await secret.create!(sec)).id, s1.id);
     await project.delete!(first.id, first.outs);
@@ -129,7 +146,11 @@ describe("provider under real operations: credentials, reruns, adoption", () => 
     const inputs = { project: projectId, name: "legacy", ttl: "1h" };
     const created = await apiKey.create!(inputs);
     const legacyState = { ...created.outs, __connection: { endpoint: s.url, token: s.adminToken } };
-    const checked = await apiKey.check!(legacyState, { ...inputs, __connection: { endpoint: s.url, token: s.adminToken }, managedBy: owner("legacy") });
+    const checked = await apiKey.check!(legacyState, {
+      ...inputs,
+      __connection: { endpoint: s.url, token: s.adminToken },
+      managedBy: owner("legacy"),
+    });
     assert.equal(checked.failures, undefined);
     assert.ok(!("__connection" in checked.inputs!), "check drops the old input");
     const d = await apiKey.diff!(created.id, legacyState, checked.inputs!);
@@ -151,21 +172,42 @@ describe("provider under real operations: credentials, reruns, adoption", () => 
 
   it("adopts a key made elsewhere without a new secret, and revokes it on delete", async () => {
     const made = (await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "console-made", ttl: "30d" })).data;
-    const mismatch = await apiKey.create!({ project: projectId, name: "adopted", adoptKeyId: made.id, scope: "project" }).then(
+    const mismatch = await apiKey.create!({
+      project: projectId,
+      name: "adopted",
+      adoptKeyId: made.id,
+      scope: "project",
+    }).then(
       () => undefined,
       (e: Error) => e,
     );
     assert.match(String(mismatch?.message), /adoptKeyId.*scope/);
-    const adopted = await apiKey.create!({ project: projectId, name: "adopted", adoptKeyId: made.id, labels: { team: "x" }, managedBy: owner("adopted") });
+    const adopted = await apiKey.create!({
+      project: projectId,
+      name: "adopted",
+      adoptKeyId: made.id,
+      labels: { team: "x" },
+      managedBy: owner("adopted"),
+    });
     assert.equal(adopted.id, made.id);
     assert.equal(adopted.outs.secret, "", "the secret was shown once, to whoever made the key");
     const onServer = (await s.admin.get(`/v1/projects/${projectId}/api-keys/${made.id}`)).data;
     assert.equal(onServer.name, "adopted");
     assert.equal(onServer.managedBy, owner("adopted"));
     const call = () => gateway(s.url, made.secret, { model: "none" });
-    assert.equal((await call()).data.error.code, "model_not_found", "the adopted key keeps working (it gets as far as the model)");
+    assert.equal(
+      (await call()).data.error.code,
+      "model_not_found",
+      "the adopted key keeps working (it gets as far as the model)",
+    );
     await assert.rejects(
-      apiKey.diff!(made.id, adopted.outs, { project: projectId, name: "adopted", adoptKeyId: made.id, rotationTrigger: "2", managedBy: owner("adopted") }),
+      apiKey.diff!(made.id, adopted.outs, {
+        project: projectId,
+        name: "adopted",
+        adoptKeyId: made.id,
+        rotationTrigger: "2",
+        managedBy: owner("adopted"),
+      }),
       /adoptKeyId/,
       "a replacement of an adopted key is refused, not a revoke of the same key",
     );

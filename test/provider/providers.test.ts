@@ -1,13 +1,13 @@
 import { strict as assert } from "node:assert";
 import { createServer, type Socket } from "node:net";
-import { provider as apiKey, renewalNeed } from "../../provider/resources/api-key";
-import { provider as project } from "../../provider/resources/project";
-import { provider as deployment } from "../../provider/resources/deployment";
-import { provider as binding } from "../../provider/resources/binding";
-import { provider as secret } from "../../provider/resources/secret";
+import { schemas } from "@keyplane/api";
 import { KeyplaneClient } from "../../provider/client";
 import { resolveConnection } from "../../provider/config";
-import { schemas } from "@keyplane/api";
+import { provider as apiKey, renewalNeed } from "../../provider/resources/api-key";
+import { provider as binding } from "../../provider/resources/binding";
+import { provider as deployment } from "../../provider/resources/deployment";
+import { provider as project } from "../../provider/resources/project";
+import { provider as secret } from "../../provider/resources/secret";
 import { serverInEnv, type TestServer } from "../helpers/server";
 
 describe("providers called directly against a real server", () => {
@@ -27,13 +27,27 @@ describe("providers called directly against a real server", () => {
       [secret, { project: "p", name: "Bad_Name", useCase: "generic", value: { data: { a: "b" } } }, "name"],
       [apiKey, { project: "p", name: "k", ttl: "5 days" }, "ttl"],
       [apiKey, { project: "p", name: "k", ttl: "1h", expiresAt: "2030-01-01T00:00:00Z" }, "expiresAt"],
-      [secret, { project: "p", name: "pull", useCase: "image-pull", value: { dockerConfigJson: "{}" } }, "value.dockerConfigJson"],
+      [
+        secret,
+        { project: "p", name: "pull", useCase: "image-pull", value: { dockerConfigJson: "{}" } },
+        "value.dockerConfigJson",
+      ],
       [apiKey, { project: "p", name: "k", numUses: -1 }, "numUses"],
       [apiKey, { project: "p", name: "k", renewBefore: "1h" }, "renewBefore"],
       [deployment, { project: "p", name: "d", model: "m", upstreamUrl: "ftp://x" }, "upstreamUrl"],
       [deployment, { project: "p", name: "d", model: "m", upstreamSecret: "hf-token" }, "upstreamSecret"],
       [project, { name: "UPPER" }, "name"],
-      [secret, { project: "p", name: "tok", useCase: "huggingface", value: { token: "t" }, allowedUpstreams: ["https://hf.example/v1"] }, "allowedUpstreams.0"],
+      [
+        secret,
+        {
+          project: "p",
+          name: "tok",
+          useCase: "huggingface",
+          value: { token: "t" },
+          allowedUpstreams: ["https://hf.example/v1"],
+        },
+        "allowedUpstreams.0",
+      ],
       [apiKey, { project: "p", name: "k", ttl: "200000000d" }, "ttl"],
       [apiKey, { project: "p", name: "k", explicitMaxTtl: "36526d" }, "explicitMaxTtl"],
     ];
@@ -51,7 +65,14 @@ describe("providers called directly against a real server", () => {
   });
 
   it("creates, reads, updates, renews and deletes a key; diff decides replacement", async () => {
-    const inputs = { project: projectId, name: "k", ttl: "1h", renewable: true, explicitMaxTtl: "2h", renewBefore: "2h" };
+    const inputs = {
+      project: projectId,
+      name: "k",
+      ttl: "1h",
+      renewable: true,
+      explicitMaxTtl: "2h",
+      renewBefore: "2h",
+    };
     const created = await apiKey.create!(inputs);
     assert.match(created.outs.secret, /^kp_/);
     const read = await apiKey.read!(created.id, created.outs);
@@ -81,14 +102,27 @@ describe("providers called directly against a real server", () => {
     assert.equal(pu.outs!.description, "two");
     assert.deepEqual((await project.diff!(p.id, pu.outs, { name: "other-name" })).replaces, ["name"]);
     const d = await deployment.create!({ project: p.id, name: "crud-dep", model: "m1" });
-    const du = await deployment.update!(d.id, d.outs, { project: p.id, name: "crud-dep", model: "m2", status: "stopped" });
+    const du = await deployment.update!(d.id, d.outs, {
+      project: p.id,
+      name: "crud-dep",
+      model: "m2",
+      status: "stopped",
+    });
     assert.equal(du.outs!.model, "m2");
     assert.equal(du.outs!.status, "stopped");
     await s.admin.patch(`/v1/projects/${p.id}/deployments/${d.id}`, { model: "changed-out-of-band" });
     const read = await deployment.read!(d.id, du.outs);
     assert.equal(read.props.model, "changed-out-of-band", "refresh sees the drift");
-    assert.equal((await deployment.diff!(d.id, read.props, { project: p.id, name: "crud-dep", model: "m2", status: "stopped" })).changes, true);
-    await assert.rejects(project.delete!(p.id, pu.outs), /409 project_not_empty/, "a project with a deployment is not deleted");
+    assert.equal(
+      (await deployment.diff!(d.id, read.props, { project: p.id, name: "crud-dep", model: "m2", status: "stopped" }))
+        .changes,
+      true,
+    );
+    await assert.rejects(
+      project.delete!(p.id, pu.outs),
+      /409 project_not_empty/,
+      "a project with a deployment is not deleted",
+    );
     await deployment.delete!(d.id, du.outs);
     assert.deepEqual(await deployment.read!(d.id, du.outs), {});
     await project.delete!(p.id, pu.outs);
@@ -102,20 +136,39 @@ describe("providers called directly against a real server", () => {
     assert.equal((await binding.read!(b.id, b.outs)).id, b.id);
     await s.admin.delete(`/v1/projects/${projectId}/api-keys/${key.id}/deployments/${depId}`);
     assert.deepEqual(await binding.read!(b.id, b.outs), {});
-    const sec = await secret.create!({ project: projectId, name: "tok", useCase: "huggingface", value: { token: "hf_x" } });
+    const sec = await secret.create!({
+      project: projectId,
+      name: "tok",
+      useCase: "huggingface",
+      value: { token: "hf_x" },
+    });
     const up = await secret.update!(sec.id, sec.outs, { ...sec.outs, value: { token: "hf_y" } });
     assert.equal(up.outs!.version, 2);
     const sd = await secret.diff!(sec.id, up.outs, { ...up.outs, useCase: "generic" });
     assert.deepEqual(sd.replaces, ["useCase"]);
     // allowedUpstreams goes with the value: a change is an in-place new version, and the server then lets a deployment use it.
-    const refused = await deployment.create!({ project: projectId, name: "hf-dep", model: "m", upstreamUrl: "https://hf.example/v1", upstreamSecret: sec.id }).catch((e) => e);
+    const refused = await deployment.create!({
+      project: projectId,
+      name: "hf-dep",
+      model: "m",
+      upstreamUrl: "https://hf.example/v1",
+      upstreamSecret: sec.id,
+    }).catch((e) => e);
     assert.match(String(refused?.message), /upstreamUrl/);
     const pinned = { ...up.outs, allowedUpstreams: ["https://hf.example"] };
     assert.deepEqual((await secret.diff!(sec.id, up.outs, pinned)).replaces ?? [], []);
     const widened = await secret.update!(sec.id, up.outs, pinned);
     assert.equal(widened.outs!.version, 3);
-    assert.deepEqual((await s.admin.get(`/v1/projects/${projectId}/secrets/${sec.id}`)).data.allowedUpstreams, ["https://hf.example"]);
-    const dep = await deployment.create!({ project: projectId, name: "hf-dep", model: "m", upstreamUrl: "https://hf.example/v1", upstreamSecret: sec.id });
+    assert.deepEqual((await s.admin.get(`/v1/projects/${projectId}/secrets/${sec.id}`)).data.allowedUpstreams, [
+      "https://hf.example",
+    ]);
+    const dep = await deployment.create!({
+      project: projectId,
+      name: "hf-dep",
+      model: "m",
+      upstreamUrl: "https://hf.example/v1",
+      upstreamSecret: sec.id,
+    });
     assert.ok(dep.id);
     // A description is metadata: updated in place, no new version (what the SDK's SecretArgs documents).
     const described = { ...widened.outs, description: "the upstream's token" };
@@ -124,16 +177,28 @@ describe("providers called directly against a real server", () => {
     assert.deepEqual(dd.replaces, []);
     const redescribed = await secret.update!(sec.id, widened.outs, described);
     assert.equal(redescribed.outs!.version, 3);
-    assert.equal((await s.admin.get(`/v1/projects/${projectId}/secrets/${sec.id}`)).data.description, "the upstream's token");
+    assert.equal(
+      (await s.admin.get(`/v1/projects/${projectId}/secrets/${sec.id}`)).data.description,
+      "the upstream's token",
+    );
   });
 
   it("a key reported leaked: refresh sees it, diff replaces it, the replacement is a new key and the leaked one is revoked at once", async () => {
-    const inputs = { project: projectId, name: "exposed", ttl: "1h", renewable: true, renewBefore: "2h", rotationGracePeriod: "30m" };
+    const inputs = {
+      project: projectId,
+      name: "exposed",
+      ttl: "1h",
+      renewable: true,
+      renewBefore: "2h",
+      rotationGracePeriod: "30m",
+    };
     const created = await apiKey.create!(inputs);
     const fresh = await apiKey.read!(created.id, created.outs);
     assert.equal(fresh.props.leaked, false);
     assert.deepEqual((await apiKey.diff!(created.id, fresh.props, inputs)).replaces, []);
-    const report = await s.admin.post("/v1/leaks", [{ token: created.outs.secret, type: "keyplane_api_key", url: "https://example.com/paste/1", source: "content" }]);
+    const report = await s.admin.post("/v1/leaks", [
+      { token: created.outs.secret, type: "keyplane_api_key", url: "https://example.com/paste/1", source: "content" },
+    ]);
     assert.equal(report.data[0].label, "true_positive");
     const read = await apiKey.read!(created.id, created.outs);
     assert.equal(read.props.leaked, true);
@@ -185,9 +250,17 @@ describe("providers called directly against a real server", () => {
     });
     await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
     const port = (proxy.address() as any).port;
-    const client = new KeyplaneClient({ endpoint: `http://127.0.0.1:${port}`, token: s.adminToken, tokenSource: "test" }, { backoffMs: 10 });
+    const client = new KeyplaneClient(
+      { endpoint: `http://127.0.0.1:${port}`, token: s.adminToken, tokenSource: "test" },
+      { backoffMs: 10 },
+    );
     const before = (await s.admin.get(`/v1/projects/${projectId}/api-keys`)).data.items.length;
-    const { data: key } = await client.create<any>(`/v1/projects/${projectId}/api-keys`, { name: "retried" }, schemas.ApiKeyCreated, "retry-test-1");
+    const { data: key } = await client.create<any>(
+      `/v1/projects/${projectId}/api-keys`,
+      { name: "retried" },
+      schemas.ApiKeyCreated,
+      "retry-test-1",
+    );
     proxy.close();
     const after = (await s.admin.get(`/v1/projects/${projectId}/api-keys`)).data.items;
     assert.equal(after.length, before + 1);
@@ -196,16 +269,31 @@ describe("providers called directly against a real server", () => {
   });
 
   it("says which settings are missing when there is no connection", () => {
-    assert.throws(() => resolveConnection({}, undefined, {}), /KEYPLANE_ENDPOINT.*keyplane:endpoint.*KEYPLANE_TOKEN.*keyplane:token/);
+    assert.throws(
+      () => resolveConnection({}, undefined, {}),
+      /KEYPLANE_ENDPOINT.*keyplane:endpoint.*KEYPLANE_TOKEN.*keyplane:token/,
+    );
   });
 
   it("takes the environment first, then stack config, then a connection older state still holds", () => {
     const env = { KEYPLANE_ENDPOINT: "http://env:1/", KEYPLANE_TOKEN: "env-token" };
     const stack = { endpoint: "http://stack:2", token: "stack-token" };
     const legacy = { endpoint: "http://legacy:3", token: "legacy-token" };
-    assert.deepEqual(resolveConnection(stack, legacy, env), { endpoint: "http://env:1", token: "env-token", tokenSource: "env KEYPLANE_TOKEN" });
-    assert.deepEqual(resolveConnection(stack, legacy, {}), { endpoint: "http://stack:2", token: "stack-token", tokenSource: "stack config keyplane:token" });
+    assert.deepEqual(resolveConnection(stack, legacy, env), {
+      endpoint: "http://env:1",
+      token: "env-token",
+      tokenSource: "env KEYPLANE_TOKEN",
+    });
+    assert.deepEqual(resolveConnection(stack, legacy, {}), {
+      endpoint: "http://stack:2",
+      token: "stack-token",
+      tokenSource: "stack config keyplane:token",
+    });
     assert.equal(resolveConnection({}, legacy, {}).token, "legacy-token");
-    assert.equal(resolveConnection({ endpoint: "http://stack:2" }, undefined, { KEYPLANE_TOKEN: "t" }).endpoint, "http://stack:2", "each setting on its own");
+    assert.equal(
+      resolveConnection({ endpoint: "http://stack:2" }, undefined, { KEYPLANE_TOKEN: "t" }).endpoint,
+      "http://stack:2",
+      "each setting on its own",
+    );
   });
 });

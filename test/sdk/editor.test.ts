@@ -31,17 +31,35 @@ describe("the SDK's arguments in a program's editor (emitted declarations)", fun
     assert.match(program.hover("new keyplane.ApiKey(", "project").docs, /The project's id/);
     assert.match(program.hover("new keyplane.Secret(", "value").docs, /huggingface `\{token\}`/);
     assert.match(program.hover("new keyplane.Secret(", "description").docs, /Updated in place/);
-    assert.match(program.hover("new keyplane.Deployment(", "upstreamUrl").docs, /Base URL of an OpenAI-compatible server/);
+    assert.match(
+      program.hover("new keyplane.Deployment(", "upstreamUrl").docs,
+      /Base URL of an OpenAI-compatible server/,
+    );
     assert.match(program.hover("new keyplane.DeploymentBinding(", "apiKey").docs, /The key's id/);
-    assert.match(program.hover("new keyplane.Project(", "description").docs, /Free text shown in the server's listings/);
+    assert.match(
+      program.hover("new keyplane.Project(", "description").docs,
+      /Free text shown in the server's listings/,
+    );
   });
 
   it("refuses fields the provider does not take, the SDK's own managedBy, and a value of the wrong shape", () => {
     assert.deepEqual(program.errors(`${HEAD}new keyplane.ApiKey("k", { project: "p" });`), []);
-    assert.match(program.errors(`${HEAD}new keyplane.ApiKey("k", { project: "p", tttl: "1h" });`).join("\n"), /'tttl' does not exist/);
-    assert.match(program.errors(`${HEAD}new keyplane.ApiKey("k", { project: "p", managedBy: "me" });`).join("\n"), /'managedBy' does not exist/);
-    assert.match(program.errors(`${HEAD}new keyplane.ApiKey("k", { project: "p", scope: "admin" });`).join("\n"), /"admin"/);
+    assert.match(
+      program.errors(`${HEAD}new keyplane.ApiKey("k", { project: "p", tttl: "1h" });`).join("\n"),
+      /'tttl' does not exist/,
+    );
+    assert.match(
+      program.errors(`${HEAD}new keyplane.ApiKey("k", { project: "p", managedBy: "me" });`).join("\n"),
+      /'managedBy' does not exist/,
+    );
+    assert.match(
+      program.errors(`${HEAD}new keyplane.ApiKey("k", { project: "p", scope: "admin" });`).join("\n"),
+      /"admin"/,
+    );
     assert.match(program.errors(`${HEAD}new keyplane.ApiKey("k", { name: "n" });`).join("\n"), /'project' is missing/);
-    assert.notDeepEqual(program.errors(`${HEAD}new keyplane.Secret("s", { project: "p", useCase: "s3", value: { tokn: "x" } });`), []);
+    assert.notDeepEqual(
+      program.errors(`${HEAD}new keyplane.Secret("s", { project: "p", useCase: "s3", value: { tokn: "x" } });`),
+      [],
+    );
   });
 });

@@ -23,8 +23,13 @@ describe("keyplane/kubernetes under Pulumi mocks", () => {
       {
         newResource: (args) => {
           registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-          const secret = args.type.endsWith("ApiKey") ? `${KEY_SECRET}-${args.inputs.rotationTrigger ?? "1"}` : undefined;
-          return { id: `${args.name}-id-${args.inputs.rotationTrigger ?? ""}`, state: { ...args.inputs, secret, version: args.inputs.version ?? 1 } };
+          const secret = args.type.endsWith("ApiKey")
+            ? `${KEY_SECRET}-${args.inputs.rotationTrigger ?? "1"}`
+            : undefined;
+          return {
+            id: `${args.name}-id-${args.inputs.rotationTrigger ?? ""}`,
+            state: { ...args.inputs, secret, version: args.inputs.version ?? 1 },
+          };
         },
         call: () => ({}),
       },
@@ -58,7 +63,11 @@ describe("keyplane/kubernetes under Pulumi mocks", () => {
     assert.deepEqual([c.readinessProbe.httpGet.path, c.livenessProbe.httpGet.path], ["/readyz", "/healthz"]);
     assert.equal(pod.securityContext.runAsNonRoot, true);
     assert.equal(pod.automountServiceAccountToken, false);
-    assert.deepEqual(c.securityContext, { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    assert.deepEqual(c.securityContext, {
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+    });
     assert.deepEqual(
       c.volumeMounts.map((m: any) => m.mountPath),
       ["/data", "/tmp"],
@@ -79,15 +88,28 @@ describe("keyplane/kubernetes under Pulumi mocks", () => {
       c.env.map((e: any) => e.name),
       ["KEYPLANE_MASTER_KEY", "KEYPLANE_ADMIN_TOKEN", "KEYPLANE_DATABASE_URL", "KEYPLANE_REDIS_URL"],
     );
-    assert.deepEqual(byName("kubernetes:core/v1:Service", "kp").spec.ports, [{ name: "http", port: 8420, targetPort: "http" }]);
+    assert.deepEqual(byName("kubernetes:core/v1:Service", "kp").spec.ports, [
+      { name: "http", port: 8420, targetPort: "http" },
+    ]);
     assert.equal(byName("kubernetes:policy/v1:PodDisruptionBudget", "kp").spec.maxUnavailable, 1);
   });
 
   it("KeyplaneServer refuses bad arguments, naming the field", () => {
-    const args = { namespace: "keyplane", image: "i", masterKey: { name: "c", key: "m" }, adminToken: { name: "c", key: "a" } };
-    assert.throws(() => new kube.KeyplaneServer("one", { ...args, replicas: 2 }), /replicas: 2 replicas need databaseUrl \(PostgreSQL\)/);
+    const args = {
+      namespace: "keyplane",
+      image: "i",
+      masterKey: { name: "c", key: "m" },
+      adminToken: { name: "c", key: "a" },
+    };
+    assert.throws(
+      () => new kube.KeyplaneServer("one", { ...args, replicas: 2 }),
+      /replicas: 2 replicas need databaseUrl \(PostgreSQL\)/,
+    );
     assert.throws(() => new kube.KeyplaneServer("two", { ...args, replicas: 0 }), /replicas: 0 is not a whole number/);
-    assert.throws(() => new kube.KeyplaneServer("three", { ...args, namespace: "Not_A_Namespace" }), /namespace: "Not_A_Namespace" is not a valid Kubernetes namespace/);
+    assert.throws(
+      () => new kube.KeyplaneServer("three", { ...args, namespace: "Not_A_Namespace" }),
+      /namespace: "Not_A_Namespace" is not a valid Kubernetes namespace/,
+    );
     assert.throws(() => new kube.KeyplaneServer("Four", args), /name: "Four" is not a valid Kubernetes Service name/);
     assert.throws(() => new kube.KeyplaneServer("five", { ...args, port: 70000 }), /port: 70000 is not a port number/);
   });
@@ -97,18 +119,31 @@ describe("keyplane/kubernetes under Pulumi mocks", () => {
     const s = kube.apiKeySecret(key, { namespace: "apps", envName: "OPENAI_API_KEY" });
     await settle();
     const inputs = byName("kubernetes:core/v1:Secret", "openai-api-key");
-    assert.deepEqual([inputs.metadata.name, inputs.metadata.namespace, inputs.type], ["openai-api-key", "apps", "Opaque"]);
+    assert.deepEqual(
+      [inputs.metadata.name, inputs.metadata.namespace, inputs.type],
+      ["openai-api-key", "apps", "Opaque"],
+    );
     // Pulumi's wire marker for a secret value: encrypted in state.
     assert.equal(inputs.stringData["4dabf18193072939515e22adb298388d"], "1b47061264138c4ac30d75fd1eb44270");
     assert.deepEqual(inputs.stringData.value, { OPENAI_API_KEY: `${KEY_SECRET}-1` });
     assert.ok(s instanceof pulumi.CustomResource);
-    assert.throws(() => kube.apiKeySecret(key, { namespace: "Apps!" }), /namespace: "Apps!" is not a valid Kubernetes namespace/);
-    assert.throws(() => kube.apiKeySecret(key, { namespace: "apps", envName: "1BAD" }), /envName: "1BAD" is not an environment variable name/);
-    assert.throws(() => kube.apiKeySecret(key, { namespace: "apps", name: "Bad_Name" }), /name: "Bad_Name" is not a valid Kubernetes object name/);
+    assert.throws(
+      () => kube.apiKeySecret(key, { namespace: "Apps!" }),
+      /namespace: "Apps!" is not a valid Kubernetes namespace/,
+    );
+    assert.throws(
+      () => kube.apiKeySecret(key, { namespace: "apps", envName: "1BAD" }),
+      /envName: "1BAD" is not an environment variable name/,
+    );
+    assert.throws(
+      () => kube.apiKeySecret(key, { namespace: "apps", name: "Bad_Name" }),
+      /name: "Bad_Name" is not a valid Kubernetes object name/,
+    );
   });
 
   it("rolloutAnnotations: changes with a rotated key or a new secret version, never holds a secret", async () => {
-    const digest = async (...s: Parameters<typeof kube.rolloutAnnotations>) => (await resolved(kube.rolloutAnnotations(...s)))[kube.ROLLOUT_ANNOTATION];
+    const digest = async (...s: Parameters<typeof kube.rolloutAnnotations>) =>
+      (await resolved(kube.rolloutAnnotations(...s)))[kube.ROLLOUT_ANNOTATION];
     const k1 = new sdk.ApiKey("roll", { project: "p", rotationTrigger: "1" });
     const k2 = new sdk.ApiKey("roll2", { project: "p", rotationTrigger: "2" });
     const hf = new sdk.Secret("hf", { project: "p", useCase: "huggingface", value: { token: "hf_value" } });
@@ -125,7 +160,10 @@ describe("keyplane/kubernetes under Pulumi mocks", () => {
   it("the main entry never loads @pulumi/kubernetes", () => {
     const loaded = execFileSync(
       process.execPath,
-      ["-e", `require(${JSON.stringify(join(REPO_ROOT, "dist/sdk/index.js"))}); console.log(Object.keys(require.cache).filter((f) => f.includes("@pulumi/kubernetes")).length)`],
+      [
+        "-e",
+        `require(${JSON.stringify(join(REPO_ROOT, "dist/sdk/index.js"))}); console.log(Object.keys(require.cache).filter((f) => f.includes("@pulumi/kubernetes")).length)`,
+      ],
       { encoding: "utf8" },
     );
     assert.equal(loaded.trim(), "0");

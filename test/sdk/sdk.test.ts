@@ -13,7 +13,10 @@ describe("SDK classes under Pulumi mocks", () => {
       {
         newResource: (args) => {
           registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-          return { id: `${args.name}-id`, state: { ...args.inputs, secret: args.type.endsWith("ApiKey") ? "kp_mock" : undefined } };
+          return {
+            id: `${args.name}-id`,
+            state: { ...args.inputs, secret: args.type.endsWith("ApiKey") ? "kp_mock" : undefined },
+          };
         },
         call: () => ({}),
       },
@@ -60,7 +63,10 @@ describe("SDK classes under Pulumi mocks", () => {
   });
 
   it("maps secret values to Kubernetes secret types and conventional keys", () => {
-    assert.deepEqual(kubernetesSecretData("huggingface", { token: "t" }), { type: "Opaque", stringData: { HF_TOKEN: "t" } });
+    assert.deepEqual(kubernetesSecretData("huggingface", { token: "t" }), {
+      type: "Opaque",
+      stringData: { HF_TOKEN: "t" },
+    });
     assert.deepEqual(kubernetesSecretData("s3", { accessKeyId: "a", secretAccessKey: "b", region: "r" }).stringData, {
       AWS_ACCESS_KEY_ID: "a",
       AWS_SECRET_ACCESS_KEY: "b",
@@ -68,6 +74,9 @@ describe("SDK classes under Pulumi mocks", () => {
     });
     const pull = kubernetesSecretData("image-pull", { registry: "ghcr.io", username: "u", password: "p" });
     assert.equal(pull.type, "kubernetes.io/dockerconfigjson");
-    assert.equal(JSON.parse(pull.stringData[".dockerconfigjson"]).auths["ghcr.io"].auth, Buffer.from("u:p").toString("base64"));
+    assert.equal(
+      JSON.parse(pull.stringData[".dockerconfigjson"]).auths["ghcr.io"].auth,
+      Buffer.from("u:p").toString("base64"),
+    );
   });
 });

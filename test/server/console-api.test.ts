@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { cookieOf, createKey, seedProject, signIn } from "../helpers/http";
-import { DIALECTS, ADMIN_TOKEN, startTestServer, type TestServer } from "../helpers/server";
+import { ADMIN_TOKEN, DIALECTS, startTestServer, type TestServer } from "../helpers/server";
 
 // The API the console needs (updatedAt, deployment counts, date-only expiry, scope changes in
 // place) and the console session itself (cookie, CSRF, expiry, sign-out), over real HTTP.
@@ -93,25 +93,53 @@ for (const dialect of DIALECTS) {
         assert.equal(list.status, 200);
         assert.ok(list.data.items.some((p: any) => p.id === projectId));
         // Writes need the session's CSRF token and our origin.
-        const noCsrf = await s.http.post(`/v1/projects/${projectId}/secrets`, { name: "nope", useCase: "huggingface", value: { token: "t" } }, { headers: { cookie } });
+        const noCsrf = await s.http.post(
+          `/v1/projects/${projectId}/secrets`,
+          { name: "nope", useCase: "huggingface", value: { token: "t" } },
+          { headers: { cookie } },
+        );
         assert.equal(noCsrf.status, 403);
-        const wrongCsrf = await s.http.post(keys(), { name: "n" }, { headers: { cookie, "x-keyplane-csrf": "0".repeat(64) } });
+        const wrongCsrf = await s.http.post(
+          keys(),
+          { name: "n" },
+          { headers: { cookie, "x-keyplane-csrf": "0".repeat(64) } },
+        );
         assert.equal(wrongCsrf.status, 403);
-        const foreign = await s.http.post(keys(), { name: "n" }, { headers: { cookie, "x-keyplane-csrf": r.data.csrfToken, origin: "https://evil.example" } });
+        const foreign = await s.http.post(
+          keys(),
+          { name: "n" },
+          { headers: { cookie, "x-keyplane-csrf": r.data.csrfToken, origin: "https://evil.example" } },
+        );
         assert.equal(foreign.status, 403);
         const names = (await s.admin.get(keys())).data.items.map((k: any) => k.name);
         assert.ok(!names.includes("n"), "refused writes changed nothing");
-        const ok = await s.http.post(keys(), { name: "via-console" }, { headers: { cookie, "x-keyplane-csrf": r.data.csrfToken, origin: s.url } });
+        const ok = await s.http.post(
+          keys(),
+          { name: "via-console" },
+          { headers: { cookie, "x-keyplane-csrf": r.data.csrfToken, origin: s.url } },
+        );
         assert.equal(ok.status, 201, JSON.stringify(ok.data));
         const audit = (await s.admin.get(`/v1/projects/${projectId}/audit`)).data.items;
         assert.equal(audit.find((e: any) => e.targetId === ok.data.id).principal, "admin");
         // The gateway never takes a cookie.
-        assert.equal((await s.http.post("/v1/chat/completions", { model: "dep-a", messages: [{ role: "user", content: "x" }] }, { headers: { cookie } })).status, 401);
+        assert.equal(
+          (
+            await s.http.post(
+              "/v1/chat/completions",
+              { model: "dep-a", messages: [{ role: "user", content: "x" }] },
+              { headers: { cookie } },
+            )
+          ).status,
+          401,
+        );
       });
 
       it("refuses sign-in without the custom header, from a foreign origin, with a bad token or an inference key", async () => {
         assert.equal((await signIn(s.http, ADMIN_TOKEN, {})).status, 403);
-        assert.equal((await signIn(s.http, ADMIN_TOKEN, { "x-keyplane-csrf": "sign-in", origin: "https://evil.example" })).status, 403);
+        assert.equal(
+          (await signIn(s.http, ADMIN_TOKEN, { "x-keyplane-csrf": "sign-in", origin: "https://evil.example" })).status,
+          403,
+        );
         const wrong = await signIn(s.http, "not-the-token");
         assert.equal(wrong.status, 401);
         assert.equal(wrong.headers["set-cookie"], undefined);
@@ -132,10 +160,18 @@ for (const dialect of DIALECTS) {
         assert.equal(late.data.error.code, "session_expired");
         const again = await signIn(s.http, ADMIN_TOKEN);
         const cookie2 = cookieOf(again);
-        const out = await s.http.delete("/console/api/session", { headers: { cookie: cookie2, "x-keyplane-csrf": again.data.csrfToken } });
+        const out = await s.http.delete("/console/api/session", {
+          headers: { cookie: cookie2, "x-keyplane-csrf": again.data.csrfToken },
+        });
         assert.equal(out.status, 204);
-        assert.match(String(out.headers["set-cookie"]![0]), /^kp_session=; Path=\/; HttpOnly; SameSite=Strict; Max-Age=0/);
-        assert.equal((await s.http.get("/v1/projects", { headers: { cookie: cookie2 } })).data.error.code, "session_expired");
+        assert.match(
+          String(out.headers["set-cookie"]![0]),
+          /^kp_session=; Path=\/; HttpOnly; SameSite=Strict; Max-Age=0/,
+        );
+        assert.equal(
+          (await s.http.get("/v1/projects", { headers: { cookie: cookie2 } })).data.error.code,
+          "session_expired",
+        );
       });
 
       it("a project-key session sees its project only, and ends when the key is revoked", async () => {
@@ -145,7 +181,10 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(r.data.principal, { kind: "key", keyId: pkey.id, projectId });
         const cookie = cookieOf(r);
         assert.equal((await s.http.get(keys(), { headers: { cookie } })).status, 200);
-        assert.equal((await s.http.get(`/v1/projects/${otherProjectId}/api-keys`, { headers: { cookie } })).status, 403);
+        assert.equal(
+          (await s.http.get(`/v1/projects/${otherProjectId}/api-keys`, { headers: { cookie } })).status,
+          403,
+        );
         assert.equal((await s.http.get("/v1/projects", { headers: { cookie } })).status, 403);
         await s.admin.delete(`${keys()}/${pkey.id}`);
         const after = await s.http.get(keys(), { headers: { cookie } });

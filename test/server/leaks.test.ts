@@ -27,7 +27,10 @@ for (const dialect of DIALECTS) {
           done();
         },
       });
-      s = await startTestServer(dialect, { logger: { level: "debug", stream }, server: { leakKeysFile: scanner.file } });
+      s = await startTestServer(dialect, {
+        logger: { level: "debug", stream },
+        server: { leakKeysFile: scanner.file },
+      });
       const leaky = await seedProject(s.admin, { name: "leaky", description: "", deployments: { "chat-model": {} } });
       projectId = leaky.projectId;
       depId = leaky.deployments["chat-model"];
@@ -36,14 +39,19 @@ for (const dialect of DIALECTS) {
     after(async () => s.close());
 
     /** A key (bound to chat-model when in the leaky project), remembered for the final greps. */
-    const newKey = async (body: Record<string, unknown> = {}, project = projectId, headers: Record<string, string> = {}) => {
+    const newKey = async (
+      body: Record<string, unknown> = {},
+      project = projectId,
+      headers: Record<string, string> = {},
+    ) => {
       const key = await createKey(s.admin, project, body, headers);
       keysSeen.push(key.secret);
       if (project === projectId) await s.admin.put(`/v1/projects/${projectId}/api-keys/${key.id}/deployments/${depId}`);
       return key;
     };
     const call = (key: string) => gateway(s.url, key, { model: "chat-model" });
-    const auditOf = async (keyId: string) => (await s.admin.get(`/v1/projects/${projectId}/audit`)).data.items.filter((e: any) => e.targetId === keyId);
+    const auditOf = async (keyId: string) =>
+      (await s.admin.get(`/v1/projects/${projectId}/audit`)).data.items.filter((e: any) => e.targetId === keyId);
 
     it("a signed report of a live key: true_positive, and the very next call is 401 leaked_key", async () => {
       const key = await newKey();
@@ -84,7 +92,10 @@ for (const dialect of DIALECTS) {
       const again = await s.http.post("/v1/leaks", raw, { headers: signed(scanner.privateKey, raw) });
       assert.equal(again.data[0].label, "true_positive");
       assert.equal((await s.admin.get(`/v1/projects/${projectId}/api-keys/${key.id}`)).data.leakedAt, got.leakedAt);
-      assert.match((await s.http.get("/metrics")).data, new RegExp(`keyplane_leaked_keys_total\\{project="${projectId}"\\} 1`));
+      assert.match(
+        (await s.http.get("/metrics")).data,
+        new RegExp(`keyplane_leaked_keys_total\\{project="${projectId}"\\} 1`),
+      );
     });
 
     it("a well-formed key that does not exist is a false_positive", async () => {
@@ -113,7 +124,10 @@ for (const dialect of DIALECTS) {
         { body: tampered, headers: signed(scanner.privateKey, raw) },
         { body: raw, headers: signed(scanner.privateKey, raw, "no-such-key") },
         { body: raw, headers: signed(otherPair, raw) },
-        { body: raw, headers: { ...signed(scanner.privateKey, raw), "github-public-key-signature": "bm90IGEgc2lnbmF0dXJl" } },
+        {
+          body: raw,
+          headers: { ...signed(scanner.privateKey, raw), "github-public-key-signature": "bm90IGEgc2lnbmF0dXJl" },
+        },
         { body: raw, headers: { "content-type": "application/json", "github-public-key-identifier": SCANNER_KEY_ID } },
       ];
       for (const a of attempts) {
@@ -145,7 +159,9 @@ for (const dialect of DIALECTS) {
       const mine = await newKey();
       const theirs = await newKey({}, otherProjectId);
       const raw = leakReport([mine.secret, theirs.secret]);
-      const r = await s.http.post("/v1/leaks", raw, { headers: { "content-type": "application/json", authorization: `Bearer ${pkey.secret}` } });
+      const r = await s.http.post("/v1/leaks", raw, {
+        headers: { "content-type": "application/json", authorization: `Bearer ${pkey.secret}` },
+      });
       assert.equal(r.status, 200, JSON.stringify(r.data));
       assert.deepEqual(
         r.data.map((a: any) => a.label),
@@ -157,10 +173,15 @@ for (const dialect of DIALECTS) {
       assert.equal(leak.principal, `key:${pkey.id}`);
 
       const inference = await newKey();
-      const refused = await s.http.post("/v1/leaks", raw, { headers: { "content-type": "application/json", authorization: `Bearer ${inference.secret}` } });
+      const refused = await s.http.post("/v1/leaks", raw, {
+        headers: { "content-type": "application/json", authorization: `Bearer ${inference.secret}` },
+      });
       assert.equal(refused.status, 403);
 
-      const byAdmin = await s.admin.post("/v1/leaks", JSON.parse(leakReport([theirs.secret], "https://siem.example/alert/7")));
+      const byAdmin = await s.admin.post(
+        "/v1/leaks",
+        JSON.parse(leakReport([theirs.secret], "https://siem.example/alert/7")),
+      );
       assert.equal(byAdmin.data[0].label, "true_positive");
       const other = (await s.admin.get(`/v1/projects/${otherProjectId}/api-keys/${theirs.id}`)).data;
       assert.equal(other.status, "leaked");
@@ -174,7 +195,9 @@ for (const dialect of DIALECTS) {
       const cookie = cookieOf(session);
       assert.equal((await s.http.get(`/v1/projects/${projectId}/api-keys`, { headers: { cookie } })).status, 200);
       await s.admin.post("/v1/leaks", JSON.parse(leakReport([pkey.secret])));
-      const managed = await s.http.get(`/v1/projects/${projectId}/api-keys`, { headers: { authorization: `Bearer ${pkey.secret}` } });
+      const managed = await s.http.get(`/v1/projects/${projectId}/api-keys`, {
+        headers: { authorization: `Bearer ${pkey.secret}` },
+      });
       assert.equal(managed.status, 401);
       assert.equal(managed.data.error.code, "leaked_key");
       const afterLeak = await s.http.get(`/v1/projects/${projectId}/api-keys`, { headers: { cookie } });
@@ -225,7 +248,11 @@ describe("leak reports across two PostgreSQL replicas", () => {
   after(async () => stop?.());
 
   it("a report acknowledged by one replica is refused by the other", async () => {
-    const { projectId } = await seedProject(admin(a.url), { name: "replicas", description: "", deployments: { "chat-model": {} } });
+    const { projectId } = await seedProject(admin(a.url), {
+      name: "replicas",
+      description: "",
+      deployments: { "chat-model": {} },
+    });
     const figures: number[] = [];
     const secrets: string[] = [];
     for (let i = 0; i < 5; i++) {
@@ -249,11 +276,16 @@ describe("leak reports across two PostgreSQL replicas", () => {
         assert.ok(performance.now() - t0 < 10_000, "the other replica never refused the leaked key");
       }
       figures.push(performance.now() - t0);
-      console.log(`      report on A → refusal on B: ${figures.at(-1)!.toFixed(1)} ms, ${admitted} call(s) admitted in between`);
+      console.log(
+        `      report on A → refusal on B: ${figures.at(-1)!.toFixed(1)} ms, ${admitted} call(s) admitted in between`,
+      );
     }
     const sorted = [...figures].sort((x, y) => x - y);
-    console.log(`      report→refusal across replicas: median ${sorted[2].toFixed(1)} ms, max ${sorted[4].toFixed(1)} ms over 5 reports`);
-    for (const secret of secrets) assert.ok(!a.logs().includes(secret) && !b.logs().includes(secret), "no key in either replica's logs");
+    console.log(
+      `      report→refusal across replicas: median ${sorted[2].toFixed(1)} ms, max ${sorted[4].toFixed(1)} ms over 5 reports`,
+    );
+    for (const secret of secrets)
+      assert.ok(!a.logs().includes(secret) && !b.logs().includes(secret), "no key in either replica's logs");
     assert.match(a.logs(), /keys reported leaked/);
   });
 });

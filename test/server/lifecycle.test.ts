@@ -10,7 +10,11 @@ for (const dialect of DIALECTS) {
     const keysSeen: string[] = [];
     before(async () => {
       s = await startTestServer(dialect);
-      const p = await seedProject(s.admin, { name: "acme", description: "test", deployments: { "llama-a": { model: "llama-3-8b" }, "llama-b": { model: "llama-3-70b" } } });
+      const p = await seedProject(s.admin, {
+        name: "acme",
+        description: "test",
+        deployments: { "llama-a": { model: "llama-3-8b" }, "llama-b": { model: "llama-3-70b" } },
+      });
       projectId = p.projectId;
       depA = p.deployments["llama-a"];
     });
@@ -42,12 +46,20 @@ for (const dialect of DIALECTS) {
 
       const bind = await s.admin.put(`/v1/projects/${projectId}/api-keys/${key.id}/deployments/${depA}`);
       assert.equal(bind.status, 200);
-      assert.equal((await s.admin.put(`/v1/projects/${projectId}/api-keys/${key.id}/deployments/${depA}`)).status, 200, "idempotent");
+      assert.equal(
+        (await s.admin.put(`/v1/projects/${projectId}/api-keys/${key.id}/deployments/${depA}`)).status,
+        200,
+        "idempotent",
+      );
       r = await call(key.secret);
       assert.equal(r.status, 200);
       assert.equal(r.data.object, "chat.completion");
       assert.equal(r.data.choices[0].message.content, "echo: hello");
-      r = await s.http.post("/v1/inference", { model: "llama-a", input: "hi" }, { headers: { "x-api-key": key.secret } });
+      r = await s.http.post(
+        "/v1/inference",
+        { model: "llama-a", input: "hi" },
+        { headers: { "x-api-key": key.secret } },
+      );
       assert.equal(r.status, 200);
       r = await call(key.secret, "llama-b");
       assert.equal(r.status, 403, "bound to a only");
@@ -60,7 +72,10 @@ for (const dialect of DIALECTS) {
         bindings.data.items.map((b: any) => b.deploymentId),
         [depA],
       );
-      assert.equal((await s.admin.delete(`/v1/projects/${projectId}/api-keys/${key.id}/deployments/${depA}`)).status, 204);
+      assert.equal(
+        (await s.admin.delete(`/v1/projects/${projectId}/api-keys/${key.id}/deployments/${depA}`)).status,
+        204,
+      );
       assert.equal((await call(key.secret)).data.error.code, "deployment_not_bound", "unbinding takes effect at once");
       await s.admin.put(`/v1/projects/${projectId}/api-keys/${key.id}/deployments/${depA}`);
 
@@ -133,7 +148,11 @@ for (const dialect of DIALECTS) {
     });
 
     it("refuses a stopped deployment with 403 deployment_not_running", async () => {
-      const d = await s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "paused", model: "m", status: "stopped" });
+      const d = await s.admin.post(`/v1/projects/${projectId}/deployments`, {
+        name: "paused",
+        model: "m",
+        status: "stopped",
+      });
       const key = await newKey({ deploymentAccess: "all" });
       const r = await call(key.secret, "paused");
       assert.equal(r.status, 403);
@@ -158,12 +177,20 @@ for (const dialect of DIALECTS) {
       assert.equal(r.status, 403);
       assert.equal(r.data.error.code, "not_renewable");
       const capped = await newKey({ ttl: "10h", explicitMaxTtl: "2h" });
-      assert.equal(Date.parse(capped.expiresAt), Date.parse(capped.createdAt) + 2 * 3600_000, "first expiry is capped too");
+      assert.equal(
+        Date.parse(capped.expiresAt),
+        Date.parse(capped.createdAt) + 2 * 3600_000,
+        "first expiry is capped too",
+      );
     });
 
     it("patches name, labels and lifetime in place", async () => {
       const key = await newKey({ ttl: "1h", explicitMaxTtl: "5h" });
-      let r = await s.admin.patch(`/v1/projects/${projectId}/api-keys/${key.id}`, { name: "renamed", labels: { a: "b" }, ttl: "2h" });
+      let r = await s.admin.patch(`/v1/projects/${projectId}/api-keys/${key.id}`, {
+        name: "renamed",
+        labels: { a: "b" },
+        ttl: "2h",
+      });
       assert.equal(r.status, 200, JSON.stringify(r.data));
       assert.equal(r.data.name, "renamed");
       assert.deepEqual(r.data.labels, { a: "b" });
@@ -195,7 +222,11 @@ for (const dialect of DIALECTS) {
       }
       const before = (await s.admin.get(`/v1/projects/${projectId}/api-keys`)).data.items.length;
       assert.equal((await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "k", ttl: "bogus" })).status, 400);
-      assert.equal((await s.admin.get(`/v1/projects/${projectId}/api-keys`)).data.items.length, before, "nothing half-written");
+      assert.equal(
+        (await s.admin.get(`/v1/projects/${projectId}/api-keys`)).data.items.length,
+        before,
+        "nothing half-written",
+      );
       const r = await s.http.post("/v1/projects", "{not json", {
         headers: { authorization: `Bearer test-admin-token-0123456789`, "content-type": "application/json" },
         transformRequest: [(d: unknown) => d],
@@ -242,7 +273,11 @@ for (const dialect of DIALECTS) {
       const bad = await s.admin.put(`${base}/${ids.huggingface}/value`, { value: { accessKeyId: "x" } });
       assert.equal(bad.status, 400);
       assert.ok(bad.data.error.details.some((d: any) => d.path.startsWith("value")));
-      const badPull = await s.admin.post(base, { name: "pull-bad", useCase: "image-pull", value: { dockerConfigJson: '{"x":1}' } });
+      const badPull = await s.admin.post(base, {
+        name: "pull-bad",
+        useCase: "image-pull",
+        value: { dockerConfigJson: '{"x":1}' },
+      });
       assert.equal(badPull.status, 400);
       assert.ok(
         badPull.data.error.details.some((d: any) => d.path.startsWith("value")),
@@ -308,7 +343,9 @@ for (const dialect of DIALECTS) {
       assert.equal(c.data.error.code, "idempotency_key_reused");
       // Concurrent retries still make one object.
       const same = { "idempotency-key": "race-1" };
-      const raced = await burst(10, () => s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "raced", model: "m" }, { headers: same }));
+      const raced = await burst(10, () =>
+        s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "raced", model: "m" }, { headers: same }),
+      );
       assert.ok(
         raced.every((r) => r.status === 201),
         JSON.stringify(raced.map((r) => r.status)),
@@ -320,7 +357,16 @@ for (const dialect of DIALECTS) {
       const r = await s.admin.get(`/v1/projects/${projectId}/audit`, { params: { limit: 500 } });
       assert.equal(r.status, 200);
       const actions = new Set(r.data.items.map((e: any) => e.action));
-      for (const a of ["deployment.create", "api_key.create", "api_key.revoke", "binding.create", "binding.delete", "secret.create", "secret.put_value", "api_key.renew"]) {
+      for (const a of [
+        "deployment.create",
+        "api_key.create",
+        "api_key.revoke",
+        "binding.create",
+        "binding.delete",
+        "secret.create",
+        "secret.put_value",
+        "api_key.renew",
+      ]) {
         assert.ok(actions.has(a), `audit has ${a}`);
       }
       assert.ok(r.data.items.every((e: any) => e.principal === "admin" || e.principal.startsWith("key:")));
@@ -346,13 +392,24 @@ for (const dialect of DIALECTS) {
       assert.equal((await s.http.get("/readyz")).data.status, "ready");
       const m = await s.http.get("/metrics");
       assert.match(m.data, /keyplane_gateway_decisions_total\{outcome="deployment_not_bound"\} \d+/);
-      assert.match(m.data, /keyplane_http_requests_total\{route="\/v1\/chat\/completions",method="POST",status="403"\} [1-9]\d*/);
-      assert.match(m.data, /keyplane_http_requests_total\{route="\/v1\/projects\/:projectId\/api-keys",method="POST",status="201"\} [1-9]\d*/);
+      assert.match(
+        m.data,
+        /keyplane_http_requests_total\{route="\/v1\/chat\/completions",method="POST",status="403"\} [1-9]\d*/,
+      );
+      assert.match(
+        m.data,
+        /keyplane_http_requests_total\{route="\/v1\/projects\/:projectId\/api-keys",method="POST",status="201"\} [1-9]\d*/,
+      );
       assert.match(m.data, /keyplane_http_requests_total\{route="\/healthz",method="GET",status="200"\} [1-9]\d*/);
       // Latency histograms per route (the +Inf bucket holds every call), and process metrics beside them.
       const buckets = (m.data as string)
         .split("\n")
-        .filter((l) => l.startsWith("keyplane_http_request_duration_seconds_bucket{") && l.includes('route="/v1/chat/completions"') && l.includes('status="403"'));
+        .filter(
+          (l) =>
+            l.startsWith("keyplane_http_request_duration_seconds_bucket{") &&
+            l.includes('route="/v1/chat/completions"') &&
+            l.includes('status="403"'),
+        );
       assert.ok(buckets.length > 10, "a bucket per bound");
       const inf = Number(
         buckets
@@ -361,12 +418,20 @@ for (const dialect of DIALECTS) {
           .pop(),
       );
       assert.ok(inf >= 1);
-      assert.match(m.data, new RegExp(`keyplane_http_request_duration_seconds_count\\{route="/v1/chat/completions",method="POST",status="403"\\} ${inf}\n`));
+      assert.match(
+        m.data,
+        new RegExp(
+          `keyplane_http_request_duration_seconds_count\\{route="/v1/chat/completions",method="POST",status="403"\\} ${inf}\n`,
+        ),
+      );
       assert.match(m.data, /\nprocess_resident_memory_bytes \d+/);
       assert.match(String(m.headers["content-type"]), /^text\/plain; version=0\.0\.4/);
       const doc = (await s.http.get("/openapi.json")).data;
       assert.equal(doc.openapi, "3.1.0");
-      assert.ok(doc.paths["/v1/projects/{projectId}/api-keys"].post.requestBody.content["application/json"].schema.properties.numUses);
+      assert.ok(
+        doc.paths["/v1/projects/{projectId}/api-keys"].post.requestBody.content["application/json"].schema.properties
+          .numUses,
+      );
       assert.equal((await s.http.get("/docs/")).status, 200);
     });
 

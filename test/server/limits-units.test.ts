@@ -1,18 +1,18 @@
 import { strict as assert } from "node:assert";
-import { parseCidr } from "@keyplane/api";
-import { cidrList } from "@keyplane/server/dist/limits/cidr";
-import { clientAddress } from "@keyplane/server/dist/auth/client-address";
-import { InProcessRateLimiter } from "@keyplane/server/dist/limits/rate-limiter";
-import { RedisRateLimiter } from "@keyplane/server/dist/limits/redis-rate-limiter";
-import { freePort } from "../../harness/net";
-import { startRedis } from "../../harness/redis";
-import { TokenTap } from "@keyplane/server/dist/usage/tokens";
-import { UsageRecorder } from "@keyplane/server/dist/usage/recorder";
-import { openStore } from "@keyplane/server/dist/store/database";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseCidr } from "@keyplane/api";
+import { clientAddress } from "@keyplane/server/dist/auth/client-address";
+import { cidrList } from "@keyplane/server/dist/limits/cidr";
+import { InProcessRateLimiter } from "@keyplane/server/dist/limits/rate-limiter";
+import { RedisRateLimiter } from "@keyplane/server/dist/limits/redis-rate-limiter";
+import { openStore } from "@keyplane/server/dist/store/database";
+import { UsageRecorder } from "@keyplane/server/dist/usage/recorder";
+import { TokenTap } from "@keyplane/server/dist/usage/tokens";
+import { freePort } from "../../harness/net";
 import { freshPostgresDatabase } from "../../harness/postgres";
+import { startRedis } from "../../harness/redis";
 import { burst } from "../helpers/http";
 
 describe("limits and usage building blocks", () => {
@@ -21,7 +21,15 @@ describe("limits and usage building blocks", () => {
     assert.deepEqual(parseCidr("192.0.2.7"), { address: "192.0.2.7", prefix: 32, family: "ipv4" });
     assert.deepEqual(parseCidr("2001:db8::/32"), { address: "2001:db8::", prefix: 32, family: "ipv6" });
     assert.deepEqual(parseCidr("::1"), { address: "::1", prefix: 128, family: "ipv6" });
-    for (const ok of ["::", "::ffff:10.0.0.1/128", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:1.2.3.4", "fe80::1:2/64", "0.0.0.0/0"]) assert.ok(parseCidr(ok), ok);
+    for (const ok of [
+      "::",
+      "::ffff:10.0.0.1/128",
+      "1:2:3:4:5:6:7:8",
+      "1:2:3:4:5:6:1.2.3.4",
+      "fe80::1:2/64",
+      "0.0.0.0/0",
+    ])
+      assert.ok(parseCidr(ok), ok);
     for (const bad of [
       "10.0.0.0/33",
       "256.1.1.1",
@@ -46,7 +54,11 @@ describe("limits and usage building blocks", () => {
     assert.equal(clientAddress("192.0.2.1", "203.0.113.9", proxies), "192.0.2.1", "not a proxy: its header is ignored");
     assert.equal(clientAddress("127.0.0.1", "203.0.113.9", undefined), "127.0.0.1", "no proxies configured");
     assert.equal(clientAddress("127.0.0.1", "203.0.113.9", proxies), "203.0.113.9");
-    assert.equal(clientAddress("::ffff:127.0.0.1", "198.51.100.1, 203.0.113.9, 10.1.1.1", proxies), "203.0.113.9", "trusted hops are skipped");
+    assert.equal(
+      clientAddress("::ffff:127.0.0.1", "198.51.100.1, 203.0.113.9, 10.1.1.1", proxies),
+      "203.0.113.9",
+      "trusted hops are skipped",
+    );
     assert.equal(clientAddress("127.0.0.1", ["198.51.100.1", "2001:db8::1"], proxies), "2001:db8::1");
     assert.equal(clientAddress("127.0.0.1", "10.0.0.1, 10.0.0.2", proxies), "10.0.0.1", "all trusted: the leftmost");
   });
@@ -63,7 +75,11 @@ describe("limits and usage building blocks", () => {
     assert.equal(limiter.hit("other", rule, t0).ok, true, "keys count apart");
     assert.deepEqual(limiter.hit("k", rule, t0 + 9_999), { ok: false, retryAfterSeconds: 1 });
     assert.equal(limiter.hit("k", rule, t0 + 10_000).ok, true, "a new window");
-    assert.equal(limiter.hit("k", { limit: 3, windowSeconds: 60 }, t0 + 10_000).ok, true, "a changed window starts afresh");
+    assert.equal(
+      limiter.hit("k", { limit: 3, windowSeconds: 60 }, t0 + 10_000).ok,
+      true,
+      "a changed window starts afresh",
+    );
   });
 
   it("forgets ended windows when its table is full", () => {
@@ -95,7 +111,11 @@ describe("limits and usage building blocks", () => {
       await redis.stop();
     }
     await assert.rejects(
-      RedisRateLimiter.connect(`redis://:pw@127.0.0.1:${await freePort()}`, new InProcessRateLimiter(), () => undefined),
+      RedisRateLimiter.connect(
+        `redis://:pw@127.0.0.1:${await freePort()}`,
+        new InProcessRateLimiter(),
+        () => undefined,
+      ),
       (e: Error) => {
         assert.match(e.message, /cannot reach Redis at redis:\/\/:redacted@127\.0\.0\.1/);
         return true;
@@ -172,7 +192,11 @@ describe("limits and usage building blocks", () => {
         assert.equal(left.length, 10);
         now += 120_000;
         await (recorder as unknown as { sweep(): Promise<void> }).sweep();
-        assert.equal((await store.db.selectFrom("access_log").select("id").execute()).length, 0, "all past retention: none left");
+        assert.equal(
+          (await store.db.selectFrom("access_log").select("id").execute()).length,
+          0,
+          "all past retention: none left",
+        );
         assert.deepEqual(errors, []);
       } finally {
         await recorder.close();
@@ -192,7 +216,13 @@ describe("limits and usage building blocks", () => {
       const recorder = new UsageRecorder(
         store,
         { recordProjectCall: () => {} },
-        { now: () => now, accessLogRetentionMs: 86_400_000, flushMs: 3_600_000, sweepMs: 3_600_000, onError: (what) => errors.push(what) },
+        {
+          now: () => now,
+          accessLogRetentionMs: 86_400_000,
+          flushMs: 3_600_000,
+          sweepMs: 3_600_000,
+          onError: (what) => errors.push(what),
+        },
       );
       const ids = Array.from({ length: 2_000 }, (_, i) => `key_${String(i).padStart(4, "0")}`);
       // Every tenth key has numUses; key_0001 was already used later than this flush's calls.
@@ -249,9 +279,17 @@ describe("limits and usage building blocks", () => {
           }
           await recorder.flush();
         }
-        const usage = await store.db.selectFrom("key_usage").select(["api_key_id", "requests", "completion_tokens"]).orderBy("api_key_id").execute();
+        const usage = await store.db
+          .selectFrom("key_usage")
+          .select(["api_key_id", "requests", "completion_tokens"])
+          .orderBy("api_key_id")
+          .execute();
         assert.equal(usage.length, 2_000);
-        for (const [i, u] of usage.entries()) assert.deepEqual([u.api_key_id, Number(u.requests), Number(u.completion_tokens)], [ids[i], 2 * (1 + (i % 3)), 4 * (1 + (i % 3))]);
+        for (const [i, u] of usage.entries())
+          assert.deepEqual(
+            [u.api_key_id, Number(u.requests), Number(u.completion_tokens)],
+            [ids[i], 2 * (1 + (i % 3)), 4 * (1 + (i % 3))],
+          );
         const keys = await store.db.selectFrom("api_keys").select(["id", "last_used_at"]).orderBy("id").execute();
         for (const [i, k] of keys.entries()) {
           const want = i % 10 === 0 ? null : k.id === "key_0001" ? now + 1 : now - 1;

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { mkdtempSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer } from "node:http";
 import type { AxiosInstance, AxiosResponse } from "axios";
 import OpenAI from "openai";
 import { startRedis } from "../../harness/redis";
@@ -11,7 +11,8 @@ import { admin, burst, gateway, seedKey } from "../helpers/http";
 import { DIALECTS, startTestServer, type TestServer } from "../helpers/server";
 
 /** A project with one running deployment "dep" and a key that may call it. */
-const setup = (api: AxiosInstance, key: Record<string, unknown> = {}) => seedKey(api, { deploymentAccess: "all", ...key });
+const setup = (api: AxiosInstance, key: Record<string, unknown> = {}) =>
+  seedKey(api, { deploymentAccess: "all", ...key });
 
 /** Admitted and rate-limited answers of a burst; every 429 must carry a whole-second Retry-After within the window. */
 function tally(results: AxiosResponse[], windowSeconds: number) {
@@ -19,7 +20,10 @@ function tally(results: AxiosResponse[], windowSeconds: number) {
   for (const r of limited) {
     assert.equal(r.data.error.code, "rate_limited");
     const retry = Number(r.headers["retry-after"]);
-    assert.ok(Number.isInteger(retry) && retry >= 1 && retry <= windowSeconds, `Retry-After ${r.headers["retry-after"]}`);
+    assert.ok(
+      Number.isInteger(retry) && retry >= 1 && retry <= windowSeconds,
+      `Retry-After ${r.headers["retry-after"]}`,
+    );
   }
   const other = results.filter((r) => r.status !== 200 && r.status !== 429);
   assert.deepEqual(
@@ -54,7 +58,10 @@ describe("per-key limits and usage", function () {
     const { replicas, stop } = await spawnReplicas(["--redis-url", redis.url]);
     try {
       const { secret } = await setup(admin(replicas[0].url), { rateLimit: { limit: 53, window: "1h" } });
-      assert.deepEqual(tally(await burst(200, (i) => gateway(replicas[i % 2].url, secret)), 3600), { ok: 53, limited: 147 });
+      assert.deepEqual(tally(await burst(200, (i) => gateway(replicas[i % 2].url, secret)), 3600), {
+        ok: 53,
+        limited: 147,
+      });
     } finally {
       await stop();
       await redis.stop();
@@ -65,7 +72,10 @@ describe("per-key limits and usage", function () {
     const { replicas, stop } = await spawnReplicas();
     try {
       const { secret } = await setup(admin(replicas[0].url), { rateLimit: { limit: 10, window: "1h" } });
-      assert.deepEqual(tally(await burst(60, (i) => gateway(replicas[i % 2].url, secret)), 3600), { ok: 20, limited: 40 });
+      assert.deepEqual(tally(await burst(60, (i) => gateway(replicas[i % 2].url, secret)), 3600), {
+        ok: 20,
+        limited: 40,
+      });
     } finally {
       await stop();
     }
@@ -75,7 +85,9 @@ describe("per-key limits and usage", function () {
     describe(dialect, () => {
       let s: TestServer;
       before(async () => {
-        s = await startTestServer(dialect, { server: { trustedProxies: ["127.0.0.1"], accessLogRetentionMs: 3_600_000, accessLogSweepMs: 50 } });
+        s = await startTestServer(dialect, {
+          server: { trustedProxies: ["127.0.0.1"], accessLogRetentionMs: 3_600_000, accessLogSweepMs: 50 },
+        });
       });
       after(() => s.close());
 
@@ -91,7 +103,11 @@ describe("per-key limits and usage", function () {
         const on = await s.admin.patch(`/v1/projects/${projectId}/api-keys/${keyId}`, { enabled: true });
         assert.equal(on.data.enabled, true);
         assert.equal((await gateway(s.url, secret)).status, 200);
-        const created = await s.admin.post(`/v1/projects/${projectId}/api-keys`, { name: "off", enabled: false, deploymentAccess: "all" });
+        const created = await s.admin.post(`/v1/projects/${projectId}/api-keys`, {
+          name: "off",
+          enabled: false,
+          deploymentAccess: "all",
+        });
         assert.equal((await gateway(s.url, created.data.secret)).data.error.code, "disabled_key");
       });
 
@@ -103,19 +119,39 @@ describe("per-key limits and usage", function () {
         assert.equal(refused.status, 403);
         assert.equal(refused.data.error.code, "ip_not_allowed");
         // 127.0.0.1 is this server's trusted proxy: X-Forwarded-For names the client.
-        assert.equal((await gateway(s.url, elsewhere.secret, { headers: { "x-forwarded-for": "10.1.2.3" } })).status, 200);
-        assert.equal((await gateway(s.url, elsewhere.secret, { headers: { "x-forwarded-for": "2001:db8::5" } })).status, 200);
-        assert.equal((await gateway(s.url, elsewhere.secret, { headers: { "x-forwarded-for": "2001:db9::5" } })).status, 403);
+        assert.equal(
+          (await gateway(s.url, elsewhere.secret, { headers: { "x-forwarded-for": "10.1.2.3" } })).status,
+          200,
+        );
+        assert.equal(
+          (await gateway(s.url, elsewhere.secret, { headers: { "x-forwarded-for": "2001:db8::5" } })).status,
+          200,
+        );
+        assert.equal(
+          (await gateway(s.url, elsewhere.secret, { headers: { "x-forwarded-for": "2001:db9::5" } })).status,
+          403,
+        );
         // A client cannot pass itself off by prepending an allowed address: the hop the proxy saw counts.
-        assert.equal((await gateway(s.url, elsewhere.secret, { headers: { "x-forwarded-for": "10.0.0.1, 192.0.2.7" } })).status, 403);
-        assert.equal((await gateway(s.url, elsewhere.secret, { headers: { "x-forwarded-for": "192.0.2.7, 10.0.0.1, 127.0.0.1" } })).status, 200);
-        const patched = await s.admin.patch(`/v1/projects/${elsewhere.projectId}/api-keys/${elsewhere.keyId}`, { allowedCidrs: [] });
+        assert.equal(
+          (await gateway(s.url, elsewhere.secret, { headers: { "x-forwarded-for": "10.0.0.1, 192.0.2.7" } })).status,
+          403,
+        );
+        assert.equal(
+          (await gateway(s.url, elsewhere.secret, { headers: { "x-forwarded-for": "192.0.2.7, 10.0.0.1, 127.0.0.1" } }))
+            .status,
+          200,
+        );
+        const patched = await s.admin.patch(`/v1/projects/${elsewhere.projectId}/api-keys/${elsewhere.keyId}`, {
+          allowedCidrs: [],
+        });
         assert.deepEqual(patched.data.allowedCidrs, []);
         assert.equal((await gateway(s.url, elsewhere.secret)).status, 200, "an empty list allows every address");
       });
 
       it("counts usage per key and deployment (requests and tokens) and lastUsedAt; per-project counters in /metrics", async () => {
-        const { projectId, keyId, deploymentId, secret } = await setup(s.admin, { rateLimit: { limit: 30, window: "1h" } });
+        const { projectId, keyId, deploymentId, secret } = await setup(s.admin, {
+          rateLimit: { limit: 30, window: "1h" },
+        });
         const results = await burst(45, () => gateway(s.url, secret, { content: "twelve chars" }));
         assert.deepEqual(tally(results, 3600), { ok: 30, limited: 15 });
         const usage = await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}/usage`);
@@ -124,14 +160,25 @@ describe("per-key limits and usage", function () {
         // The reference model reports the prompt's length and the answer's ("echo: " + prompt).
         const counts = { requests: 30, promptTokens: 30 * 12, completionTokens: 30 * 18 };
         assert.deepEqual(usage.data.totals, counts);
-        assert.deepEqual(usage.data.deployments, [{ deploymentId, deployment: "dep", ...counts, days: [{ day, ...counts }] }]);
+        assert.deepEqual(usage.data.deployments, [
+          { deploymentId, deployment: "dep", ...counts, days: [{ day, ...counts }] },
+        ]);
         assert.equal(usage.data.lastUsedAt, new Date(s.clock.now).toISOString());
         const key = await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}`);
         assert.equal(key.data.lastUsedAt, new Date(s.clock.now).toISOString());
         const metrics = (await s.http.get("/metrics")).data as string;
-        assert.match(metrics, new RegExp(`keyplane_project_gateway_calls_total\\{project="${projectId}",outcome="ok"\\} 30\\n`));
-        assert.match(metrics, new RegExp(`keyplane_project_gateway_calls_total\\{project="${projectId}",outcome="rate_limited"\\} 15\\n`));
-        assert.match(metrics, new RegExp(`keyplane_project_tokens_total\\{project="${projectId}",kind="completion"\\} ${30 * 18}\\n`));
+        assert.match(
+          metrics,
+          new RegExp(`keyplane_project_gateway_calls_total\\{project="${projectId}",outcome="ok"\\} 30\\n`),
+        );
+        assert.match(
+          metrics,
+          new RegExp(`keyplane_project_gateway_calls_total\\{project="${projectId}",outcome="rate_limited"\\} 15\\n`),
+        );
+        assert.match(
+          metrics,
+          new RegExp(`keyplane_project_tokens_total\\{project="${projectId}",kind="completion"\\} ${30 * 18}\\n`),
+        );
       });
 
       it("access log: every call of a burst with its outcome and client; project view filters by outcome; entries past retention are forgotten", async () => {
@@ -152,16 +199,22 @@ describe("per-key limits and usage", function () {
         // After a revoke (what one does first with a leaked key) its log and usage stay readable.
         assert.equal((await s.admin.delete(`/v1/projects/${projectId}/api-keys/${keyId}`)).status, 204);
         assert.equal((await gateway(s.url, secret)).data.error.code, "revoked_key");
-        const afterRevoke = await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}/access-log`, { params: { since } });
+        const afterRevoke = await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}/access-log`, {
+          params: { since },
+        });
         assert.equal(afterRevoke.data.items.length, 21);
         assert.equal(afterRevoke.data.items[0].outcome, "revoked_key", "newest first");
         assert.equal((await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}/usage`)).data.totals.requests, 7);
-        const keyOk = await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}/access-log`, { params: { outcome: "ok", limit: 5 } });
+        const keyOk = await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}/access-log`, {
+          params: { outcome: "ok", limit: 5 },
+        });
         assert.deepEqual(
           keyOk.data.items.map((e: any) => e.outcome),
           Array(5).fill("ok"),
         );
-        const limited = await s.admin.get(`/v1/projects/${projectId}/access-log`, { params: { outcome: "rate_limited" } });
+        const limited = await s.admin.get(`/v1/projects/${projectId}/access-log`, {
+          params: { outcome: "rate_limited" },
+        });
         assert.equal(limited.data.items.length, 13);
         assert.ok(limited.data.items.every((e: any) => e.outcome === "rate_limited"));
         const bad = await s.admin.get(`/v1/projects/${projectId}/access-log`, { params: { outcome: "Not A Code" } });
@@ -174,20 +227,34 @@ describe("per-key limits and usage", function () {
         let left = Infinity;
         for (let i = 0; i < 200 && left > 0; i++) {
           await new Promise((r) => setTimeout(r, 50));
-          left = (await s.store.db.selectFrom("access_log").select("id").where("api_key_id", "=", keyId).execute()).length;
+          left = (await s.store.db.selectFrom("access_log").select("id").where("api_key_id", "=", keyId).execute())
+            .length;
         }
         assert.equal(left, 0);
       });
 
       it("revoke with a grace period: the key works until it passes, then expired_key; audited as such", async () => {
         const { projectId, keyId, secret } = await setup(s.admin, { ttl: "1h" });
-        const tooLong = await s.admin.delete(`/v1/projects/${projectId}/api-keys/${keyId}`, { params: { gracePeriod: "2h" } });
+        const tooLong = await s.admin.delete(`/v1/projects/${projectId}/api-keys/${keyId}`, {
+          params: { gracePeriod: "2h" },
+        });
         assert.equal(tooLong.status, 400);
         assert.equal(tooLong.data.error.details[0].path, "query.gracePeriod");
-        const badDuration = await s.admin.delete(`/v1/projects/${projectId}/api-keys/${keyId}`, { params: { gracePeriod: "soon" } });
+        const badDuration = await s.admin.delete(`/v1/projects/${projectId}/api-keys/${keyId}`, {
+          params: { gracePeriod: "soon" },
+        });
         assert.equal(badDuration.data.error.details[0].path, "query.gracePeriod");
-        assert.equal((await s.admin.delete(`/v1/projects/${projectId}/api-keys/${keyId}`, { params: { gracePeriod: "10m" } })).status, 204);
-        assert.equal((await s.admin.delete(`/v1/projects/${projectId}/api-keys/${keyId}`, { params: { gracePeriod: "10m" } })).status, 204, "a retried revoke is fine");
+        assert.equal(
+          (await s.admin.delete(`/v1/projects/${projectId}/api-keys/${keyId}`, { params: { gracePeriod: "10m" } }))
+            .status,
+          204,
+        );
+        assert.equal(
+          (await s.admin.delete(`/v1/projects/${projectId}/api-keys/${keyId}`, { params: { gracePeriod: "10m" } }))
+            .status,
+          204,
+          "a retried revoke is fine",
+        );
         const key = await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}`);
         assert.equal(key.data.expiresAt, new Date(s.clock.now + 600_000).toISOString());
         assert.equal((await gateway(s.url, secret)).status, 200);
@@ -205,8 +272,16 @@ describe("per-key limits and usage", function () {
 
       it("a project whose keys are all in their grace can be deleted (a destroy), and the grace ends with it", async () => {
         const { projectId, deploymentId, keyId, secret } = await setup(s.admin, { ttl: "1h" });
-        assert.equal((await s.admin.delete(`/v1/projects/${projectId}/api-keys/${keyId}`, { params: { gracePeriod: "10m" } })).status, 204);
-        assert.equal((await s.admin.delete(`/v1/projects/${projectId}`)).data.error.code, "project_not_empty", "its deployment is still there");
+        assert.equal(
+          (await s.admin.delete(`/v1/projects/${projectId}/api-keys/${keyId}`, { params: { gracePeriod: "10m" } }))
+            .status,
+          204,
+        );
+        assert.equal(
+          (await s.admin.delete(`/v1/projects/${projectId}`)).data.error.code,
+          "project_not_empty",
+          "its deployment is still there",
+        );
         assert.equal((await s.admin.delete(`/v1/projects/${projectId}/deployments/${deploymentId}`)).status, 204);
         assert.equal((await s.admin.delete(`/v1/projects/${projectId}`)).status, 204);
         assert.equal((await gateway(s.url, secret)).data.error.code, "revoked_key");
@@ -238,8 +313,14 @@ describe("per-key limits and usage", function () {
             [path],
           );
         }
-        const ok = await s.admin.patch(`/v1/projects/${projectId}/api-keys/${keyId}`, { rateLimit: { limit: 600, window: "1m" }, allowedCidrs: ["::1", "10.0.0.0/8"] });
-        assert.deepEqual([ok.data.rateLimit, ok.data.allowedCidrs], [{ limit: 600, window: "1m" }, ["::1", "10.0.0.0/8"]]);
+        const ok = await s.admin.patch(`/v1/projects/${projectId}/api-keys/${keyId}`, {
+          rateLimit: { limit: 600, window: "1m" },
+          allowedCidrs: ["::1", "10.0.0.0/8"],
+        });
+        assert.deepEqual(
+          [ok.data.rateLimit, ok.data.allowedCidrs],
+          [{ limit: 600, window: "1m" }, ["::1", "10.0.0.0/8"]],
+        );
         const cleared = await s.admin.patch(`/v1/projects/${projectId}/api-keys/${keyId}`, { rateLimit: null });
         assert.equal(cleared.data.rateLimit, null);
       });
@@ -255,12 +336,18 @@ describe("per-key limits and usage", function () {
         const body = JSON.parse(text);
         const usage = { prompt_tokens: 11, completion_tokens: 23, total_tokens: 34 };
         if (!body.stream) {
-          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id: "u", object: "chat.completion", created: 1, model: body.model, choices: [], usage }));
+          res
+            .writeHead(200, { "content-type": "application/json" })
+            .end(
+              JSON.stringify({ id: "u", object: "chat.completion", created: 1, model: body.model, choices: [], usage }),
+            );
           return;
         }
         res.writeHead(200, { "content-type": "text/event-stream" });
         const chunk = { id: "u", object: "chat.completion.chunk", created: 1, model: body.model };
-        res.write(`data: ${JSON.stringify({ ...chunk, choices: [{ index: 0, delta: { content: "hi" }, finish_reason: null }] })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ ...chunk, choices: [{ index: 0, delta: { content: "hi" }, finish_reason: null }] })}\n\n`,
+        );
         // The usage chunk arrives cut in two, as a network may deliver it.
         const last = `data: ${JSON.stringify({ ...chunk, choices: [], usage })}\n\n`;
         res.write(last.slice(0, 40));
@@ -273,9 +360,16 @@ describe("per-key limits and usage", function () {
       const { projectId, keyId, secret } = await setup(s.admin);
       // This server trusts no proxy: X-Forwarded-For cannot talk a call into an allowed range.
       const fenced = await setup(s.admin, { allowedCidrs: ["10.0.0.0/8"] });
-      assert.equal((await gateway(s.url, fenced.secret, { headers: { "x-forwarded-for": "10.1.1.1" } })).data.error.code, "ip_not_allowed");
+      assert.equal(
+        (await gateway(s.url, fenced.secret, { headers: { "x-forwarded-for": "10.1.1.1" } })).data.error.code,
+        "ip_not_allowed",
+      );
       const port = (upstream.address() as { port: number }).port;
-      await s.admin.post(`/v1/projects/${projectId}/deployments`, { name: "up", model: "real-model", upstreamUrl: `http://127.0.0.1:${port}/v1` });
+      await s.admin.post(`/v1/projects/${projectId}/deployments`, {
+        name: "up",
+        model: "real-model",
+        upstreamUrl: `http://127.0.0.1:${port}/v1`,
+      });
       const openai = new OpenAI({ apiKey: secret, baseURL: `${s.url}/v1` });
       const expected = { requests: 0, promptTokens: 0, completionTokens: 0 };
       const add = (u: { prompt_tokens: number; completion_tokens: number } | null | undefined) => {
@@ -289,12 +383,20 @@ describe("per-key limits and usage", function () {
         ["up", "to the upstream"],
       ]) {
         let usage: { prompt_tokens: number; completion_tokens: number } | undefined | null;
-        const stream = await openai.chat.completions.create({ model, messages: [{ role: "user", content }], stream: true, stream_options: { include_usage: true } });
+        const stream = await openai.chat.completions.create({
+          model,
+          messages: [{ role: "user", content }],
+          stream: true,
+          stream_options: { include_usage: true },
+        });
         for await (const chunk of stream) if (chunk.usage) usage = chunk.usage;
         assert.ok(usage && usage.completion_tokens > 0, "the stream reported usage");
         add(usage);
       }
-      const plain = await openai.chat.completions.create({ model: "up", messages: [{ role: "user", content: "json" }] });
+      const plain = await openai.chat.completions.create({
+        model: "up",
+        messages: [{ role: "user", content: "json" }],
+      });
       add(plain.usage);
       const usage = await s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}/usage`);
       assert.deepEqual(usage.data.totals, expected);

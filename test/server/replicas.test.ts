@@ -3,10 +3,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import type { AxiosResponse } from "axios";
-import pg from "pg";
 import { LOOKUP_READS, lookupQuery } from "@keyplane/server/dist/store/gateway-lookup";
 import { watchedLookupColumns } from "@keyplane/server/dist/store/lookup-invalidation";
+import type { AxiosResponse } from "axios";
+import pg from "pg";
 import { type DedicatedCluster, freshPostgresDatabase, startDedicatedPostgres } from "../../harness/postgres";
 import { spawnReplicas } from "../../harness/spawn-server";
 import { admin, burst, gateway, seedKey } from "../helpers/http";
@@ -24,7 +24,8 @@ async function twoReplicas(databaseUrl: string): Promise<[TestServer, TestServer
 }
 
 /** A project with one running deployment "dep" and a key bound to it. */
-const setup = (s: Pick<TestServer, "admin">, key: Record<string, unknown> = {}) => seedKey(s.admin, { bind: ["dep"], ...key });
+const setup = (s: Pick<TestServer, "admin">, key: Record<string, unknown> = {}) =>
+  seedKey(s.admin, { bind: ["dep"], ...key });
 
 const chat = (s: TestServer, secret: string, model = "dep") => gateway(s.url, secret, { model });
 
@@ -65,13 +66,20 @@ async function assertCacheWarm(s: TestServer, databaseUrl: string, keyId: string
  * Calls `s` until `check` holds, for at most the bound; the first call after the bound must
  * hold whatever the timing was. Returns how long it took.
  */
-async function seenWithinBound(call: () => Promise<AxiosResponse>, check: (r: AxiosResponse) => boolean, what: string): Promise<number> {
+async function seenWithinBound(
+  call: () => Promise<AxiosResponse>,
+  check: (r: AxiosResponse) => boolean,
+  what: string,
+): Promise<number> {
   const start = performance.now();
   for (;;) {
     const elapsed = performance.now() - start;
     const r = await call();
     if (check(r)) return elapsed;
-    assert.ok(elapsed < BOUND_MS, `${what}: still ${r.status} ${JSON.stringify(r.data)} after ${Math.round(elapsed)} ms`);
+    assert.ok(
+      elapsed < BOUND_MS,
+      `${what}: still ${r.status} ${JSON.stringify(r.data)} after ${Math.round(elapsed)} ms`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -96,7 +104,14 @@ describe("replicas on one PostgreSQL", function () {
           ["models", () => s.http.get("/v1/models", { headers: { authorization: `Bearer ${secret}` } })],
           ["get key", () => s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}`)],
           ["list projects", () => s.admin.get("/v1/projects")],
-          ["create deployment", () => s.admin.post(`/v1/projects/${projectId}/deployments`, { name: `d${Math.random().toString(36).slice(2, 8)}`, model: "m" })],
+          [
+            "create deployment",
+            () =>
+              s.admin.post(`/v1/projects/${projectId}/deployments`, {
+                name: `d${Math.random().toString(36).slice(2, 8)}`,
+                model: "m",
+              }),
+          ],
           ["usage", () => s.admin.get(`/v1/projects/${projectId}/api-keys/${keyId}/usage`)],
         ];
         // Warm: every route answers, and the gateway has seen the key.
@@ -118,7 +133,8 @@ describe("replicas on one PostgreSQL", function () {
         for (const [i, s] of replicas.entries()) {
           const first = await chat(s, secret);
           assert.equal(first.status, 200, `replica ${i}, first call after the return: ${JSON.stringify(first.data)}`);
-          for (const [what, call] of calls(s)) assert.ok((await call()).status < 300, `replica ${i} ${what} after the return`);
+          for (const [what, call] of calls(s))
+            assert.ok((await call()).status < 300, `replica ${i} ${what} after the return`);
         }
       } finally {
         for (const s of replicas) await s.close().catch(() => undefined);
@@ -150,7 +166,12 @@ describe("replicas on one PostgreSQL", function () {
       write: (x: Setup) => Promise<AxiosResponse>;
       after: (r: AxiosResponse) => boolean;
     }[] = [
-      { what: "revoke", before: 200, write: (x) => a.admin.delete(`/v1/projects/${x.projectId}/api-keys/${x.keyId}`), after: (r) => r.data?.error?.code === "revoked_key" },
+      {
+        what: "revoke",
+        before: 200,
+        write: (x) => a.admin.delete(`/v1/projects/${x.projectId}/api-keys/${x.keyId}`),
+        after: (r) => r.data?.error?.code === "revoked_key",
+      },
       {
         what: "disable",
         before: 200,
@@ -220,7 +241,9 @@ describe("replicas on one PostgreSQL", function () {
       );
       await assertCacheWarm(b, databaseUrl, x.keyId, x.secret);
       const killed = await onDatabase(databaseUrl, (c) =>
-        c.query("select pg_terminate_backend(pid, 5000) from pg_stat_activity where application_name = 'keyplane-lookup-changes' and datname = current_database()"),
+        c.query(
+          "select pg_terminate_backend(pid, 5000) from pg_stat_activity where application_name = 'keyplane-lookup-changes' and datname = current_database()",
+        ),
       );
       assert.equal(killed.rowCount, 2, "both replicas listen");
       assert.equal((await a.admin.delete(`/v1/projects/${x.projectId}/api-keys/${x.keyId}`)).status, 204);
@@ -228,7 +251,11 @@ describe("replicas on one PostgreSQL", function () {
       assert.equal(next.data?.error?.code, "revoked_key", JSON.stringify(next.data));
       // And both listen again by themselves.
       const listeners = () =>
-        onDatabase(databaseUrl, (c) => c.query("select 1 from pg_stat_activity where application_name = 'keyplane-lookup-changes' and datname = current_database()"));
+        onDatabase(databaseUrl, (c) =>
+          c.query(
+            "select 1 from pg_stat_activity where application_name = 'keyplane-lookup-changes' and datname = current_database()",
+          ),
+        );
       for (let i = 0; (await listeners()).rowCount !== 2; i++) {
         assert.ok(i < 100, "both replicas listen again");
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -238,15 +265,32 @@ describe("replicas on one PostgreSQL", function () {
     it("watches every column the gateway lookup reads (but uses, spent in the database)", async () => {
       const watched = await watchedLookupColumns(a.store.db);
       const q = lookupQuery(a.store.db, { model: "dep", keyHash: "x" }).compile();
-      const plan = await onDatabase(databaseUrl, (c) => c.query(`explain (verbose) ${q.sql}`, q.parameters as unknown[]));
+      const plan = await onDatabase(databaseUrl, (c) =>
+        c.query(`explain (verbose) ${q.sql}`, q.parameters as unknown[]),
+      );
       // What the query returns (the top node's output) and every condition a node evaluates; scans
       // may output whole rows (PostgreSQL's "physical tlist"), which the query does not read.
       const lines: string[] = plan.rows.map((r) => r["QUERY PLAN"]);
-      const text = [lines.find((l) => l.trim().startsWith("Output:")), ...lines.filter((l) => /(Cond|Filter):/.test(l))].join("\n");
-      const tables: Record<string, string> = { k: "api_keys", d: "deployments", s: "secrets", v: "secret_versions", b: "bindings" };
+      const text = [
+        lines.find((l) => l.trim().startsWith("Output:")),
+        ...lines.filter((l) => /(Cond|Filter):/.test(l)),
+      ].join("\n");
+      const tables: Record<string, string> = {
+        k: "api_keys",
+        d: "deployments",
+        s: "secrets",
+        v: "secret_versions",
+        b: "bindings",
+      };
       const read = new Set<string>();
       for (const m of text.matchAll(/\b([kdsvb])\.([a-z_]+)\b/g)) read.add(`${tables[m[1]]}.${m[2]}`);
-      for (const must of ["api_keys.key_hash", "api_keys.revoked_at", "bindings.deployment_id", "secret_versions.ciphertext", "deployments.status"])
+      for (const must of [
+        "api_keys.key_hash",
+        "api_keys.revoked_at",
+        "bindings.deployment_id",
+        "secret_versions.ciphertext",
+        "deployments.status",
+      ])
         assert.ok(read.has(must), `the plan reads ${must}`);
       read.delete("api_keys.uses");
       const unwatched = [...read].filter((tc) => !watched[tc.split(".")[0]]?.includes(tc.split(".")[1]));
@@ -256,7 +300,10 @@ describe("replicas on one PostgreSQL", function () {
         Object.fromEntries(Object.entries(LOOKUP_READS).map(([t, cs]) => [t, [...cs].sort()])),
         "the triggers are made from the lookup's own list",
       );
-      assert.ok(!watched.api_keys.includes("uses") && !watched.api_keys.includes("last_used_at"), "spends and flushes notify nobody");
+      assert.ok(
+        !watched.api_keys.includes("uses") && !watched.api_keys.includes("last_used_at"),
+        "spends and flushes notify nobody",
+      );
     });
   });
 
@@ -268,7 +315,12 @@ describe("replicas on one PostgreSQL", function () {
       failed: number;
     }
     /** `workers` callers, each calling the replicas in turn until `more(tally)` says stop. */
-    async function load(urls: () => string[], secret: string, workers: number, more: (i: number, tally: Tally) => boolean): Promise<Tally> {
+    async function load(
+      urls: () => string[],
+      secret: string,
+      workers: number,
+      more: (i: number, tally: Tally) => boolean,
+    ): Promise<Tally> {
       const tally: Tally = { ok: 0, exhausted: 0, other: [], failed: 0 };
       await burst(workers, async (w) => {
         for (let i = 0; more(i, tally); i++) {
@@ -287,7 +339,9 @@ describe("replicas on one PostgreSQL", function () {
     }
 
     const usesOf = (databaseUrl: string, keyId: string) =>
-      onDatabase(databaseUrl, async (c) => Number((await c.query("select uses from api_keys where id = $1", [keyId])).rows[0].uses));
+      onDatabase(databaseUrl, async (c) =>
+        Number((await c.query("select uses from api_keys where id = $1", [keyId])).rows[0].uses),
+      );
 
     it("are spent exactly by concurrent calls split across two replicas", async () => {
       const databaseUrl = (await freshPostgresDatabase()).url;
@@ -335,9 +389,15 @@ describe("replicas on one PostgreSQL", function () {
         assert.deepEqual(tally.other, []);
         const uses = await usesOf(databaseUrl, x.keyId);
         assert.equal(uses, 400, "the key ends spent");
-        assert.ok(tally.ok <= uses, `every admitted call's use is in the database (${tally.ok} admitted, ${uses} spent)`);
+        assert.ok(
+          tally.ok <= uses,
+          `every admitted call's use is in the database (${tally.ok} admitted, ${uses} spent)`,
+        );
         // Spent but never answered: only calls that were in flight on the killed replica.
-        assert.ok(uses - tally.ok <= Math.min(workers, tally.failed), `${uses - tally.ok} uses spent without an answer, ${tally.failed} calls cut`);
+        assert.ok(
+          uses - tally.ok <= Math.min(workers, tally.failed),
+          `${uses - tally.ok} uses spent without an answer, ${tally.failed} calls cut`,
+        );
       } finally {
         await stop();
       }

@@ -2,8 +2,8 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import fc from "fast-check";
 import { ROUTES } from "@keyplane/api";
+import fc from "fast-check";
 import { ADMIN_TOKEN, spawnReplicas, spawnServer } from "../../harness/spawn-server";
 import { admin, burst, gateway, seedKey, seedProject } from "../helpers/http";
 import { DIALECTS, startTestServer } from "../helpers/server";
@@ -11,8 +11,12 @@ import { DIALECTS, startTestServer } from "../helpers/server";
 /** `n` concurrent calls spread over `urls`, counted by outcome. */
 async function spend(urls: string[], key: string, n: number) {
   const results = await burst(n, (i) => gateway(urls[i % urls.length], key, { content: "x", keyHeader: "x-api-key" }));
-  if (!results.some((r) => r.status === 200)) console.error("burst sample:", results[0].status, JSON.stringify(results[0].data));
-  return { ok: results.filter((r) => r.status === 200).length, exhausted: results.filter((r) => r.data?.error?.code === "exhausted_key").length };
+  if (!results.some((r) => r.status === 200))
+    console.error("burst sample:", results[0].status, JSON.stringify(results[0].data));
+  return {
+    ok: results.filter((r) => r.status === 200).length,
+    exhausted: results.filter((r) => r.data?.error?.code === "exhausted_key").length,
+  };
 }
 
 describe("server under load, crashes and random input", function () {
@@ -98,25 +102,53 @@ describe("server under load, crashes and random input", function () {
     it(`answers random bodies on every route without a 5xx (${dialect})`, async () => {
       const s = await startTestServer(dialect);
       try {
-        const p = await seedProject(s.admin, { name: "fuzz", secrets: { sec: { useCase: "generic", value: { data: { a: "b" } } } }, deployments: { dep: {} }, keys: { k: {} } });
-        const params: Record<string, string> = { projectId: p.projectId, id: p.keys.k.id, deploymentId: p.deployments.dep };
+        const p = await seedProject(s.admin, {
+          name: "fuzz",
+          secrets: { sec: { useCase: "generic", value: { data: { a: "b" } } } },
+          deployments: { dep: {} },
+          keys: { k: {} },
+        });
+        const params: Record<string, string> = {
+          projectId: p.projectId,
+          id: p.keys.k.id,
+          deploymentId: p.deployments.dep,
+        };
         const body = fc.oneof(
           fc.anything(),
           fc.dictionary(
-            fc.constantFrom("name", "model", "ttl", "expiresAt", "numUses", "labels", "useCase", "value", "scope", "increment", "messages", "status", "upstreamUrl"),
+            fc.constantFrom(
+              "name",
+              "model",
+              "ttl",
+              "expiresAt",
+              "numUses",
+              "labels",
+              "useCase",
+              "value",
+              "scope",
+              "increment",
+              "messages",
+              "status",
+              "upstreamUrl",
+            ),
             fc.anything(),
           ),
         );
         await fc.assert(
           fc.asyncProperty(fc.constantFrom(...ROUTES), body, fc.boolean(), async (route, payload, asAdmin) => {
-            const url = route.url.replace(/:([A-Za-z]+)/g, (_m, name) => (name === "id" && route.url.includes("/secrets/") ? p.secrets.sec : params[name]));
+            const url = route.url.replace(/:([A-Za-z]+)/g, (_m, name) =>
+              name === "id" && route.url.includes("/secrets/") ? p.secrets.sec : params[name],
+            );
             const r = await (asAdmin ? s.admin : s.http).request({
               method: route.method,
               url,
               data: payload === undefined ? undefined : JSON.stringify(payload),
               headers: { "content-type": "application/json" },
             });
-            assert.ok(r.status < 500, `${route.method} ${url} ${JSON.stringify(payload)} -> ${r.status} ${JSON.stringify(r.data)}`);
+            assert.ok(
+              r.status < 500,
+              `${route.method} ${url} ${JSON.stringify(payload)} -> ${r.status} ${JSON.stringify(r.data)}`,
+            );
           }),
           { numRuns: 400 },
         );

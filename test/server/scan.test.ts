@@ -13,9 +13,15 @@ import { startTestServer } from "../helpers/server";
 
 const CLI = require.resolve("@keyplane/server/dist/cli.js");
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [CLI, "scan", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.execPath, [CLI, "scan", ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     p.stdout.on("data", (d) => (stdout += d));
@@ -78,7 +84,12 @@ describe("keyplane-server scan", () => {
       const {
         projectId,
         keys: { committed: key },
-      } = await seedProject(s.admin, { name: "scanned", description: "", deployments: { "chat-model": {} }, keys: { committed: { deploymentAccess: "all" } } });
+      } = await seedProject(s.admin, {
+        name: "scanned",
+        description: "",
+        deployments: { "chat-model": {} },
+        keys: { committed: { deploymentAccess: "all" } },
+      });
       const call = () => gateway(s.url, key.secret, { model: "chat-model", content: "x" });
       assert.equal((await call()).status, 200);
       const root = tree({ "app/settings.py": `API_KEY = "${key.secret}"\nOTHER = "${keys[0]}"\n` });

@@ -1,4 +1,13 @@
-import type { AccessLogEntry, ApiKey, AuditEvent, Binding, Deployment, FieldIssue, Project, Secret } from "@keyplane/api";
+import type {
+  AccessLogEntry,
+  ApiKey,
+  AuditEvent,
+  Binding,
+  Deployment,
+  FieldIssue,
+  Project,
+  Secret,
+} from "@keyplane/api";
 
 // Fields other parts of keyplane add to a key (limits, Pulumi operations): shown when the API sends them.
 export type Key = ApiKey & { enabled?: boolean; managedBy?: string | null };
@@ -37,7 +46,12 @@ export function bindSession(session: Session | null, lost: (message: string) => 
   onSessionLost = lost;
 }
 
-async function request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<T> {
   const res = await fetch(path, {
     method,
     credentials: "same-origin",
@@ -53,7 +67,12 @@ async function request<T>(method: string, path: string, body?: unknown, headers:
   const data = await res.json().catch(() => ({}));
   if (!res.ok) {
     const error = data?.error ?? {};
-    const failure = new ApiFailure(res.status, error.code ?? "error", error.message ?? res.statusText, error.details ?? []);
+    const failure = new ApiFailure(
+      res.status,
+      error.code ?? "error",
+      error.message ?? res.statusText,
+      error.details ?? [],
+    );
     if (res.status === 401 && !path.startsWith("/console/api/session")) onSessionLost(failure.message);
     throw failure;
   }

@@ -81,7 +81,15 @@ function SignInForm(props: { onSignedIn: (s: Session) => void }) {
         path="token"
         hint="Exchanged for a session cookie; the token itself is not kept in the browser."
       >
-        {(aria) => <input {...aria} type="password" autoComplete="current-password" value={token} onInput={(e) => setToken(e.currentTarget.value)} />}
+        {(aria) => (
+          <input
+            {...aria}
+            type="password"
+            autoComplete="current-password"
+            value={token}
+            onInput={(e) => setToken(e.currentTarget.value)}
+          />
+        )}
       </Field>
       <button type="submit" class="primary" disabled={busy}>
         Sign in
@@ -105,7 +113,9 @@ function Console(props: { session: Session; onSignedOut: () => void }) {
   useEffect(() => {
     // A project key sees its own project only; the admin picks among all.
     const load =
-      principal.kind === "key" ? api.get<Project>(projectPath(principal.projectId!)).then((p) => [p]) : api.get<{ items: Project[] }>("/v1/projects").then((r) => r.items);
+      principal.kind === "key"
+        ? api.get<Project>(projectPath(principal.projectId!)).then((p) => [p])
+        : api.get<{ items: Project[] }>("/v1/projects").then((r) => r.items);
     load.then(
       (list) => {
         list.sort((a, b) => a.name.localeCompare(b.name));
@@ -128,7 +138,12 @@ function Console(props: { session: Session; onSignedOut: () => void }) {
         {projects && projects.length > 0 && (
           <div class="project-pick">
             <label for="project">Project</label>
-            <select id="project" value={projectId} onChange={(e) => setProjectId(e.currentTarget.value)} disabled={principal.kind === "key"}>
+            <select
+              id="project"
+              value={projectId}
+              onChange={(e) => setProjectId(e.currentTarget.value)}
+              disabled={principal.kind === "key"}
+            >
               {projects.map((p) => (
                 <option key={p.id} value={p.id}>
                   {p.name}
@@ -155,7 +170,9 @@ function Console(props: { session: Session; onSignedOut: () => void }) {
       </nav>
       <main>
         <ProblemBanner problem={problem} />
-        {projects?.length === 0 && <p class="muted">No projects yet: create one with the API or with Pulumi (keyplane.Project).</p>}
+        {projects?.length === 0 && (
+          <p class="muted">No projects yet: create one with the API or with Pulumi (keyplane.Project).</p>
+        )}
         {projectId && page === "keys" && <KeysPage projectId={projectId} />}
         {projectId && page === "secrets" && <SecretsPage projectId={projectId} />}
         {projectId && page === "deployments" && <DeploymentsPage projectId={projectId} />}

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, type AuditEvent, type Key, projectPath } from "./api";
+import { type AuditEvent, api, type Key, projectPath } from "./api";
 import { Columns, Field, Loading, type Problem, ProblemBanner, problemOf, When } from "./ui";
 
 export function AuditPage(props: { projectId: string }) {
@@ -26,7 +26,10 @@ export function AuditPage(props: { projectId: string }) {
   const whoIs = (principal: string) => (keyNames.has(principal) ? `key “${keyNames.get(principal)}”` : principal);
   const needle = text.trim().toLowerCase();
   const shown = (events ?? []).filter(
-    (e) => (!who || e.principal === who) && (!action || e.action === action) && (!needle || `${e.targetId} ${JSON.stringify(e.details)}`.toLowerCase().includes(needle)),
+    (e) =>
+      (!who || e.principal === who) &&
+      (!action || e.action === action) &&
+      (!needle || `${e.targetId} ${JSON.stringify(e.details)}`.toLowerCase().includes(needle)),
   );
   return (
     <section aria-labelledby="audit-title">
@@ -89,7 +92,13 @@ export function AuditPage(props: { projectId: string }) {
   );
 }
 
-const TARGET_KINDS: Record<string, string> = { api_key: "key", deployment: "deployment", secret: "secret", binding: "binding", project: "project" };
+const TARGET_KINDS: Record<string, string> = {
+  api_key: "key",
+  deployment: "deployment",
+  secret: "secret",
+  binding: "binding",
+  project: "project",
+};
 
 /** A target by kind and name where the trail or the key list knows it; the id stays in the cell's title. */
 function targetOf(e: AuditEvent, keyNames: Map<string, string>): string {

@@ -32,7 +32,9 @@ export function DeploymentsPage(props: { projectId: string }) {
                   <td>
                     <span class={`status status-${d.status}`}>{d.status}</span>
                   </td>
-                  <td>{d.upstreamUrl ? <code>{d.upstreamUrl}</code> : <span class="muted">reference echo model</span>}</td>
+                  <td>
+                    {d.upstreamUrl ? <code>{d.upstreamUrl}</code> : <span class="muted">reference echo model</span>}
+                  </td>
                   <td>
                     <When iso={d.updatedAt} />
                   </td>

@@ -1,7 +1,20 @@
 import { Fragment } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { type AccessLogEntry, api, type Binding, type Deployment, type Key, projectPath } from "./api";
-import { Columns, ConfirmDelete, Dialog, Field, FormButtons, Loading, type Problem, ProblemBanner, problemOf, pulumiOwner, When, when } from "./ui";
+import {
+  Columns,
+  ConfirmDelete,
+  Dialog,
+  Field,
+  FormButtons,
+  Loading,
+  type Problem,
+  ProblemBanner,
+  problemOf,
+  pulumiOwner,
+  When,
+  when,
+} from "./ui";
 
 type KeyDialog = { kind: "create" } | { kind: "edit"; key: Key } | { kind: "delete"; key: Key } | null;
 
@@ -21,7 +34,10 @@ export function KeysPage(props: { projectId: string }) {
 
   const load = async () => {
     try {
-      const [k, d] = await Promise.all([api.get<{ items: Key[] }>(projectPath(projectId, "/api-keys")), api.get<{ items: Deployment[] }>(projectPath(projectId, "/deployments"))]);
+      const [k, d] = await Promise.all([
+        api.get<{ items: Key[] }>(projectPath(projectId, "/api-keys")),
+        api.get<{ items: Deployment[] }>(projectPath(projectId, "/deployments")),
+      ]);
       setKeys(k.items);
       setDeployments(d.items);
       setProblem(null);
@@ -59,7 +75,20 @@ export function KeysPage(props: { projectId: string }) {
       ) : (
         <div class="table-wrap">
           <table>
-            <Columns names={["Name", "Key", "Scope", "Deployments", "Created (UTC)", "Expires (UTC)", "Last used (UTC)", "Status", "Managed by", "Actions"]} />
+            <Columns
+              names={[
+                "Name",
+                "Key",
+                "Scope",
+                "Deployments",
+                "Created (UTC)",
+                "Expires (UTC)",
+                "Last used (UTC)",
+                "Status",
+                "Managed by",
+                "Actions",
+              ]}
+            />
             <tbody>
               {keys.map((k) => {
                 const owner = pulumiOwner(k.managedBy);
@@ -76,7 +105,13 @@ export function KeysPage(props: { projectId: string }) {
                       </td>
                       <td>{k.scope}</td>
                       <td>
-                        <button type="button" class="link" aria-expanded={open} aria-controls={`details-${k.id}`} onClick={() => setExpanded(open ? null : k.id)}>
+                        <button
+                          type="button"
+                          class="link"
+                          aria-expanded={open}
+                          aria-controls={`details-${k.id}`}
+                          onClick={() => setExpanded(open ? null : k.id)}
+                        >
                           {callsEvery(k) ? "all" : k.deploymentCount} {open ? "▾" : "▸"}
                           <span class="visually-hidden"> linked deployments of {k.name}</span>
                         </button>
@@ -103,10 +138,19 @@ export function KeysPage(props: { projectId: string }) {
                         )}
                       </td>
                       <td class="actions">
-                        <button type="button" onClick={() => setDialog({ kind: "edit", key: k })} aria-label={`Edit ${k.name}`}>
+                        <button
+                          type="button"
+                          onClick={() => setDialog({ kind: "edit", key: k })}
+                          aria-label={`Edit ${k.name}`}
+                        >
                           Edit
                         </button>
-                        <button type="button" class="danger" onClick={() => setDialog({ kind: "delete", key: k })} aria-label={`Delete ${k.name}`}>
+                        <button
+                          type="button"
+                          class="danger"
+                          onClick={() => setDialog({ kind: "delete", key: k })}
+                          aria-label={`Delete ${k.name}`}
+                        >
                           Delete
                         </button>
                       </td>
@@ -125,8 +169,12 @@ export function KeysPage(props: { projectId: string }) {
           </table>
         </div>
       )}
-      {dialog?.kind === "create" && <CreateKeyDialog projectId={projectId} deployments={deployments} onClose={closeDialog} />}
-      {dialog?.kind === "edit" && <EditKeyDialog projectId={projectId} apiKey={dialog.key} deployments={deployments} onClose={closeDialog} />}
+      {dialog?.kind === "create" && (
+        <CreateKeyDialog projectId={projectId} deployments={deployments} onClose={closeDialog} />
+      )}
+      {dialog?.kind === "edit" && (
+        <EditKeyDialog projectId={projectId} apiKey={dialog.key} deployments={deployments} onClose={closeDialog} />
+      )}
       {dialog?.kind === "delete" && <DeleteKeyDialog projectId={projectId} apiKey={dialog.key} onClose={closeDialog} />}
     </section>
   );
@@ -158,8 +206,8 @@ function LeakBanner(props: { apiKey: Key; onReview: () => void }) {
             )}
           </>
         )}
-        {k.leakSource && ` (${k.leakSource})`}. The gateway refuses it (401 leaked_key). Replace it: <code>pulumi up --refresh</code> for a key a stack manages, or create a new key
-        and delete this one.
+        {k.leakSource && ` (${k.leakSource})`}. The gateway refuses it (401 leaked_key). Replace it:{" "}
+        <code>pulumi up --refresh</code> for a key a stack manages, or create a new key and delete this one.
       </p>
       <button type="button" onClick={props.onReview}>
         Review {k.name}'s access log since the leak
@@ -174,10 +222,14 @@ function LeakAccessLog(props: { projectId: string; apiKey: Key }) {
   const [failed, setFailed] = useState<string | null>(null);
   useEffect(() => {
     const since = encodeURIComponent(props.apiKey.leakedAt!);
-    void api.get<{ items: AccessLogEntry[] }>(projectPath(props.projectId, `/api-keys/${props.apiKey.id}/access-log?since=${since}`)).then(
-      (r) => setEntries(r.items),
-      (e) => setFailed(problemOf(e).message),
-    );
+    void api
+      .get<{ items: AccessLogEntry[] }>(
+        projectPath(props.projectId, `/api-keys/${props.apiKey.id}/access-log?since=${since}`),
+      )
+      .then(
+        (r) => setEntries(r.items),
+        (e) => setFailed(problemOf(e).message),
+      );
   }, [props.apiKey.id]);
   return (
     <div class="leak-log">
@@ -225,14 +277,21 @@ function KeyDetails(props: { projectId: string; apiKey: Key; deployments: Deploy
       () => setBindings([]),
     );
     // Usage comes with the limits feature; a server without it answers 404 and the panel stays away.
-    void api.get<KeyUsage>(projectPath(props.projectId, `/api-keys/${props.apiKey.id}/usage`)).then(setUsage, () => setUsage(null));
+    void api
+      .get<KeyUsage>(projectPath(props.projectId, `/api-keys/${props.apiKey.id}/usage`))
+      .then(setUsage, () => setUsage(null));
   }, [props.apiKey.id]);
   const nameOf = (id: string) => props.deployments.find((d) => d.id === id)?.name ?? id;
   return (
     <div class="key-details">
       <div>
         <h3>Linked deployments</h3>
-        {callsEvery(props.apiKey) && <p>This key may call every deployment of the project{props.apiKey.scope === "project" ? " (project scope)" : ""}.</p>}
+        {callsEvery(props.apiKey) && (
+          <p>
+            This key may call every deployment of the project
+            {props.apiKey.scope === "project" ? " (project scope)" : ""}.
+          </p>
+        )}
         {bindings === null ? (
           <Loading what="deployments" />
         ) : bindings.length === 0 ? (
@@ -265,7 +324,8 @@ function KeyDetails(props: { projectId: string; apiKey: Key; deployments: Deploy
             <ul class="small">
               {usage.deployments!.map((d) => (
                 <li key={d.deploymentId}>
-                  {d.deployment ?? `${d.deploymentId} (deleted)`}: {count(d.requests, "request")}, {count(d.promptTokens + d.completionTokens, "token")}
+                  {d.deployment ?? `${d.deploymentId} (deleted)`}: {count(d.requests, "request")},{" "}
+                  {count(d.promptTokens + d.completionTokens, "token")}
                 </li>
               ))}
             </ul>
@@ -318,25 +378,45 @@ function ValidityFields<V extends Validity | "keep">(props: {
   keep?: boolean;
 }) {
   // "keep" is offered only with `keep`, where V includes it.
-  const options = [...(props.keep ? ([["keep", "Unchanged"]] as const) : []), ["never", "Never expires"], ["ttl", "Lifetime (TTL)"], ["date", "Until a date"]] as [V, string][];
+  const options = [
+    ...(props.keep ? ([["keep", "Unchanged"]] as const) : []),
+    ["never", "Never expires"],
+    ["ttl", "Lifetime (TTL)"],
+    ["date", "Until a date"],
+  ] as [V, string][];
   return (
     <fieldset>
       <legend>Validity</legend>
       <div class="radios">
         {options.map(([value, label]) => (
           <label key={value}>
-            <input type="radio" name="validity" value={value} checked={props.validity === value} onChange={() => props.setValidity(value)} /> {label}
+            <input
+              type="radio"
+              name="validity"
+              value={value}
+              checked={props.validity === value}
+              onChange={() => props.setValidity(value)}
+            />{" "}
+            {label}
           </label>
         ))}
       </div>
       {props.validity === "ttl" && (
-        <Field id="key-ttl" label="Lifetime" path="ttl" problem={props.problem} hint={props.keep ? "Counted from the key's creation, e.g. 30d or 12h." : "e.g. 24h, 30d, 1h30m."}>
+        <Field
+          id="key-ttl"
+          label="Lifetime"
+          path="ttl"
+          problem={props.problem}
+          hint={props.keep ? "Counted from the key's creation, e.g. 30d or 12h." : "e.g. 24h, 30d, 1h30m."}
+        >
           {(aria) => <input {...aria} value={props.ttl} onInput={(e) => props.setTtl(e.currentTarget.value)} />}
         </Field>
       )}
       {props.validity === "date" && (
         <Field id="key-date" label="Expires on (00:00 UTC)" path="expiresAt" problem={props.problem}>
-          {(aria) => <input {...aria} type="date" value={props.date} onInput={(e) => props.setDate(e.currentTarget.value)} />}
+          {(aria) => (
+            <input {...aria} type="date" value={props.date} onInput={(e) => props.setDate(e.currentTarget.value)} />
+          )}
         </Field>
       )}
     </fieldset>
@@ -344,7 +424,13 @@ function ValidityFields<V extends Validity | "keep">(props: {
 }
 
 /** The scope a key is created with or changed to (the create and edit dialogs). */
-function ScopeField(props: { id: string; problem: Problem | null; scope: string; setScope: (s: string) => void; hint: string }) {
+function ScopeField(props: {
+  id: string;
+  problem: Problem | null;
+  scope: string;
+  setScope: (s: string) => void;
+  hint: string;
+}) {
   return (
     <Field id={props.id} label="Scope" problem={props.problem} path="scope" hint={props.hint}>
       {(aria) => (
@@ -377,8 +463,16 @@ function CreateKeyDialog(props: { projectId: string; deployments: Deployment[]; 
     setBusy(true);
     setProblem(null);
     try {
-      const body = { name, ...(description ? { description } : {}), scope, ...lifetimeBody(validity, ttl, date), numUses: numUses.trim() === "" ? Number.NaN : Number(numUses) };
-      const key = await api.post<Key & { secret: string }>(projectPath(props.projectId, "/api-keys"), body, { "idempotency-key": idempotencyKey });
+      const body = {
+        name,
+        ...(description ? { description } : {}),
+        scope,
+        ...lifetimeBody(validity, ttl, date),
+        numUses: numUses.trim() === "" ? Number.NaN : Number(numUses),
+      };
+      const key = await api.post<Key & { secret: string }>(projectPath(props.projectId, "/api-keys"), body, {
+        "idempotency-key": idempotencyKey,
+      });
       for (const deploymentId of linked) await api.put(`${bindingsPath(props.projectId, key.id)}/${deploymentId}`);
       setCreated(key);
     } catch (err) {
@@ -394,10 +488,14 @@ function CreateKeyDialog(props: { projectId: string; deployments: Deployment[]; 
       <form onSubmit={submit} noValidate>
         <ProblemBanner problem={problem} shownPaths={["name", "description", "scope", "ttl", "expiresAt", "numUses"]} />
         <Field id="key-name" label="Name" problem={problem} path="name">
-          {(aria) => <input {...aria} required value={name} onInput={(e) => setName(e.currentTarget.value)} autoFocus />}
+          {(aria) => (
+            <input {...aria} required value={name} onInput={(e) => setName(e.currentTarget.value)} autoFocus />
+          )}
         </Field>
         <Field id="key-description" label="Description" problem={problem} path="description">
-          {(aria) => <textarea {...aria} rows={2} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />}
+          {(aria) => (
+            <textarea {...aria} rows={2} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+          )}
         </Field>
         <ScopeField
           id="key-scope"
@@ -406,18 +504,45 @@ function CreateKeyDialog(props: { projectId: string; deployments: Deployment[]; 
           setScope={setScope}
           hint="inference: call linked deployments. project: manage this project's keys, secrets and deployments."
         />
-        <ValidityFields validity={validity} setValidity={setValidity} ttl={ttl} setTtl={setTtl} date={date} setDate={setDate} problem={problem} />
+        <ValidityFields
+          validity={validity}
+          setValidity={setValidity}
+          ttl={ttl}
+          setTtl={setTtl}
+          date={date}
+          setDate={setDate}
+          problem={problem}
+        />
         <Field id="key-uses" label="Number of uses" problem={problem} path="numUses" hint="0 means unlimited.">
-          {(aria) => <input {...aria} type="number" min={0} inputMode="numeric" value={numUses} onInput={(e) => setNumUses(e.currentTarget.value)} />}
+          {(aria) => (
+            <input
+              {...aria}
+              type="number"
+              min={0}
+              inputMode="numeric"
+              value={numUses}
+              onInput={(e) => setNumUses(e.currentTarget.value)}
+            />
+          )}
         </Field>
-        <DeploymentChoice deployments={props.deployments} chosen={linked} onToggle={(id, on) => setLinked(on ? [...linked, id] : linked.filter((d) => d !== id))} />
+        <DeploymentChoice
+          deployments={props.deployments}
+          chosen={linked}
+          onToggle={(id, on) => setLinked(on ? [...linked, id] : linked.filter((d) => d !== id))}
+        />
         <FormButtons submit="Create key" busy={busy} onCancel={() => props.onClose(false)} />
       </form>
     </Dialog>
   );
 }
 
-function DeploymentChoice(props: { deployments: Deployment[]; chosen: string[]; onToggle: (id: string, on: boolean) => void; disabled?: boolean; note?: string }) {
+function DeploymentChoice(props: {
+  deployments: Deployment[];
+  chosen: string[];
+  onToggle: (id: string, on: boolean) => void;
+  disabled?: boolean;
+  note?: string;
+}) {
   return (
     <fieldset>
       <legend>Linked deployments</legend>
@@ -426,7 +551,13 @@ function DeploymentChoice(props: { deployments: Deployment[]; chosen: string[]; 
       <div class="checks">
         {props.deployments.map((d) => (
           <label key={d.id}>
-            <input type="checkbox" checked={props.chosen.includes(d.id)} disabled={props.disabled} onChange={(e) => props.onToggle(d.id, e.currentTarget.checked)} /> {d.name}
+            <input
+              type="checkbox"
+              checked={props.chosen.includes(d.id)}
+              disabled={props.disabled}
+              onChange={(e) => props.onToggle(d.id, e.currentTarget.checked)}
+            />{" "}
+            {d.name}
           </label>
         ))}
       </div>
@@ -449,13 +580,19 @@ function SecretOnce(props: { created: Key & { secret: string }; onClose: () => v
   return (
     <Dialog title="Copy your new API key" onClose={props.onClose}>
       <p class="warning" role="note">
-        This is the only time the key is shown. Copy it now and keep it somewhere safe: keyplane keeps only a hash and cannot show it again. From now on the console shows{" "}
-        <code>{props.created.truncated}</code>.
+        This is the only time the key is shown. Copy it now and keep it somewhere safe: keyplane keeps only a hash and
+        cannot show it again. From now on the console shows <code>{props.created.truncated}</code>.
       </p>
       <div class="field">
         <label for="new-secret">API key “{props.created.name}”</label>
         <div class="copy-row">
-          <input id="new-secret" class="secret" readOnly value={props.created.secret} onFocus={(e) => e.currentTarget.select()} />
+          <input
+            id="new-secret"
+            class="secret"
+            readOnly
+            value={props.created.secret}
+            onFocus={(e) => e.currentTarget.select()}
+          />
           <button type="button" onClick={copy}>
             Copy
           </button>
@@ -473,7 +610,12 @@ function SecretOnce(props: { created: Key & { secret: string }; onClose: () => v
   );
 }
 
-function EditKeyDialog(props: { projectId: string; apiKey: Key; deployments: Deployment[]; onClose: (changed: boolean) => void }) {
+function EditKeyDialog(props: {
+  projectId: string;
+  apiKey: Key;
+  deployments: Deployment[];
+  onClose: (changed: boolean) => void;
+}) {
   const k = props.apiKey;
   const [name, setName] = useState(k.name);
   const [description, setDescription] = useState(k.description);
@@ -504,7 +646,11 @@ function EditKeyDialog(props: { projectId: string; apiKey: Key; deployments: Dep
       if (on) await api.put(`${bindingsPath(props.projectId, k.id)}/${deploymentId}`);
       else await api.del(`${bindingsPath(props.projectId, k.id)}/${deploymentId}`);
       setLinked((l) => (on ? [...(l ?? []), deploymentId] : (l ?? []).filter((d) => d !== deploymentId)));
-      setLinkNote(on ? `Linked ${dName}: the key can call it now.` : `Unlinked ${dName}: calls with this key to it are refused from now on.`);
+      setLinkNote(
+        on
+          ? `Linked ${dName}: the key can call it now.`
+          : `Unlinked ${dName}: calls with this key to it are refused from now on.`,
+      );
       setChanged(true);
     } catch (e) {
       setProblem(problemOf(e));
@@ -537,8 +683,9 @@ function EditKeyDialog(props: { projectId: string; apiKey: Key; deployments: Dep
     <Dialog title={`Edit API key ${k.name}`} onClose={() => props.onClose(changed)} wide>
       {owner && (
         <p class="warning" role="note">
-          This key is managed by Pulumi (stack <strong>{owner.stack}</strong>, resource <strong>{owner.resource}</strong>). Changes made here show as drift on the stack's next
-          refresh, and its next <code>pulumi up</code> may undo them.
+          This key is managed by Pulumi (stack <strong>{owner.stack}</strong>, resource{" "}
+          <strong>{owner.resource}</strong>). Changes made here show as drift on the stack's next refresh, and its next{" "}
+          <code>pulumi up</code> may undo them.
         </p>
       )}
       <form onSubmit={submit} noValidate>
@@ -547,10 +694,27 @@ function EditKeyDialog(props: { projectId: string; apiKey: Key; deployments: Dep
           {(aria) => <input {...aria} value={name} onInput={(e) => setName(e.currentTarget.value)} />}
         </Field>
         <Field id="edit-description" label="Description" problem={problem} path="description">
-          {(aria) => <textarea {...aria} rows={2} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />}
+          {(aria) => (
+            <textarea {...aria} rows={2} value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+          )}
         </Field>
-        <ScopeField id="edit-scope" problem={problem} scope={scope} setScope={setScope} hint="Changes what this key may do as soon as you save." />
-        <ValidityFields validity={validity} setValidity={setValidity} ttl={ttl} setTtl={setTtl} date={date} setDate={setDate} problem={problem} keep />
+        <ScopeField
+          id="edit-scope"
+          problem={problem}
+          scope={scope}
+          setScope={setScope}
+          hint="Changes what this key may do as soon as you save."
+        />
+        <ValidityFields
+          validity={validity}
+          setValidity={setValidity}
+          ttl={ttl}
+          setTtl={setTtl}
+          date={date}
+          setDate={setDate}
+          problem={problem}
+          keep
+        />
         {k.enabled !== undefined && (
           <div class="field">
             <label>
@@ -562,7 +726,12 @@ function EditKeyDialog(props: { projectId: string; apiKey: Key; deployments: Dep
         {linked === null ? (
           <Loading what="linked deployments" />
         ) : (
-          <DeploymentChoice deployments={props.deployments} chosen={linked} onToggle={toggle} note="Linking or unlinking takes effect immediately, without Save." />
+          <DeploymentChoice
+            deployments={props.deployments}
+            chosen={linked}
+            onToggle={toggle}
+            note="Linking or unlinking takes effect immediately, without Save."
+          />
         )}
         <p aria-live="polite" class="hint">
           {linkNote}
@@ -576,13 +745,20 @@ function EditKeyDialog(props: { projectId: string; apiKey: Key; deployments: Dep
 function DeleteKeyDialog(props: { projectId: string; apiKey: Key; onClose: (changed: boolean) => void }) {
   const owner = pulumiOwner(props.apiKey.managedBy);
   return (
-    <ConfirmDelete title={`Delete API key ${props.apiKey.name}?`} path={projectPath(props.projectId, `/api-keys/${props.apiKey.id}`)} confirm="Delete key" onClose={props.onClose}>
+    <ConfirmDelete
+      title={`Delete API key ${props.apiKey.name}?`}
+      path={projectPath(props.projectId, `/api-keys/${props.apiKey.id}`)}
+      confirm="Delete key"
+      onClose={props.onClose}
+    >
       <p>
-        Access ends at once: every call with <code>{props.apiKey.truncated}</code> is refused from the moment you delete it. This cannot be undone.
+        Access ends at once: every call with <code>{props.apiKey.truncated}</code> is refused from the moment you delete
+        it. This cannot be undone.
       </p>
       {owner && (
         <p class="warning" role="note">
-          This key is managed by Pulumi (stack <strong>{owner.stack}</strong>): the stack will show it as gone on its next refresh.
+          This key is managed by Pulumi (stack <strong>{owner.stack}</strong>): the stack will show it as gone on its
+          next refresh.
         </p>
       )}
     </ConfirmDelete>

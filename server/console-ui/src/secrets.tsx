@@ -1,6 +1,18 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api, type ManagedSecret, projectPath } from "./api";
-import { Columns, ConfirmDelete, Dialog, Field, FormButtons, Loading, type Problem, ProblemBanner, problemOf, pulumiOwner, When } from "./ui";
+import {
+  Columns,
+  ConfirmDelete,
+  Dialog,
+  Field,
+  FormButtons,
+  Loading,
+  type Problem,
+  ProblemBanner,
+  problemOf,
+  pulumiOwner,
+  When,
+} from "./ui";
 
 type UseCase = ManagedSecret["useCase"];
 const USE_CASES: [UseCase, string][] = [
@@ -11,7 +23,11 @@ const USE_CASES: [UseCase, string][] = [
 ];
 const labelOf = (u: UseCase) => USE_CASES.find(([v]) => v === u)?.[1] ?? u;
 
-type SecretDialog = { kind: "create" } | { kind: "version"; secret: ManagedSecret } | { kind: "delete"; secret: ManagedSecret } | null;
+type SecretDialog =
+  | { kind: "create" }
+  | { kind: "version"; secret: ManagedSecret }
+  | { kind: "delete"; secret: ManagedSecret }
+  | null;
 
 export function SecretsPage(props: { projectId: string }) {
   const { projectId } = props;
@@ -24,7 +40,10 @@ export function SecretsPage(props: { projectId: string }) {
   const load = async () => {
     const query = new URLSearchParams({ ...(search ? { search } : {}), ...(useCase ? { useCase } : {}) }).toString();
     try {
-      setSecrets((await api.get<{ items: ManagedSecret[] }>(projectPath(projectId, `/secrets${query ? `?${query}` : ""}`))).items);
+      setSecrets(
+        (await api.get<{ items: ManagedSecret[] }>(projectPath(projectId, `/secrets${query ? `?${query}` : ""}`)))
+          .items,
+      );
       setProblem(null);
     } catch (e) {
       setProblem(problemOf(e));
@@ -81,7 +100,9 @@ export function SecretsPage(props: { projectId: string }) {
                     <th scope="row">
                       {s.name}
                       {s.description && <div class="muted small">{s.description}</div>}
-                      {s.allowedUpstreams.length > 0 && <div class="muted small">May be sent to {s.allowedUpstreams.join(", ")}</div>}
+                      {s.allowedUpstreams.length > 0 && (
+                        <div class="muted small">May be sent to {s.allowedUpstreams.join(", ")}</div>
+                      )}
                     </th>
                     <td>{labelOf(s.useCase)}</td>
                     <td>{s.version}</td>
@@ -99,10 +120,19 @@ export function SecretsPage(props: { projectId: string }) {
                       )}
                     </td>
                     <td class="actions">
-                      <button type="button" onClick={() => setDialog({ kind: "version", secret: s })} aria-label={`New version of ${s.name}`}>
+                      <button
+                        type="button"
+                        onClick={() => setDialog({ kind: "version", secret: s })}
+                        aria-label={`New version of ${s.name}`}
+                      >
                         New version
                       </button>
-                      <button type="button" class="danger" onClick={() => setDialog({ kind: "delete", secret: s })} aria-label={`Delete ${s.name}`}>
+                      <button
+                        type="button"
+                        class="danger"
+                        onClick={() => setDialog({ kind: "delete", secret: s })}
+                        aria-label={`Delete ${s.name}`}
+                      >
                         Delete
                       </button>
                     </td>
@@ -115,7 +145,9 @@ export function SecretsPage(props: { projectId: string }) {
       )}
       {dialog?.kind === "create" && <SecretForm projectId={projectId} onClose={closeDialog} />}
       {dialog?.kind === "version" && <SecretForm projectId={projectId} secret={dialog.secret} onClose={closeDialog} />}
-      {dialog?.kind === "delete" && <DeleteSecretDialog projectId={projectId} secret={dialog.secret} onClose={closeDialog} />}
+      {dialog?.kind === "delete" && (
+        <DeleteSecretDialog projectId={projectId} secret={dialog.secret} onClose={closeDialog} />
+      )}
     </section>
   );
 }
@@ -153,11 +185,20 @@ function apiValue(useCase: UseCase, v: ValueState): Record<string, unknown> {
     case "huggingface":
       return { token: v.token };
     case "s3":
-      return { accessKeyId: v.accessKeyId, secretAccessKey: v.secretAccessKey, ...(v.region ? { region: v.region } : {}), ...(v.endpoint ? { endpoint: v.endpoint } : {}) };
+      return {
+        accessKeyId: v.accessKeyId,
+        secretAccessKey: v.secretAccessKey,
+        ...(v.region ? { region: v.region } : {}),
+        ...(v.endpoint ? { endpoint: v.endpoint } : {}),
+      };
     case "image-pull":
-      return v.pullMode === "dockerconfig" ? { dockerConfigJson: v.dockerConfigJson } : { registry: v.registry, username: v.username, password: v.password };
+      return v.pullMode === "dockerconfig"
+        ? { dockerConfigJson: v.dockerConfigJson }
+        : { registry: v.registry, username: v.username, password: v.password };
     case "generic":
-      return { data: Object.fromEntries(v.pairs.filter((p) => p.key !== "" || p.value !== "").map((p) => [p.key, p.value])) };
+      return {
+        data: Object.fromEntries(v.pairs.filter((p) => p.key !== "" || p.value !== "").map((p) => [p.key, p.value])),
+      };
   }
 }
 
@@ -173,13 +214,29 @@ function SecretForm(props: { projectId: string; secret?: ManagedSecret; onClose:
   const [busy, setBusy] = useState(false);
   const idempotencyKey = useMemo(() => crypto.randomUUID(), []);
   const set = (patch: Partial<ValueState>) => setV((old) => ({ ...old, ...patch }));
-  const input = (id: string, label: string, field: keyof ValueState, opts: { secret?: boolean; hint?: string } = {}) => (
+  const input = (
+    id: string,
+    label: string,
+    field: keyof ValueState,
+    opts: { secret?: boolean; hint?: string } = {},
+  ) => (
     <Field id={`secret-${id}`} label={label} problem={problem} path={`value.${field}`} hint={opts.hint}>
       {(aria) =>
         opts.secret ? (
-          <input {...aria} type="password" autoComplete="off" value={v[field] as string} onInput={(e) => set({ [field]: e.currentTarget.value })} />
+          <input
+            {...aria}
+            type="password"
+            autoComplete="off"
+            value={v[field] as string}
+            onInput={(e) => set({ [field]: e.currentTarget.value })}
+          />
         ) : (
-          <input {...aria} autoComplete="off" value={v[field] as string} onInput={(e) => set({ [field]: e.currentTarget.value })} />
+          <input
+            {...aria}
+            autoComplete="off"
+            value={v[field] as string}
+            onInput={(e) => set({ [field]: e.currentTarget.value })}
+          />
         )
       }
     </Field>
@@ -195,7 +252,11 @@ function SecretForm(props: { projectId: string; secret?: ManagedSecret; onClose:
       .map((o) => o.trim())
       .filter(Boolean);
     try {
-      if (existing) await api.put(projectPath(props.projectId, `/secrets/${existing.id}/value`), { value: apiValue(useCase, v), allowedUpstreams });
+      if (existing)
+        await api.put(projectPath(props.projectId, `/secrets/${existing.id}/value`), {
+          value: apiValue(useCase, v),
+          allowedUpstreams,
+        });
       else
         await api.post(
           projectPath(props.projectId, "/secrets"),
@@ -234,16 +295,27 @@ function SecretForm(props: { projectId: string; secret?: ManagedSecret; onClose:
   ];
 
   return (
-    <Dialog title={existing ? `New version of ${existing.name}` : "Create secret"} onClose={() => props.onClose(false)} wide>
+    <Dialog
+      title={existing ? `New version of ${existing.name}` : "Create secret"}
+      onClose={() => props.onClose(false)}
+      wide
+    >
       <form onSubmit={submit} noValidate autoComplete="off">
         <ProblemBanner problem={problem} shownPaths={shown} />
         {existing ? (
           <p>
-            Version {existing.version + 1} replaces version {existing.version} ({labelOf(existing.useCase)}). The current value is not shown.
+            Version {existing.version + 1} replaces version {existing.version} ({labelOf(existing.useCase)}). The
+            current value is not shown.
           </p>
         ) : (
           <>
-            <Field id="secret-name" label="Name" problem={problem} path="name" hint="2-253 characters of a-z, 0-9 and '-'.">
+            <Field
+              id="secret-name"
+              label="Name"
+              problem={problem}
+              path="name"
+              hint="2-253 characters of a-z, 0-9 and '-'."
+            >
               {(aria) => <input {...aria} value={name} onInput={(e) => setName(e.currentTarget.value)} autoFocus />}
             </Field>
             <Field id="secret-description" label="Description" problem={problem} path="description">
@@ -270,17 +342,31 @@ function SecretForm(props: { projectId: string; secret?: ManagedSecret; onClose:
               {input("access-key-id", "Access key ID", "accessKeyId")}
               {input("secret-access-key", "Secret access key", "secretAccessKey", { secret: true })}
               {input("region", "Region (optional)", "region")}
-              {input("endpoint", "Endpoint URL (optional)", "endpoint", { hint: "For S3-compatible stores, e.g. https://minio.example:9000" })}
+              {input("endpoint", "Endpoint URL (optional)", "endpoint", {
+                hint: "For S3-compatible stores, e.g. https://minio.example:9000",
+              })}
             </>
           )}
           {useCase === "image-pull" && (
             <>
               <div class="radios" role="radiogroup" aria-label="Registry credential form">
                 <label>
-                  <input type="radio" name="pull-mode" checked={v.pullMode === "credentials"} onChange={() => set({ pullMode: "credentials" })} /> Registry, user and password
+                  <input
+                    type="radio"
+                    name="pull-mode"
+                    checked={v.pullMode === "credentials"}
+                    onChange={() => set({ pullMode: "credentials" })}
+                  />{" "}
+                  Registry, user and password
                 </label>
                 <label>
-                  <input type="radio" name="pull-mode" checked={v.pullMode === "dockerconfig"} onChange={() => set({ pullMode: "dockerconfig" })} /> .dockerconfigjson
+                  <input
+                    type="radio"
+                    name="pull-mode"
+                    checked={v.pullMode === "dockerconfig"}
+                    onChange={() => set({ pullMode: "dockerconfig" })}
+                  />{" "}
+                  .dockerconfigjson
                 </label>
               </div>
               {v.pullMode === "credentials" ? (
@@ -290,8 +376,21 @@ function SecretForm(props: { projectId: string; secret?: ManagedSecret; onClose:
                   {input("password", "Password or token", "password", { secret: true })}
                 </>
               ) : (
-                <Field id="secret-dockerconfig" label=".dockerconfigjson" problem={problem} path="value.dockerConfigJson">
-                  {(aria) => <textarea {...aria} rows={5} spellcheck={false} value={v.dockerConfigJson} onInput={(e) => set({ dockerConfigJson: e.currentTarget.value })} />}
+                <Field
+                  id="secret-dockerconfig"
+                  label=".dockerconfigjson"
+                  problem={problem}
+                  path="value.dockerConfigJson"
+                >
+                  {(aria) => (
+                    <textarea
+                      {...aria}
+                      rows={5}
+                      spellcheck={false}
+                      value={v.dockerConfigJson}
+                      onInput={(e) => set({ dockerConfigJson: e.currentTarget.value })}
+                    />
+                  )}
                 </Field>
               )}
             </>
@@ -301,7 +400,15 @@ function SecretForm(props: { projectId: string; secret?: ManagedSecret; onClose:
               {v.pairs.map((p, i) => (
                 <div class="pair" key={i}>
                   <Field id={`pair-key-${i}`} label={`Key ${i + 1}`}>
-                    {(aria) => <input {...aria} value={p.key} onInput={(e) => set({ pairs: v.pairs.map((q, j) => (j === i ? { ...q, key: e.currentTarget.value } : q)) })} />}
+                    {(aria) => (
+                      <input
+                        {...aria}
+                        value={p.key}
+                        onInput={(e) =>
+                          set({ pairs: v.pairs.map((q, j) => (j === i ? { ...q, key: e.currentTarget.value } : q)) })
+                        }
+                      />
+                    )}
                   </Field>
                   <Field id={`pair-value-${i}`} label={`Value ${i + 1}`}>
                     {(aria) => (
@@ -310,11 +417,18 @@ function SecretForm(props: { projectId: string; secret?: ManagedSecret; onClose:
                         type="password"
                         autoComplete="off"
                         value={p.value}
-                        onInput={(e) => set({ pairs: v.pairs.map((q, j) => (j === i ? { ...q, value: e.currentTarget.value } : q)) })}
+                        onInput={(e) =>
+                          set({ pairs: v.pairs.map((q, j) => (j === i ? { ...q, value: e.currentTarget.value } : q)) })
+                        }
                       />
                     )}
                   </Field>
-                  <button type="button" onClick={() => set({ pairs: v.pairs.filter((_, j) => j !== i) })} disabled={v.pairs.length === 1} aria-label={`Remove pair ${i + 1}`}>
+                  <button
+                    type="button"
+                    onClick={() => set({ pairs: v.pairs.filter((_, j) => j !== i) })}
+                    disabled={v.pairs.length === 1}
+                    aria-label={`Remove pair ${i + 1}`}
+                  >
                     Remove
                   </button>
                 </div>
@@ -334,10 +448,22 @@ function SecretForm(props: { projectId: string; secret?: ManagedSecret; onClose:
             path="allowedUpstreams"
             hint="Origins a deployment may send this value to, one a line (e.g. https://api-inference.huggingface.co). Empty: nowhere. Changed only with a new value."
           >
-            {(aria) => <textarea {...aria} rows={3} spellcheck={false} value={upstreams} onInput={(e) => setUpstreams(e.currentTarget.value)} />}
+            {(aria) => (
+              <textarea
+                {...aria}
+                rows={3}
+                spellcheck={false}
+                value={upstreams}
+                onInput={(e) => setUpstreams(e.currentTarget.value)}
+              />
+            )}
           </Field>
         )}
-        <FormButtons submit={existing ? "Store new version" : "Create secret"} busy={busy} onCancel={() => props.onClose(false)} />
+        <FormButtons
+          submit={existing ? "Store new version" : "Create secret"}
+          busy={busy}
+          onCancel={() => props.onClose(false)}
+        />
       </form>
     </Dialog>
   );
@@ -345,7 +471,12 @@ function SecretForm(props: { projectId: string; secret?: ManagedSecret; onClose:
 
 function DeleteSecretDialog(props: { projectId: string; secret: ManagedSecret; onClose: (changed: boolean) => void }) {
   return (
-    <ConfirmDelete title={`Delete secret ${props.secret.name}?`} path={projectPath(props.projectId, `/secrets/${props.secret.id}`)} confirm="Delete secret" onClose={props.onClose}>
+    <ConfirmDelete
+      title={`Delete secret ${props.secret.name}?`}
+      path={projectPath(props.projectId, `/secrets/${props.secret.id}`)}
+      confirm="Delete secret"
+      onClose={props.onClose}
+    >
       <p>Every version of its value is deleted at once; deployments that use it lose it. This cannot be undone.</p>
     </ConfirmDelete>
   );

@@ -56,7 +56,11 @@ export function Field(props: {
   return (
     <div class="field">
       <label for={props.id}>{props.label}</label>
-      {props.children({ id: props.id, ...(described ? { "aria-describedby": described } : {}), ...(error ? { "aria-invalid": "true" } : {}) })}
+      {props.children({
+        id: props.id,
+        ...(described ? { "aria-describedby": described } : {}),
+        ...(error ? { "aria-invalid": "true" } : {}),
+      })}
       {props.hint && (
         <small id={`${props.id}-hint`} class="hint">
           {props.hint}
@@ -77,7 +81,12 @@ export function ProblemBanner(props: { problem: Problem | null; shownPaths?: str
   const fields = Object.entries(props.problem.fields);
   const rest = fields.filter(([path]) => !props.shownPaths?.includes(path));
   // The API's own message ("invalid body: ttl") is for programs; a person is pointed at the fields.
-  const message = fields.length === 0 ? props.problem.message : rest.length < fields.length ? "Please correct the marked fields." : "Please correct:";
+  const message =
+    fields.length === 0
+      ? props.problem.message
+      : rest.length < fields.length
+        ? "Please correct the marked fields."
+        : "Please correct:";
   return (
     <div role="alert" class="problem">
       <p>{message}</p>
@@ -111,7 +120,9 @@ export function When(props: { iso: string | null | undefined; none?: string }) {
 }
 
 /** `pulumi:<stack>:<urn>` as the stack and the resource name (the URN's last `::` part). */
-export function pulumiOwner(managedBy: string | null | undefined): { stack: string; resource: string; urn: string } | null {
+export function pulumiOwner(
+  managedBy: string | null | undefined,
+): { stack: string; resource: string; urn: string } | null {
   const m = managedBy ? /^pulumi:([^:]+):(.+)$/.exec(managedBy) : null;
   if (!m) return null;
   const parts = m[2].split("::");
@@ -141,7 +152,13 @@ export function FormButtons(props: { submit: string; busy: boolean; onCancel: ()
 }
 
 /** "Delete X?": what the delete does (children), then Cancel or the DELETE of `path`; a refusal stays in the dialog. */
-export function ConfirmDelete(props: { title: string; path: string; confirm: string; onClose: (changed: boolean) => void; children: ComponentChildren }) {
+export function ConfirmDelete(props: {
+  title: string;
+  path: string;
+  confirm: string;
+  onClose: (changed: boolean) => void;
+  children: ComponentChildren;
+}) {
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
   const remove = async () => {
