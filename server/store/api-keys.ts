@@ -1,6 +1,6 @@
 import { type Kysely, sql, type Updateable } from "kysely";
-import { reusableQuery } from "./reusable-query";
 import type { ApiKeyRow, Database, Dialect } from "./schema";
+import { reusableQuery } from "./statements";
 
 // Every query on the api_keys table. Handlers and the gateway call these; none writes SQL.
 

@@ -4,10 +4,9 @@ import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
-import { withCachedStatements } from "./cached-statements";
 import { migrate } from "./migrations";
-import { useNamedStatements } from "./named-statements";
 import type { Database, Dialect } from "./schema";
+import { useNamedStatements, withCachedStatements } from "./statements";
 
 /** The database as repositories take it: the pool, or a transaction opened on it. */
 export type Db = Kysely<Database>;

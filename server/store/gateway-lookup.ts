@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
-import { reusableQuery } from "./reusable-query";
 import type { Database } from "./schema";
+import { reusableQuery } from "./statements";
 
 /**
  * What the lookup selects. With the join columns below it is the one list of what a lookup
