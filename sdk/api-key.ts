@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ApiKeyInputs } from "../provider/inputs";
 import type { ResourceArgs } from "./args";
-import { dynamicArgs } from "./shim";
+import { dynamicArgs, typeToken } from "./shim";
 
 /** An ApiKey's arguments: the provider's inputs (ApiKeyInputs), each a Pulumi input; `name` defaults to the resource name. */
 export type ApiKeyArgs = ResourceArgs<typeof ApiKeyInputs, "name">;
 
 /** An API key for the gateway. Its `secret` is a Pulumi secret output, shown by the server only once. */
 export class ApiKey extends pulumi.dynamic.Resource {
-  static readonly __pulumiType = "pulumi-nodejs:dynamic/keyplane:ApiKey";
+  static readonly __pulumiType = typeToken("ApiKey");
   /** The key's id on the server. */
   declare readonly keyId: pulumi.Output<string>;
   /** The key itself (`kp_…`): a secret output; empty for an adopted key (adoptKeyId). */
@@ -29,7 +29,7 @@ export class ApiKey extends pulumi.dynamic.Resource {
     super(
       ...dynamicArgs(
         "api-key",
-        ApiKey.__pulumiType,
+        "ApiKey",
         name,
         {
           ...args,
@@ -44,8 +44,6 @@ export class ApiKey extends pulumi.dynamic.Resource {
         },
         { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "secret"] },
       ),
-      "keyplane",
-      "ApiKey",
     );
     // The server id never changes in place; taking it from `id` keeps it known while an
     // update is previewed, so bindings that use it are not shown as replaced.

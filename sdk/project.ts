@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ProjectInputs } from "../provider/inputs";
 import type { ResourceArgs } from "./args";
-import { dynamicArgs } from "./shim";
+import { dynamicArgs, typeToken } from "./shim";
 
 /** A Project's arguments: the provider's inputs (ProjectInputs), each a Pulumi input; `name` defaults to the resource name. */
 export type ProjectArgs = ResourceArgs<typeof ProjectInputs, "name">;
 
 /** A keyplane project: the boundary that keys, secrets and deployments live in. Destroy requires it to be empty. */
 export class Project extends pulumi.dynamic.Resource {
-  static readonly __pulumiType = "pulumi-nodejs:dynamic/keyplane:Project";
+  static readonly __pulumiType = typeToken("Project");
   declare readonly name: pulumi.Output<string>;
   declare readonly description: pulumi.Output<string>;
   declare readonly createdAt: pulumi.Output<string>;
@@ -17,13 +17,11 @@ export class Project extends pulumi.dynamic.Resource {
     super(
       ...dynamicArgs(
         "project",
-        Project.__pulumiType,
+        "Project",
         name,
         { name: args.name ?? name, description: args.description, createdAt: undefined },
         opts,
       ),
-      "keyplane",
-      "Project",
     );
   }
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { SecretInputs } from "../provider/inputs";
 import type { PulumiInputs, ResourceArgs } from "./args";
-import { dynamicArgs } from "./shim";
+import { dynamicArgs, typeToken } from "./shim";
 
 /** What a secret's value is for; it fixes the value's shape. */
 export type SecretUseCase = z.input<typeof SecretInputs>["useCase"];
@@ -18,7 +18,7 @@ export type SecretArgs = ResourceArgs<typeof SecretInputs, "name">;
 
 /** A secret for model deployments (tokens, storage credentials, registry pulls). */
 export class Secret extends pulumi.dynamic.Resource {
-  static readonly __pulumiType = "pulumi-nodejs:dynamic/keyplane:Secret";
+  static readonly __pulumiType = typeToken("Secret");
   declare readonly name: pulumi.Output<string>;
   declare readonly useCase: pulumi.Output<SecretUseCase>;
   declare readonly allowedUpstreams: pulumi.Output<string[] | undefined>;
@@ -30,7 +30,7 @@ export class Secret extends pulumi.dynamic.Resource {
     super(
       ...dynamicArgs(
         "secret",
-        Secret.__pulumiType,
+        "Secret",
         name,
         {
           ...args,
@@ -41,8 +41,6 @@ export class Secret extends pulumi.dynamic.Resource {
         },
         { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "value"] },
       ),
-      "keyplane",
-      "Secret",
     );
   }
 }

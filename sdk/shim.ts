@@ -37,8 +37,10 @@ export function dynamicArgs(
   props: pulumi.Inputs,
   opts?: pulumi.CustomResourceOptions,
 ) {
-  const managedBy = MANAGED.has(kind)
-    ? { managedBy: pulumi.interpolate`pulumi:${pulumi.getStack()}:${pulumi.createUrn(name, type, opts?.parent)}` }
-    : {};
-  return [shims[kind], name, { ...props, ...managedBy } as pulumi.Inputs, opts] as const;
+  const urn = pulumi.createUrn(name, typeToken(type), opts?.parent);
+  const managedBy = MANAGED.has(kind) ? { managedBy: pulumi.interpolate`pulumi:${pulumi.getStack()}:${urn}` } : {};
+  return [shims[kind], name, { ...props, ...managedBy } as pulumi.Inputs, opts, "keyplane", type] as const;
 }
+
+/** A keyplane resource's type token, as pulumi.dynamic.Resource makes it from its module and type. */
+export const typeToken = (type: string) => `pulumi-nodejs:dynamic/keyplane:${type}`;

@@ -361,25 +361,37 @@ const USAGE_COUNTS: [keyof UsageCounts, string][] = [
 
 type Validity = "never" | "ttl" | "date";
 
-function lifetimeBody(validity: Validity | "keep", ttl: string, date: string): Record<string, string> {
+/** A key form's lifetime choice: never, a TTL or a date (and, when editing, unchanged). */
+function useLifetime<V extends Validity | "keep">(initial: V, ttl: string, date: string) {
+  const [validity, setValidity] = useState<V>(initial);
+  const [ttlText, setTtl] = useState(ttl);
+  const [dateText, setDate] = useState(date);
+  return { validity, setValidity, ttl: ttlText, setTtl, date: dateText, setDate };
+}
+type Lifetime<V extends Validity | "keep"> = ReturnType<typeof useLifetime<V>>;
+
+function lifetimeBody({
+  validity,
+  ttl,
+  date,
+}: Pick<Lifetime<Validity | "keep">, "validity" | "ttl" | "date">): Record<string, string> {
   if (validity === "ttl") return { ttl };
   if (validity === "date") return { expiresAt: date };
   return {};
 }
 
-function ValidityFields<V extends Validity | "keep">(props: {
-  validity: V;
-  setValidity: (v: V) => void;
-  ttl: string;
-  setTtl: (v: string) => void;
-  date: string;
-  setDate: (v: string) => void;
+function ValidityFields<V extends Validity | "keep">({
+  lifetime: props,
+  problem,
+  keep,
+}: {
+  lifetime: Lifetime<V>;
   problem: Problem | null;
   keep?: boolean;
 }) {
   // "keep" is offered only with `keep`, where V includes it.
   const options = [
-    ...(props.keep ? ([["keep", "Unchanged"]] as const) : []),
+    ...(keep ? ([["keep", "Unchanged"]] as const) : []),
     ["never", "Never expires"],
     ["ttl", "Lifetime (TTL)"],
     ["date", "Until a date"],
@@ -406,14 +418,14 @@ function ValidityFields<V extends Validity | "keep">(props: {
           id="key-ttl"
           label="Lifetime"
           path="ttl"
-          problem={props.problem}
-          hint={props.keep ? "Counted from the key's creation, e.g. 30d or 12h." : "e.g. 24h, 30d, 1h30m."}
+          problem={problem}
+          hint={keep ? "Counted from the key's creation, e.g. 30d or 12h." : "e.g. 24h, 30d, 1h30m."}
         >
           {(aria) => <input {...aria} value={props.ttl} onInput={(e) => props.setTtl(e.currentTarget.value)} />}
         </Field>
       )}
       {props.validity === "date" && (
-        <Field id="key-date" label="Expires on (00:00 UTC)" path="expiresAt" problem={props.problem}>
+        <Field id="key-date" label="Expires on (00:00 UTC)" path="expiresAt" problem={problem}>
           {(aria) => (
             <input {...aria} type="date" value={props.date} onInput={(e) => props.setDate(e.currentTarget.value)} />
           )}
@@ -447,9 +459,7 @@ function CreateKeyDialog(props: { projectId: string; deployments: Deployment[]; 
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [scope, setScope] = useState("inference");
-  const [validity, setValidity] = useState<Validity>("never");
-  const [ttl, setTtl] = useState("30d");
-  const [date, setDate] = useState("");
+  const lifetime = useLifetime<Validity>("never", "30d", "");
   const [numUses, setNumUses] = useState("0");
   const [linked, setLinked] = useState<string[]>([]);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -467,7 +477,7 @@ function CreateKeyDialog(props: { projectId: string; deployments: Deployment[]; 
         name,
         ...(description ? { description } : {}),
         scope,
-        ...lifetimeBody(validity, ttl, date),
+        ...lifetimeBody(lifetime),
         numUses: numUses.trim() === "" ? Number.NaN : Number(numUses),
       };
       const key = await api.post<Key & { secret: string }>(projectPath(props.projectId, "/api-keys"), body, {
@@ -504,15 +514,7 @@ function CreateKeyDialog(props: { projectId: string; deployments: Deployment[]; 
           setScope={setScope}
           hint="inference: call linked deployments. project: manage this project's keys, secrets and deployments."
         />
-        <ValidityFields
-          validity={validity}
-          setValidity={setValidity}
-          ttl={ttl}
-          setTtl={setTtl}
-          date={date}
-          setDate={setDate}
-          problem={problem}
-        />
+        <ValidityFields lifetime={lifetime} problem={problem} />
         <Field id="key-uses" label="Number of uses" problem={problem} path="numUses" hint="0 means unlimited.">
           {(aria) => (
             <input
@@ -620,9 +622,7 @@ function EditKeyDialog(props: {
   const [name, setName] = useState(k.name);
   const [description, setDescription] = useState(k.description);
   const [scope, setScope] = useState<string>(k.scope);
-  const [validity, setValidity] = useState<Validity | "keep">("keep");
-  const [ttl, setTtl] = useState(k.ttl ?? "30d");
-  const [date, setDate] = useState(k.expiresAt ? k.expiresAt.slice(0, 10) : "");
+  const lifetime = useLifetime<Validity | "keep">("keep", k.ttl ?? "30d", k.expiresAt ? k.expiresAt.slice(0, 10) : "");
   const [enabled, setEnabled] = useState(k.enabled !== false);
   const [linked, setLinked] = useState<string[] | null>(null);
   const [linkNote, setLinkNote] = useState("");
@@ -663,8 +663,8 @@ function EditKeyDialog(props: {
     if (name !== k.name) body.name = name;
     if (description !== k.description) body.description = description;
     if (scope !== k.scope) body.scope = scope;
-    if (validity === "never") body.ttl = "0";
-    else Object.assign(body, lifetimeBody(validity, ttl, date));
+    if (lifetime.validity === "never") body.ttl = "0";
+    else Object.assign(body, lifetimeBody(lifetime));
     if (k.enabled !== undefined && enabled !== k.enabled) body.enabled = enabled;
     if (Object.keys(body).length === 0) return props.onClose(changed);
     setBusy(true);
@@ -705,16 +705,7 @@ function EditKeyDialog(props: {
           setScope={setScope}
           hint="Changes what this key may do as soon as you save."
         />
-        <ValidityFields
-          validity={validity}
-          setValidity={setValidity}
-          ttl={ttl}
-          setTtl={setTtl}
-          date={date}
-          setDate={setDate}
-          problem={problem}
-          keep
-        />
+        <ValidityFields lifetime={lifetime} problem={problem} keep />
         {k.enabled !== undefined && (
           <div class="field">
             <label>
