@@ -19,8 +19,8 @@ export function keyPrincipal(
 ): { ok: true; principal: Principal } | Refusal {
   const refused = keyRefusal(key, now);
   if (refused) return refused;
-  if (!callers.limits.checkAddress(key!, client).ok)
-    return refusal("ip_not_allowed", "this key may not be used from this address");
+  const address = callers.limits.checkAddress(key!, client);
+  if (!address.ok) return address;
   if (key!.scope !== "project") return refusal("scope_forbidden", inferenceRefusal);
   return { ok: true, principal: { kind: "key", keyId: key!.id, projectId: key!.project_id } };
 }

@@ -79,8 +79,8 @@ function lookup(
   return andThen(row, (found) => {
     const refused = keyRefusal(found, services.now());
     if (refused) return { ...refused, key: found && admittedKey(found) };
-    if (!limits.checkAddress(found!, client).ok)
-      return refuse("ip_not_allowed", "this key may not be used from this address", admittedKey(found!));
+    const address = limits.checkAddress(found!, client);
+    if (!address.ok) return { ...address, key: admittedKey(found!) };
     return found!;
   });
 }

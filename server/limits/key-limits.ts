@@ -3,7 +3,12 @@ import type { ApiKeyRow } from "../store/schema";
 import { AllowedCidrs } from "./cidr";
 import type { RateLimiter } from "./rate-limiter";
 
-type AddressRefusal = { ok: false; code: "ip_not_allowed" };
+type AddressRefusal = { ok: false; code: "ip_not_allowed"; message: string };
+const ADDRESS_REFUSED: AddressRefusal = {
+  ok: false,
+  code: "ip_not_allowed",
+  message: "this key may not be used from this address",
+};
 type RateRefusal = { ok: false; code: "rate_limited"; retryAfterSeconds: number };
 const PASSED = { ok: true } as const;
 
@@ -14,7 +19,7 @@ export class KeyLimits {
   constructor(readonly limiter: RateLimiter) {}
 
   checkAddress(key: Pick<ApiKeyRow, "allowed_cidrs">, client: string): typeof PASSED | AddressRefusal {
-    return this.cidrs.allows(key.allowed_cidrs, client) ? PASSED : { ok: false, code: "ip_not_allowed" };
+    return this.cidrs.allows(key.allowed_cidrs, client) ? PASSED : ADDRESS_REFUSED;
   }
 
   /**
