@@ -51,24 +51,24 @@ export async function auditObject(
 
 /**
  * A create of a named object: the insert, or 409 `name_taken` naming the field when the name is
- * taken (where: "in this project", or none for a project), then its audit entry.
+ * taken (project names are unique on the server, the others in their project), then its audit entry.
  */
 export async function createNamed(
   ctx: { db: Db; principal: Principal },
   at: number,
-  object: Audited & { kind: "project" | "deployment" | "secret"; name: string; where?: string },
+  object: Audited & { kind: "project" | "deployment" | "secret"; name: string },
   insert: () => Promise<void>,
   details: Record<string, unknown>,
 ): Promise<void> {
   try {
     await insert();
   } catch (e) {
-    if (isUniqueViolation(e))
-      throw new ApiError(
-        "name_taken",
-        `a ${object.kind} named ${object.name} already exists${object.where ? ` ${object.where}` : ""}`,
-        [{ path: "name", message: "is taken" }],
-      );
+    if (isUniqueViolation(e)) {
+      const where = object.kind === "project" ? "" : " in this project";
+      throw new ApiError("name_taken", `a ${object.kind} named ${object.name} already exists${where}`, [
+        { path: "name", message: "is taken" },
+      ]);
+    }
     throw e;
   }
   await auditObject(ctx, at, object, "create", details);

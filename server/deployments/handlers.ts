@@ -2,7 +2,6 @@ import type { Deployment } from "@keyplane/api";
 import { auditObject, createNamed } from "../audit/record";
 import { type Handlers, iso, type Services } from "../http/context";
 import { ApiError, found } from "../http/errors";
-import { endReplaysOf } from "../http/idempotency";
 import { findProject } from "../projects/handlers";
 import { originAllowed } from "../secrets/pinning";
 import { deleteBindingsOfDeployment } from "../store/bindings";
@@ -14,6 +13,7 @@ import {
   listDeploymentRows,
   updateDeploymentRow,
 } from "../store/deployments";
+import { endReplaysOf } from "../store/idempotency";
 import { newId } from "../store/ids";
 import type { DeploymentRow } from "../store/schema";
 import { currentSecretValue } from "../store/secrets";
@@ -88,7 +88,7 @@ export const deploymentHandlers = {
     await createNamed(
       ctx,
       now,
-      { kind: "deployment", id: row.id, name: row.name, projectId: row.project_id, where: "in this project" },
+      { kind: "deployment", id: row.id, name: row.name, projectId: row.project_id },
       () => insertDeployment(ctx.db, row),
       {
         name: row.name,

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Keyring } from "../crypto/keyring";
 import type { Db } from "../store/database";
-import { deleteAnswersBefore, deleteAnswersOfObject, findAnswer, insertAnswer } from "../store/idempotency";
+import { deleteAnswersBefore, findAnswer, insertAnswer } from "../store/idempotency";
 import { ApiError } from "./errors";
 
 /** How long a create's first answer is kept for retries (encrypted: it may hold a key's secret). */
@@ -63,8 +63,5 @@ export async function storeAnswer(
   // Only an expired record may be replaced; a live one makes the insert fail, and the caller replays it.
   await insertAnswer(db, row, now - IDEMPOTENCY_WINDOW_MS);
 }
-
-/** A deleted object's creates are not replayed: the same request makes a new object. */
-export const endReplaysOf = (db: Db, objectId: string) => deleteAnswersOfObject(db, objectId);
 
 export const forgetExpiredAnswers = (db: Db, now: number) => deleteAnswersBefore(db, now - IDEMPOTENCY_WINDOW_MS);

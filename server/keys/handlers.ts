@@ -2,7 +2,6 @@ import { type ApiKey, formatDuration, parseDuration, type RateLimit } from "@key
 import { auditObject } from "../audit/record";
 import { type Handlers, iso, isoOrNull, principalName } from "../http/context";
 import { ApiError, found } from "../http/errors";
-import { endReplaysOf } from "../http/idempotency";
 import { findProject } from "../projects/handlers";
 import {
   type ApiKeyChanges,
@@ -14,6 +13,7 @@ import {
 } from "../store/api-keys";
 import { countBindingsOfKeys, deleteBindingsOfKey } from "../store/bindings";
 import type { Db } from "../store/database";
+import { endReplaysOf } from "../store/idempotency";
 import { newId } from "../store/ids";
 import type { ApiKeyRow } from "../store/schema";
 import { generateApiKey } from "./format";

@@ -2,10 +2,10 @@ import type { schemas } from "@keyplane/api";
 import type { z } from "zod";
 import { recordAudit } from "../audit/record";
 import type { Principal, Services } from "../http/context";
-import { endReplaysOf } from "../http/idempotency";
 import { isWellFormedApiKey } from "../keys/format";
 import { apiKeyByHash, markLeaked } from "../store/api-keys";
 import type { Db } from "../store/database";
+import { endReplaysOf } from "../store/idempotency";
 
 type Report = z.infer<typeof schemas.LeakReport>;
 type Answer = z.infer<typeof schemas.LeakReportAnswer>;

@@ -2,9 +2,9 @@ import type { Project } from "@keyplane/api";
 import { auditObject, createNamed } from "../audit/record";
 import { type Handlers, iso } from "../http/context";
 import { ApiError, found } from "../http/errors";
-import { endReplaysOf } from "../http/idempotency";
 import { projectHasLiveKeys, revokeGraceKeysOfProject } from "../store/api-keys";
 import type { Db } from "../store/database";
+import { endReplaysOf } from "../store/idempotency";
 import { newId } from "../store/ids";
 import {
   deleteProjectRow,

@@ -2,10 +2,10 @@ import { fieldIssues, type Secret, schemas } from "@keyplane/api";
 import { auditObject, createNamed } from "../audit/record";
 import { type Handlers, iso, principalName, type Services } from "../http/context";
 import { ApiError, found } from "../http/errors";
-import { endReplaysOf } from "../http/idempotency";
 import { findProject } from "../projects/handlers";
 import type { Db } from "../store/database";
 import { deploymentUsingSecret } from "../store/deployments";
+import { endReplaysOf } from "../store/idempotency";
 import { newId } from "../store/ids";
 import type { SecretRow } from "../store/schema";
 import {
@@ -65,17 +65,11 @@ export const secretHandlers = {
       await insertSecret(ctx.db, row);
       await storeValue(ctx, row.id, 1, ctx.body.value, now);
     };
-    await createNamed(
-      ctx,
-      now,
-      { kind: "secret", id: row.id, name: row.name, projectId: row.project_id, where: "in this project" },
-      insert,
-      {
-        name: row.name,
-        useCase: row.use_case,
-        allowedUpstreams: ctx.body.allowedUpstreams ?? [],
-      },
-    );
+    await createNamed(ctx, now, { kind: "secret", id: row.id, name: row.name, projectId: row.project_id }, insert, {
+      name: row.name,
+      useCase: row.use_case,
+      allowedUpstreams: ctx.body.allowedUpstreams ?? [],
+    });
     return toSecret(row);
   },
 

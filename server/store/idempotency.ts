@@ -25,7 +25,8 @@ export async function insertAnswer(db: Db, row: IdempotencyRow, expiredBy: numbe
   await db.insertInto("idempotency").values(row).execute();
 }
 
-export async function deleteAnswersOfObject(db: Db, objectId: string): Promise<void> {
+/** A deleted object's creates are not replayed: the same request makes a new object. */
+export async function endReplaysOf(db: Db, objectId: string): Promise<void> {
   await db.deleteFrom("idempotency").where("object_id", "=", objectId).execute();
 }
 
