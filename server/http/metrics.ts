@@ -53,14 +53,12 @@ function talliedHistogram<L extends string>(
       aggregator: "sum",
       values: [...series.values()].flatMap((s) => {
         // Bucket counts are cumulative: each holds every value at or below its bound.
-        const below = (i: number) => s.counts.slice(0, i + 1).reduce((a, b) => a + b, 0);
+        let below = 0;
         return [
-          ...buckets.map((le, i) => ({
-            labels: { le },
-            sharedLabels: s.labels,
-            value: below(i),
-            metricName: `${name}_bucket`,
-          })),
+          ...buckets.map((le, i) => {
+            below += s.counts[i];
+            return { labels: { le }, sharedLabels: s.labels, value: below, metricName: `${name}_bucket` };
+          }),
           { labels: { le: "+Inf" }, sharedLabels: s.labels, value: s.n, metricName: `${name}_bucket` },
           { labels: {}, sharedLabels: s.labels, value: s.sum, metricName: `${name}_sum` },
           { labels: {}, sharedLabels: s.labels, value: s.n, metricName: `${name}_count` },
