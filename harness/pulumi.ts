@@ -8,18 +8,21 @@ import { linkPackedKeyplane, REPO_ROOT } from "../scripts/packed-install";
 
 export { REPO_ROOT };
 
-/** The Pulumi CLI's directory, or why there is none. */
-export function findPulumiCli(): { dir?: string; why?: string } {
+/** The bin directory an install script (scripts/<script> --print-bin-dir) reports as built, or why there is none. */
+export function installedBinDir(script: string, what: string): { dir?: string; why?: string } {
   try {
-    const out = execFileSync("bash", [join(REPO_ROOT, "scripts/install-pulumi.sh"), "--print-bin-dir"], {
+    const dir = execFileSync("bash", [join(REPO_ROOT, "scripts", script), "--print-bin-dir"], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
     }).trim();
-    return { dir: out };
+    return { dir };
   } catch (e: any) {
-    return { why: `no Pulumi CLI: ${String(e.stderr || e.message).trim()}` };
+    return { why: `no ${what}: ${String(e.stderr || e.message).trim()}` };
   }
 }
+
+/** The Pulumi CLI's directory, or why there is none. */
+export const findPulumiCli = () => installedBinDir("install-pulumi.sh", "Pulumi CLI");
 
 /** A program directory (Pulumi.yaml + index.js) with keyplane installed from `npm pack`, as users install it. */
 export function writeProgram(name: string, source: string): string {

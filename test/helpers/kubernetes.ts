@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import axios, { type AxiosInstance } from "axios";
 import { freePort } from "../../harness/net";
-import { REPO_ROOT } from "../../harness/pulumi";
+import { installedBinDir } from "../../harness/pulumi";
+import { requireTool } from "./pulumi";
 
 // A real Kubernetes control plane for one test run: etcd, kube-apiserver and
 // kube-controller-manager (scripts/install-kubernetes.sh builds them) on loopback ports, with a
@@ -25,27 +26,9 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-/** The directory holding the control-plane binaries and the Pulumi Kubernetes plugin, or why there is none. */
-export function findKubernetesBinaries(): { dir?: string; why?: string } {
-  try {
-    const dir = execFileSync("bash", [join(REPO_ROOT, "scripts/install-kubernetes.sh"), "--print-bin-dir"], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-    }).trim();
-    return { dir };
-  } catch (e: any) {
-    return { why: `no Kubernetes control plane: ${String(e.stderr || e.message).trim()}` };
-  }
-}
-
-/** Skip (locally) or fail (CI=true) when the binaries are missing, with the reason. */
-export function requireKubernetes(ctx: Mocha.Context): string {
-  const found = findKubernetesBinaries();
-  if (found.dir) return found.dir;
-  if (process.env.CI) throw new Error(found.why);
-  console.warn(`\n  !!! SKIPPING Kubernetes end-to-end tests: ${found.why}\n`);
-  ctx.skip();
-}
+/** The directory holding the control-plane binaries and the Pulumi Kubernetes plugin; without it, skip or fail (see requireTool). */
+export const requireKubernetes = (ctx: Mocha.Context) =>
+  requireTool(ctx, installedBinDir("install-kubernetes.sh", "Kubernetes control plane"), "Kubernetes end-to-end");
 
 function openssl(cwd: string, args: string[]): void {
   execFileSync("openssl", args, { cwd, stdio: ["ignore", "ignore", "pipe"] });

@@ -1,10 +1,12 @@
 import { findPulumiCli } from "../../harness/pulumi";
 
-/** Skip (locally) or fail (CI=true) when the CLI is missing, with the reason. */
-export function requirePulumi(ctx: Mocha.Context): string {
-  const cli = findPulumiCli();
-  if (cli.dir) return cli.dir;
-  if (process.env.CI) throw new Error(cli.why);
-  console.warn(`\n  !!! SKIPPING end-to-end tests: ${cli.why}\n`);
+/** A tool's directory; without it, skip (locally) or fail (CI=true), with the reason. */
+export function requireTool(ctx: Mocha.Context, found: { dir?: string; why?: string }, tests: string): string {
+  if (found.dir) return found.dir;
+  if (process.env.CI) throw new Error(found.why);
+  console.warn(`\n  !!! SKIPPING ${tests} tests: ${found.why}\n`);
   ctx.skip();
 }
+
+/** The Pulumi CLI's directory, or skip or fail (see requireTool). */
+export const requirePulumi = (ctx: Mocha.Context) => requireTool(ctx, findPulumiCli(), "end-to-end");
