@@ -15,7 +15,7 @@ import type { GatewayLookup } from "../store/gateway-lookup";
 import type { GatewayCall, UsageRecorder } from "../usage/recorder";
 import { TokenTap, tokensOfAnswer } from "../usage/tokens";
 import type { EgressPolicy } from "./egress";
-import { type AdmittedDeployment, type AdmittedKey, gate, gateKey } from "./gate";
+import { type AdmittedDeployment, type AdmittedKey, type GateRefusal, gate, gateKey } from "./gate";
 import type { GatewayLookupCache } from "./lookup-cache";
 import { callableModels } from "./models";
 import { type EchoRoute, echo, type RequestBody } from "./reference-model";
@@ -66,12 +66,7 @@ const refused = (code: ErrorCode, message: string, details?: FieldIssue[]): Answ
 });
 
 /** A gate's refusal as an answer: the key it concerns (for the access log) and Retry-After when it has one. */
-const refusedByGate = (r: {
-  code: ErrorCode;
-  message: string;
-  key?: AdmittedKey;
-  retryAfterSeconds?: number;
-}): Answer => ({
+const refusedByGate = (r: GateRefusal): Answer => ({
   ...refused(r.code, r.message),
   key: r.key,
   ...(r.retryAfterSeconds === undefined ? {} : { headers: { "retry-after": String(r.retryAfterSeconds) } }),
