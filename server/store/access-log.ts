@@ -1,7 +1,26 @@
+import type SqliteDatabase from "better-sqlite3";
 import { CompiledQuery, type Kysely, sql } from "kysely";
 import type { AccessLogRow, Database, Dialect, NewAccessLogRow } from "./schema";
 
 // Every query on the access_log table.
+
+/**
+ * SQLite: the access log lives in a file of its own, written by the log's thread over its own
+ * connection while the store's connection (exclusive on keyplane.db) reads it as `log`: WAL
+ * lets one write while the other reads. Its table is made here; migration 0011 moves rows
+ * that an older server kept in keyplane.db.
+ */
+export function attachAccessLogFile(sqlite: SqliteDatabase.Database, file: string): void {
+  sqlite.prepare("attach database ? as log").run(file);
+  sqlite.pragma("log.locking_mode = NORMAL");
+  sqlite.pragma("log.journal_mode = WAL");
+  sqlite.exec(`
+    create table if not exists log.access_log (
+      id integer primary key autoincrement, at bigint not null, project_id text, api_key_id text,
+      deployment text, outcome text not null, status integer not null, client text not null);
+    create index if not exists log.access_log_project on access_log (project_id, id);
+    create index if not exists log.access_log_key on access_log (api_key_id, id);`);
+}
 
 // Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits (7 columns each).
 const CHUNK = 500;

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
+import { attachAccessLogFile } from "./access-log";
 import { migrate } from "./migrations";
 import type { Database, Dialect } from "./schema";
 import { useNamedStatements, withCachedStatements } from "./statements";
@@ -34,6 +35,8 @@ export interface Store {
    * (600 ms by default), and the wait is PostgreSQL's, never this thread's.
    */
   syncLazyCommits(): Promise<void>;
+  /** Where the access log's writer thread connects (usage/access-log-worker.ts). */
+  accessLog: AccessLogTarget;
   /** PostgreSQL: a new connection outside the pool (not yet connected), for LISTEN. */
   dedicatedConnection?(applicationName: string): pg.Client;
   /**
@@ -45,6 +48,34 @@ export interface Store {
    */
   writeTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/**
+ * The access log's own database: on SQLite a file of its own beside keyplane.db (which one
+ * process holds exclusively), attached to the store's connection for reading; on PostgreSQL
+ * the same database, over a connection of the writer's.
+ */
+export type AccessLogTarget = { dialect: "sqlite"; file: string } | { dialect: "postgres"; url: string };
+
+/** The access log's writer's connection: its commits wait for the disk, on the writer's thread. */
+export function openAccessLogStore(target: AccessLogTarget, onPoolError: (err: Error) => void): Kysely<Database> {
+  if (target.dialect === "postgres") {
+    // A lost second of log is acceptable (as for usage): PostgreSQL's WAL writer makes it durable within 600 ms.
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: 1,
+      connectionTimeoutMillis: 5000,
+      application_name: "keyplane-access-log",
+      options: "-c synchronous_commit=off",
+    });
+    pool.on("error", onPoolError);
+    useNamedStatements(pool);
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+  const sqlite = new SqliteDatabase(target.file);
+  sqlite.pragma("synchronous = FULL");
+  sqlite.pragma("busy_timeout = 5000");
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }) });
 }
 
 // int8 columns come back from pg as strings; every bigint here is a time or a count well below 2^53.
@@ -94,6 +125,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       db,
       dialect: "postgres",
       location: url.toString(),
+      accessLog: { dialect: "postgres", url: databaseUrl },
       lazyTransaction,
       writeTransaction,
       syncLazyCommits,
@@ -112,6 +144,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const durable = "synchronous = FULL";
   sqlite.pragma(durable);
   sqlite.pragma("busy_timeout = 5000");
+  const accessLogFile = join(options.dataDir, "access-log.db");
+  attachAccessLogFile(sqlite, accessLogFile);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }) });
   await migrate(db, "sqlite");
   // The setting is the connection's: the lazy transaction holds the one connection while it
@@ -139,6 +173,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     db,
     dialect: "sqlite",
     location: file,
+    accessLog: { dialect: "sqlite", file: accessLogFile },
     lazyTransaction,
     writeTransaction,
     syncLazyCommits: () => wal.sync(),

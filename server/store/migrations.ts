@@ -262,6 +262,23 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           end $$`.execute(db);
       },
     },
+    "0011_access_log_own_file": {
+      async up(db: MigrationDb) {
+        // SQLite: the access log moves to its own file (attached as `log`, see access-log.ts),
+        // so its writes leave keyplane.db and the event loop. Ids are kept, so a copy cut short
+        // by a crash is finished, not repeated, at the next start.
+        if (dialect !== "sqlite") return;
+        const old = await sql`select 1 from main.sqlite_master where type = 'table' and name = 'access_log'`.execute(
+          db,
+        );
+        if (old.rows.length === 0) return;
+        await sql`
+          insert into log.access_log (id, at, project_id, api_key_id, deployment, outcome, status, client)
+          select id, at, project_id, api_key_id, deployment, outcome, status, client from main.access_log
+          where id > (select coalesce(max(id), 0) from log.access_log)`.execute(db);
+        await sql`drop table main.access_log`.execute(db);
+      },
+    },
   };
 }
 

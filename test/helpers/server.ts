@@ -57,13 +57,17 @@ export async function startTestServer(dialect: DialectName, opts: TestServerOpti
     clock,
     http: axios.create({ baseURL: server.url, validateStatus: () => true }),
     admin: admin(server.url, server.adminToken),
-    dump: () => (pgdb ? pgdb.dump() : readFileSync(join(dataDir, "keyplane.db")).toString("latin1") + readWal(dataDir)),
+    dump: () => (pgdb ? pgdb.dump() : sqliteFiles(dataDir)),
   };
 }
 
-function readWal(dataDir: string): string {
-  const wal = join(dataDir, "keyplane.db-wal");
-  return existsSync(wal) ? readFileSync(wal).toString("latin1") : "";
+/** Every SQLite file of a data dir (the store and its access log, with their WALs), as text. */
+function sqliteFiles(dataDir: string): string {
+  return ["keyplane.db", "keyplane.db-wal", "access-log.db", "access-log.db-wal"]
+    .map((f) => join(dataDir, f))
+    .filter((f) => existsSync(f))
+    .map((f) => readFileSync(f).toString("latin1"))
+    .join("");
 }
 
 /** The environment that points the provider at `server`, with its admin token. */

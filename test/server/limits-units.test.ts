@@ -143,7 +143,7 @@ describe("limits and usage building blocks", () => {
   });
 
   for (const dialect of ["sqlite", "postgres"] as const) {
-    it(`${dialect}: a flush bigger than one slice writes every log entry and counts usage once; the sweep cuts by age`, async () => {
+    it(`${dialect}: entries in several batches to the log's thread are all written and usage counted once; the sweep cuts by age`, async () => {
       const store = await openStore({
         dataDir: mkdtempSync(join(tmpdir(), "kp-recorder-")),
         databaseUrl: dialect === "postgres" ? (await freshPostgresDatabase()).url : undefined,
@@ -170,7 +170,7 @@ describe("limits and usage building blocks", () => {
           client: `10.0.0.${i % 250}`,
           tokens: { prompt: 2, completion: 3 },
         });
-        // 2,600 calls: the first slice, a full lazy slice and part of another.
+        // 2,600 calls: two full batches to the log's thread and part of a third.
         for (let i = 0; i < 2_600; i++) recorder.record(call(i, now - 120_000));
         await recorder.flush();
         for (let i = 0; i < 10; i++) recorder.record(call(i, now));
@@ -186,12 +186,12 @@ describe("limits and usage building blocks", () => {
           [[2_610, 2 * 2_610, 3 * 2_610]],
         );
         // Retention one minute: the 2,600 older entries go, the 10 recent ones stay.
-        await (recorder as unknown as { sweep(): Promise<void> }).sweep();
+        await recorder.sweep();
         const left = await store.db.selectFrom("access_log").select("at").execute();
         assert.deepEqual(new Set(left.map((r) => Number(r.at))), new Set([now]));
         assert.equal(left.length, 10);
         now += 120_000;
-        await (recorder as unknown as { sweep(): Promise<void> }).sweep();
+        await recorder.sweep();
         assert.equal(
           (await store.db.selectFrom("access_log").select("id").execute()).length,
           0,

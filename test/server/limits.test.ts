@@ -1,10 +1,12 @@
 import { strict as assert } from "node:assert";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AxiosInstance, AxiosResponse } from "axios";
+import SqliteDatabase from "better-sqlite3";
 import OpenAI from "openai";
+import pg from "pg";
 import { startRedis } from "../../harness/redis";
 import { spawnReplicas } from "../../harness/spawn-server";
 import { admin, burst, gateway, seedKey } from "../helpers/http";
@@ -431,5 +433,91 @@ describe("per-key limits and usage", function () {
     } finally {
       await s.close();
     }
+  });
+
+  for (const dialect of DIALECTS) {
+    it(`${dialect}: a write lock on the access log holds up no gateway call; its entries are written once the lock goes`, async () => {
+      const s = await startTestServer(dialect);
+      // The lock is taken where the log's thread writes: its own file on SQLite, the table on PostgreSQL.
+      const lock =
+        dialect === "sqlite"
+          ? (() => {
+              const file = new SqliteDatabase(join(s.dataDir, "access-log.db"));
+              file.exec("begin immediate");
+              return async () => {
+                file.exec("commit");
+                file.close();
+              };
+            })()
+          : await (async () => {
+              const c = new pg.Client({ connectionString: s.databaseUrl });
+              await c.connect();
+              await c.query("begin");
+              await c.query("lock table access_log in exclusive mode");
+              return async () => {
+                await c.query("commit");
+                await c.end();
+              };
+            })();
+      try {
+        const ids = await setup(s.admin);
+        // Answered while the lock is held: not one of them waits for its log entry.
+        const results = await burst(20, () => gateway(s.url, ids.secret, { content: "held" }));
+        assert.deepEqual(
+          results.map((r) => r.status),
+          Array(20).fill(200),
+        );
+        // SQLite: held past the writer's busy timeout (5 s), so its first write fails and must be kept for the retry.
+        if (dialect === "sqlite") await new Promise((r) => setTimeout(r, 6000));
+        await lock();
+        const log = await s.admin.get(`/v1/projects/${ids.projectId}/api-keys/${ids.keyId}/access-log`);
+        assert.equal(log.data.items.length, 20);
+        assert.ok(log.data.items.every((e: { outcome: string }) => e.outcome === "ok"));
+      } finally {
+        await s.close();
+      }
+    });
+  }
+
+  it("an older data dir's access log, kept in keyplane.db, moves to its own file at the upgrade with every entry", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "kp-log-upgrade-"));
+    let s = await startTestServer("sqlite", { server: { dataDir } });
+    let ids: Awaited<ReturnType<typeof setup>>;
+    try {
+      ids = await setup(s.admin);
+      await burst(7, () => gateway(s.url, ids.secret, { content: "old" }));
+    } finally {
+      await s.close();
+    }
+    // The layout of a server before migration 0011: the table in keyplane.db, no access-log.db.
+    const old = new SqliteDatabase(join(dataDir, "keyplane.db"));
+    old.prepare("attach database ? as log").run(join(dataDir, "access-log.db"));
+    old.exec(`
+      create table main.access_log (id integer primary key autoincrement, at bigint not null, project_id text,
+        api_key_id text, deployment text, outcome text not null, status integer not null, client text not null);
+      insert into main.access_log select * from log.access_log;
+      delete from kysely_migration where name = '0011_access_log_own_file';
+      detach database log;`);
+    old.close();
+    for (const f of ["access-log.db", "access-log.db-wal", "access-log.db-shm"])
+      rmSync(join(dataDir, f), { force: true });
+    s = await startTestServer("sqlite", { server: { dataDir } });
+    try {
+      const log = await s.admin.get(`/v1/projects/${ids.projectId}/api-keys/${ids.keyId}/access-log`);
+      assert.equal(log.data.items.length, 7);
+      // New entries follow the moved ones, in the log's own file.
+      await gateway(s.url, ids.secret, { content: "new" });
+      const after = await s.admin.get(`/v1/projects/${ids.projectId}/api-keys/${ids.keyId}/access-log`);
+      assert.equal(after.data.items.length, 8);
+    } finally {
+      await s.close();
+    }
+    const upgraded = new SqliteDatabase(join(dataDir, "keyplane.db"), { readonly: true });
+    const tables = upgraded.prepare("select name from sqlite_master where name = 'access_log'").all();
+    upgraded.close();
+    assert.deepEqual(tables, [], "keyplane.db keeps no access log");
+    const moved = new SqliteDatabase(join(dataDir, "access-log.db"), { readonly: true });
+    assert.equal((moved.prepare("select count(*) as n from access_log").get() as { n: number }).n, 8);
+    moved.close();
   });
 });

@@ -1,0 +1,86 @@
+// The access log's writer thread: batches from the event loop (access-log-writer.ts) are
+// written here over a connection of its own, so neither the inserts nor their disk syncs
+// hold up a gateway call.
+import { parentPort, workerData } from "node:worker_threads";
+import { appendAccessLog, forgetAccessLogBefore } from "../store/access-log";
+import { type AccessLogTarget, openAccessLogStore } from "../store/database";
+import { type FromLogWriter, type LogBatchMessage, rowsOf, type ToLogWriter } from "./access-log-batch";
+
+const port = parentPort!;
+const { target, maxPending } = workerData as { target: AccessLogTarget; maxPending: number };
+const tell = (m: FromLogWriter) => port.postMessage(m);
+const db = openAccessLogStore(target, (e) => tell({ type: "error", message: e.message }));
+
+let queue: { seq: number; batch: LogBatchMessage }[] = [];
+let queuedRows = 0;
+let closing = false;
+// Writes and sweeps run one at a time, in the order they were asked for.
+let chain = Promise.resolve();
+const then = (fn: () => Promise<void>) => {
+  chain = chain.then(fn);
+};
+let scheduled = false;
+
+function schedule() {
+  if (scheduled) return;
+  scheduled = true;
+  then(async () => {
+    scheduled = false;
+    await writeQueued();
+  });
+}
+
+/** Everything queued, in one transaction: batches that arrive while one is written wait for the next. */
+async function writeQueued() {
+  if (queue.length === 0) return;
+  const taken = queue;
+  queue = [];
+  queuedRows = 0;
+  const upTo = taken[taken.length - 1].seq;
+  try {
+    const rows = taken.flatMap((t) => rowsOf(t.batch));
+    await db.transaction().execute((trx) => appendAccessLog(trx, target.dialect, rows));
+    tell({ type: "written", upTo });
+  } catch (e) {
+    // Kept for the next try, before what arrived meanwhile.
+    queue = [...taken, ...queue];
+    queuedRows = queue.reduce((n, t) => n + t.batch.length, 0);
+    tell({ type: "failed", message: (e as Error).message });
+    if (!closing) setTimeout(schedule, 1000);
+  }
+}
+
+port.on("message", (m: ToLogWriter) => {
+  if (m.type === "rows") {
+    queue.push(m);
+    queuedRows += m.batch.length;
+    // While the database cannot be reached, the oldest entries go first past the bound.
+    while (queuedRows > maxPending && queue.length > 1) {
+      const old = queue.shift()!;
+      queuedRows -= old.batch.length;
+      tell({ type: "dropped", rows: old.batch.length });
+    }
+    schedule();
+  } else if (m.type === "flush") {
+    // Tried now, not at the next retry: a flush answers with what could be written by then.
+    then(async () => {
+      await writeQueued();
+      tell({ type: "flushed", id: m.id });
+    });
+  } else if (m.type === "sweep") {
+    then(async () => {
+      try {
+        tell({ type: "swept", id: m.id, deleted: await forgetAccessLogBefore(db, m.cutoff) });
+      } catch (e) {
+        tell({ type: "sweepFailed", id: m.id, message: (e as Error).message });
+      }
+    });
+  } else {
+    closing = true;
+    then(async () => {
+      await writeQueued();
+      await db.destroy();
+      port.close();
+    });
+  }
+});
