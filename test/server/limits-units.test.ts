@@ -8,7 +8,9 @@ import { cidrList } from "@keyplane/server/dist/limits/cidr";
 import { InProcessRateLimiter } from "@keyplane/server/dist/limits/rate-limiter";
 import { RedisRateLimiter } from "@keyplane/server/dist/limits/redis-rate-limiter";
 import { openStore } from "@keyplane/server/dist/store/database";
+import { AccessLogWriter } from "@keyplane/server/dist/usage/access-log-writer";
 import { UsageRecorder } from "@keyplane/server/dist/usage/recorder";
+import SqliteDatabase from "better-sqlite3";
 import { TokenTap } from "@keyplane/server/dist/usage/tokens";
 import { freePort } from "../../harness/net";
 import { freshPostgresDatabase } from "../../harness/postgres";
@@ -204,6 +206,56 @@ describe("limits and usage building blocks", () => {
       }
     });
   }
+
+  it("a log writer thread that dies with batches unwritten is started again and writes them", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "kp-log-writer-"));
+    const store = await openStore({ dataDir });
+    const errors: string[] = [];
+    const writer = new AccessLogWriter({
+      target: store.accessLog,
+      postMs: 3_600_000,
+      maxPending: 100_000,
+      onError: (what) => errors.push(what),
+    });
+    // Locked: the thread gets the batch but cannot write it before it is stopped.
+    const lock = new SqliteDatabase(join(dataDir, "access-log.db"));
+    lock.exec("begin immediate");
+    try {
+      for (let i = 0; i < 30; i++)
+        writer.append({
+          at: i,
+          projectId: "prj_a",
+          apiKeyId: "key_a",
+          deployment: "d",
+          outcome: "ok",
+          status: 200,
+          client: "10.0.0.1",
+        });
+      const flushed = writer.flush();
+      // Fault injection: the thread ends as a crash would end it.
+      await (writer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+      await flushed;
+      lock.exec("commit");
+      // Started again a second later, with the batch; written exactly once.
+      for (let i = 0; i < 50; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await writer.flush();
+        const rows = await store.db.selectFrom("access_log").select("at").execute();
+        if (rows.length > 0) {
+          assert.deepEqual(
+            rows.map((r) => Number(r.at)),
+            Array.from({ length: 30 }, (_, i) => i),
+          );
+          return;
+        }
+      }
+      assert.fail(`the batch was never written (${errors.join("; ")})`);
+    } finally {
+      lock.close();
+      await writer.close();
+      await store.close();
+    }
+  });
 
   for (const dialect of ["sqlite", "postgres"] as const) {
     it(`${dialect}: a flush for 2,000 keys adds each key's usage, moves lastUsedAt forward only, and leaves numUses keys' to their spends`, async () => {
