@@ -108,22 +108,28 @@ export async function gatewayPlugin(
    */
   const record = (answer: Answer, call: Pick<GatewayCall, "at" | "client" | "deployment">): unknown => {
     metrics.recordGateway(answer.outcome);
+    const body = answer.body;
+    // One object of one shape per call, built once (no spreads): tokens are set on it when known.
     const entry: GatewayCall = {
-      ...call,
+      at: call.at,
+      client: call.client,
+      deployment: call.deployment,
       projectId: answer.key?.projectId ?? null,
       apiKeyId: answer.key?.id ?? null,
       deploymentId: answer.deployment?.id ?? null,
       outcome: answer.outcome,
       status: answer.status,
+      tokens: undefined,
     };
-    // Admitted: the gate let it through (its upstream may still have failed).
+    // Admitted: the gate let it through (its upstream may still have failed); only these count as usage.
     if (answer.deployment === undefined) {
       usage.record(entry);
-      return answer.body;
+      return body;
     }
-    if (!isStream(answer.body)) {
-      usage.record({ ...entry, tokens: tokensOfAnswer(answer.body) });
-      return answer.body;
+    if (!isStream(body)) {
+      entry.tokens = tokensOfAnswer(body);
+      usage.record(entry);
+      return body;
     }
     const contentType = answer.headers?.["content-type"];
     const tap = new TokenTap(Array.isArray(contentType) ? contentType[0] : contentType);
@@ -134,7 +140,10 @@ export async function gatewayPlugin(
       },
     });
     // Ended, failed or abandoned by the caller: recorded once, with what it reported so far.
-    pipeline(answer.body, observed, () => usage.record({ ...entry, tokens: tap.end() }));
+    pipeline(body, observed, () => {
+      entry.tokens = tap.end();
+      usage.record(entry);
+    });
     return observed;
   };
 

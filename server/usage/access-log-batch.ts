@@ -20,12 +20,13 @@ export interface LogBatchMessage {
   length: number;
   at: Float64Array;
   status: Uint16Array;
-  /** Per row, one index into `strings` for each of TEXT's columns (-1: null). */
+  /** Per row, one index into `strings` for each text column (-1: null): project, key, deployment, outcome, client. */
   refs: Int32Array;
   strings: string[];
 }
 
-const TEXT = ["projectId", "apiKeyId", "deployment", "outcome", "client"] as const;
+// Text columns per row: project, key, deployment, outcome, client.
+const TEXT_COLUMNS = 5;
 
 export class LogBatch {
   length = 0;
@@ -34,11 +35,14 @@ export class LogBatch {
   private readonly refs: Int32Array;
   private readonly strings: string[] = [];
   private readonly index = new Map<string, number>();
+  // Consecutive calls mostly repeat a column's value (the same key, deployment, client): found without the Map.
+  private readonly lastText: (string | undefined)[] = Array(TEXT_COLUMNS).fill(undefined);
+  private readonly lastRef = new Int32Array(TEXT_COLUMNS);
 
   constructor(readonly capacity: number) {
     this.at = new Float64Array(capacity);
     this.status = new Uint16Array(capacity);
-    this.refs = new Int32Array(capacity * TEXT.length);
+    this.refs = new Int32Array(capacity * TEXT_COLUMNS);
   }
 
   get full(): boolean {
@@ -49,16 +53,24 @@ export class LogBatch {
     const i = this.length++;
     this.at[i] = call.at;
     this.status[i] = call.status;
-    for (let c = 0; c < TEXT.length; c++) this.refs[i * TEXT.length + c] = this.ref(call[TEXT[c]]);
+    const r = i * TEXT_COLUMNS;
+    this.refs[r] = this.ref(0, call.projectId);
+    this.refs[r + 1] = this.ref(1, call.apiKeyId);
+    this.refs[r + 2] = this.ref(2, call.deployment);
+    this.refs[r + 3] = this.ref(3, call.outcome);
+    this.refs[r + 4] = this.ref(4, call.client);
   }
 
-  private ref(text: string | null): number {
+  private ref(column: number, text: string | null): number {
     if (text === null) return -1;
+    if (text === this.lastText[column]) return this.lastRef[column];
     let n = this.index.get(text);
     if (n === undefined) {
       n = this.strings.push(text) - 1;
       this.index.set(text, n);
     }
+    this.lastText[column] = text;
+    this.lastRef[column] = n;
     return n;
   }
 
@@ -67,7 +79,7 @@ export class LogBatch {
       length: this.length,
       at: this.at.subarray(0, this.length),
       status: this.status.subarray(0, this.length),
-      refs: this.refs.subarray(0, this.length * TEXT.length),
+      refs: this.refs.subarray(0, this.length * TEXT_COLUMNS),
       strings: this.strings,
     };
   }
@@ -76,7 +88,7 @@ export class LogBatch {
 /** The rows a batch carries, as the access_log table takes them. */
 export function rowsOf(m: LogBatchMessage): NewAccessLogRow[] {
   const text = (i: number, c: number) => {
-    const n = m.refs[i * TEXT.length + c];
+    const n = m.refs[i * TEXT_COLUMNS + c];
     return n < 0 ? null : m.strings[n];
   };
   return Array.from({ length: m.length }, (_, i) => ({

@@ -10,8 +10,8 @@ import { RedisRateLimiter } from "@keyplane/server/dist/limits/redis-rate-limite
 import { openStore } from "@keyplane/server/dist/store/database";
 import { AccessLogWriter } from "@keyplane/server/dist/usage/access-log-writer";
 import { UsageRecorder } from "@keyplane/server/dist/usage/recorder";
-import SqliteDatabase from "better-sqlite3";
 import { TokenTap } from "@keyplane/server/dist/usage/tokens";
+import SqliteDatabase from "better-sqlite3";
 import { freePort } from "../../harness/net";
 import { freshPostgresDatabase } from "../../harness/postgres";
 import { startRedis } from "../../harness/redis";
