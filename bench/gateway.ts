@@ -57,6 +57,25 @@ async function load(urls: string | string[], keys: string[], seconds: number, ra
   };
 }
 
+/**
+ * Every key called once on every replica before the rounds: the rows measure the steady state
+ * (a key's first call on a replica is a lookup in the database, and 32 connections walking
+ * the same list of 2,000 keys would spend the first rounds on those).
+ */
+async function callEachKey(urls: string | string[], keys: string[]) {
+  for (const url of Array.isArray(urls) ? urls : [urls]) {
+    for (let i = 0; i < keys.length; i += 32) {
+      await Promise.all(
+        keys.slice(i, i + 32).map((k) =>
+          axios.post(`${url}/v1/chat/completions`, BODY, {
+            headers: { "content-type": "application/json", authorization: `Bearer ${k}` },
+          }),
+        ),
+      );
+    }
+  }
+}
+
 /** A project with one deployment and `count` bound keys of each kind (rate-limited ones unless `limited` is false). */
 async function provision(url: string, count: number, project = "bench", withRateLimited = true) {
   const admin = axios.create({ baseURL: url, headers: { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } });
@@ -140,6 +159,7 @@ export async function gatewayBenchmark(quick: boolean, rounds = quick ? 1 : 3) {
       url: shared.url,
       keys: (await provision(shared.url, quick ? 8 : 32)).rateLimited,
     });
+    for (const t of targets) await callEachKey(t.url, t.keys);
     for (let round = 0; round < rounds; round++) {
       await load(bare.url, [], 1); // warm-up
       const ceiling = await load(bare.url, [], seconds);

@@ -62,6 +62,40 @@ describe("gateway lookup cache", () => {
     assert.equal(await cache.lookup("h2", "m", async () => "after"), "after", "but it was not remembered");
   });
 
+  it("lets concurrent misses on one entry share one lookup, but never one a write overtook", async () => {
+    const cache = new GatewayLookupCache<string>(() => true);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = { n: 0 };
+    const load = async () => {
+      slow.n++;
+      await gate;
+      return "row";
+    };
+    // 32 connections calling one key at once: one query.
+    const answers = Array.from({ length: 32 }, () => cache.lookup("h", "m", load));
+    release();
+    assert.deepEqual(await Promise.all(answers), Array(32).fill("row"));
+    assert.equal(slow.n, 1);
+
+    let releaseOld!: () => void;
+    const oldGate = new Promise<void>((r) => (releaseOld = r));
+    const before = cache.lookup("h2", "m", async () => {
+      await oldGate;
+      return "read-before-the-write";
+    });
+    cache.forgetAll(); // a write is acknowledged while that read is in flight
+    const after = cache.lookup("h2", "m", async () => "read-after-the-write");
+    releaseOld();
+    assert.equal(await before, "read-before-the-write");
+    assert.equal(await after, "read-after-the-write", "a call after the write makes its own lookup");
+    assert.equal(
+      cache.lookup("h2", "m", async () => "again"),
+      "read-after-the-write",
+      "and that one is remembered",
+    );
+  });
+
   it("stays within its limit, dropping the oldest entry", async () => {
     const cache = new GatewayLookupCache<string>(() => true, 3);
     for (const h of ["a", "b", "c", "d"]) await cache.lookup(h, "m", async () => h);
