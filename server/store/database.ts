@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
@@ -135,6 +135,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const file = join(options.dataDir, "keyplane.db");
+  const accessLogFile = join(options.dataDir, "access-log.db");
+  ownerOnly([file, accessLogFile]);
   const sqlite = new SqliteDatabase(file);
   // One server owns an SQLite data dir (several replicas need PostgreSQL). Exclusive locking
   // refuses a second server on the same file and spares every read its file-lock system calls.
@@ -144,7 +146,6 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const durable = "synchronous = FULL";
   sqlite.pragma(durable);
   sqlite.pragma("busy_timeout = 5000");
-  const accessLogFile = join(options.dataDir, "access-log.db");
   attachAccessLogFile(sqlite, accessLogFile);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }) });
   await migrate(db, "sqlite");
@@ -179,6 +180,18 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     syncLazyCommits: () => wal.sync(),
     close,
   };
+}
+
+/**
+ * The database files readable and writable by their owner only (0600), made so before SQLite
+ * opens them: SQLite gives a database's WAL and shared-memory files the mode of the database.
+ * Files an older server made with the process's umask are narrowed too.
+ */
+function ownerOnly(files: string[]) {
+  for (const f of files) {
+    closeSync(openSync(f, "a", 0o600));
+    for (const each of [f, `${f}-wal`, `${f}-shm`]) if (existsSync(each)) chmodSync(each, 0o600);
+  }
 }
 
 /**

@@ -1,6 +1,9 @@
 import { strict as assert } from "node:assert";
+import { chmodSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { addressForms } from "@keyplane/server/dist/gateway/egress";
 import { loggableUrl } from "@keyplane/server/dist/http/log-redaction";
 import { jsonTooDeep } from "@keyplane/server/dist/http/parse-input";
@@ -8,7 +11,7 @@ import { addUsage } from "@keyplane/server/dist/store/usage";
 import axios from "axios";
 import fc from "fast-check";
 import { spawnServer } from "../../harness/spawn-server";
-import { admin, client, cookieOf, gateway, seedProject, signIn } from "../helpers/http";
+import { admin, client, cookieOf, gateway, seedKey, seedProject, signIn } from "../helpers/http";
 import { type OpenAiUpstream, startOpenAiUpstream } from "../helpers/openai-upstream";
 import { ADMIN_TOKEN, DIALECTS, startTestServer, type TestServer } from "../helpers/server";
 
@@ -825,6 +828,34 @@ describe("security model: egress, throttling, logs, metrics", function () {
       );
       s.clock.advance(15 * 60_000);
       assert.equal((await signIn(s.http, ADMIN_TOKEN, from("203.0.113.5"))).status, 201, "the window ends");
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("9. every file of an SQLite data dir is its owner's alone, an older server's 0644 database files included", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "kp-modes-"));
+    const modes = () =>
+      Object.fromEntries(readdirSync(dataDir).map((f) => [f, (statSync(join(dataDir, f)).mode & 0o777).toString(8)]));
+    let s = await startTestServer("sqlite", { server: { dataDir } });
+    try {
+      const { secret } = await seedKey(s.admin, { deploymentAccess: "all" });
+      assert.equal((await gateway(s.url, secret)).status, 200);
+      await s.admin.get("/v1/projects"); // the access log and usage written
+    } finally {
+      await s.close();
+    }
+    // What an older server left: its database files made with the process's umask.
+    for (const f of readdirSync(dataDir)) if (f.includes(".db")) chmodSync(join(dataDir, f), 0o644);
+    s = await startTestServer("sqlite", { server: { dataDir } });
+    try {
+      const found = modes();
+      assert.ok(Object.keys(found).includes("access-log.db") && Object.keys(found).includes("keyplane.db"));
+      assert.deepEqual(
+        Object.entries(found).filter(([, mode]) => mode !== "600"),
+        [],
+        JSON.stringify(found),
+      );
     } finally {
       await s.close();
     }
