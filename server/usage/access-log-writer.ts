@@ -34,6 +34,8 @@ export class AccessLogWriter {
   private asked = 0;
   private closed = false;
   private alive = false;
+  // Answers awaited from the thread (flushes, sweeps, the last writes at close).
+  private awaiting = 0;
   private exited: Promise<void> = Promise.resolve();
   private readonly timer: NodeJS.Timeout;
 
@@ -47,8 +49,9 @@ export class AccessLogWriter {
     const worker = new Worker(join(__dirname, "access-log-worker.js"), {
       workerData: { target: this.options.target, maxPending: this.options.maxPending },
     });
-    // The log never keeps the process up on its own: close() ends it.
-    worker.unref();
+    // Idle, the thread keeps no process up (close() ends it); while an answer is awaited it
+    // does, or a process with nothing else left to do would exit before the answer came.
+    if (this.awaiting === 0) worker.unref();
     this.alive = true;
     worker.on("message", (m: FromLogWriter) => this.onMessage(m));
     worker.on("error", (e) => this.options.onError("access log writer failed", e));
@@ -124,20 +127,24 @@ export class AccessLogWriter {
     // A thread being started again has the entries still to write; none to wait for here.
     if (!this.alive) return Promise.resolve();
     const id = ++this.asked;
-    return new Promise((done) => {
-      this.flushes.set(id, done);
-      this.worker.postMessage({ type: "flush", id });
-    });
+    return this.held(
+      new Promise((done) => {
+        this.flushes.set(id, done);
+        this.worker.postMessage({ type: "flush", id });
+      }),
+    );
   }
 
   /** Deletes the entries before `cutoff` (see forgetAccessLogBefore), after the writes asked for before it. */
   sweep(cutoff: number): Promise<number> {
     if (!this.alive) return Promise.reject(new Error("the access log writer is starting again"));
     const id = ++this.asked;
-    return new Promise((resolve, reject) => {
-      this.sweeps.set(id, { resolve, reject });
-      this.worker.postMessage({ type: "sweep", id, cutoff });
-    });
+    return this.held(
+      new Promise((resolve, reject) => {
+        this.sweeps.set(id, { resolve, reject });
+        this.worker.postMessage({ type: "sweep", id, cutoff });
+      }),
+    );
   }
 
   /** Writes what is left and stops the thread. */
@@ -146,6 +153,15 @@ export class AccessLogWriter {
     this.post();
     this.closed = true;
     this.worker.postMessage({ type: "close" });
-    await this.exited;
+    await this.held(this.exited);
+  }
+
+  private held<T>(answer: Promise<T>): Promise<T> {
+    if (this.awaiting++ === 0) this.worker.ref();
+    const release = () => {
+      if (--this.awaiting === 0) this.worker.unref();
+    };
+    answer.then(release, release);
+    return answer;
   }
 }

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -206,6 +207,29 @@ describe("limits and usage building blocks", () => {
       }
     });
   }
+
+  it("a process with nothing left to do but close its recorder still writes every entry and finishes closing", () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "kp-log-exit-"));
+    // The idle writer thread keeps no process up; one awaited at close must, or the process ends mid-close.
+    const script = `
+      const { openStore } = require(${JSON.stringify(require.resolve("@keyplane/server/dist/store/database"))});
+      const { UsageRecorder } = require(${JSON.stringify(require.resolve("@keyplane/server/dist/usage/recorder"))});
+      (async () => {
+        const store = await openStore({ dataDir: process.argv[1] });
+        const r = new UsageRecorder(store, { recordProjectCall() {} }, {
+          now: Date.now, accessLogRetentionMs: 86400000, onError: (what) => console.error(what) });
+        for (let i = 0; i < 500; i++) r.record({ at: i, projectId: "p", apiKeyId: "k", deployment: "d",
+          deploymentId: null, outcome: "ok", status: 200, client: "10.0.0.1" });
+        await r.close();
+        await store.close();
+        console.log("closed");
+      })();`;
+    const run = spawnSync(process.execPath, ["-e", script, dataDir], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(run.stdout.trim(), "closed", run.stderr);
+    const log = new SqliteDatabase(join(dataDir, "access-log.db"), { readonly: true });
+    assert.equal((log.prepare("select count(*) as n from access_log").get() as { n: number }).n, 500);
+    log.close();
+  });
 
   it("a log writer thread that dies with batches unwritten is started again and writes them", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "kp-log-writer-"));
