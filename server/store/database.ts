@@ -4,9 +4,9 @@ import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
-import { attachAccessLogFile } from "./access-log";
+import { appendAccessLog, attachAccessLogFile, forgetAccessLogBefore } from "./access-log";
 import { migrate } from "./migrations";
-import type { Database, Dialect } from "./schema";
+import type { Database, Dialect, NewAccessLogRow } from "./schema";
 import { useNamedStatements, withCachedStatements } from "./statements";
 
 /** The database as repositories take it: the pool, or a transaction opened on it. */
@@ -57,25 +57,47 @@ export interface Store {
  */
 export type AccessLogTarget = { dialect: "sqlite"; file: string } | { dialect: "postgres"; url: string };
 
-/** The access log's writer's connection: its commits wait for the disk, on the writer's thread. */
-export function openAccessLogStore(target: AccessLogTarget, onPoolError: (err: Error) => void): Kysely<Database> {
+/** The access log as its writer thread sees it: batches appended in a transaction each, and the retention sweep. */
+export interface AccessLogStore {
+  append(rows: NewAccessLogRow[]): Promise<void>;
+  /** See forgetAccessLogBefore; resolves with how many entries went. */
+  forgetBefore(cutoff: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * The access log's writer's own connection; its commits wait for the disk on the writer's
+ * thread. On PostgreSQL a commit does not wait for the WAL flush (`set local`, as for usage:
+ * the WAL writer makes it durable within 600 ms), set per transaction so that connection
+ * poolers which refuse startup options work too.
+ */
+export function openAccessLogStore(target: AccessLogTarget, onPoolError: (err: Error) => void): AccessLogStore {
+  let db: Kysely<Database>;
   if (target.dialect === "postgres") {
-    // A lost second of log is acceptable (as for usage): PostgreSQL's WAL writer makes it durable within 600 ms.
     const pool = new pg.Pool({
       connectionString: target.url,
       max: 1,
       connectionTimeoutMillis: 5000,
       application_name: "keyplane-access-log",
-      options: "-c synchronous_commit=off",
     });
     pool.on("error", onPoolError);
     useNamedStatements(pool);
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    const sqlite = new SqliteDatabase(target.file);
+    sqlite.pragma("synchronous = FULL");
+    sqlite.pragma("busy_timeout = 5000");
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }) });
   }
-  const sqlite = new SqliteDatabase(target.file);
-  sqlite.pragma("synchronous = FULL");
-  sqlite.pragma("busy_timeout = 5000");
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }) });
+  return {
+    append: (rows) =>
+      db.transaction().execute(async (trx) => {
+        if (target.dialect === "postgres") await sql`set local synchronous_commit = off`.execute(trx);
+        await appendAccessLog(trx, target.dialect, rows);
+      }),
+    forgetBefore: (cutoff) => forgetAccessLogBefore(db, cutoff),
+    close: () => db.destroy(),
+  };
 }
 
 // int8 columns come back from pg as strings; every bigint here is a time or a count well below 2^53.

@@ -2,14 +2,13 @@
 // written here over a connection of its own, so neither the inserts nor their disk syncs
 // hold up a gateway call.
 import { parentPort, workerData } from "node:worker_threads";
-import { appendAccessLog, forgetAccessLogBefore } from "../store/access-log";
 import { type AccessLogTarget, openAccessLogStore } from "../store/database";
 import { type FromLogWriter, type LogBatchMessage, rowsOf, type ToLogWriter } from "./access-log-batch";
 
 const port = parentPort!;
 const { target, maxPending } = workerData as { target: AccessLogTarget; maxPending: number };
 const tell = (m: FromLogWriter) => port.postMessage(m);
-const db = openAccessLogStore(target, (e) => tell({ type: "error", message: e.message }));
+const log = openAccessLogStore(target, (e) => tell({ type: "error", message: e.message }));
 
 let queue: { seq: number; batch: LogBatchMessage }[] = [];
 let queuedRows = 0;
@@ -38,8 +37,7 @@ async function writeQueued() {
   queuedRows = 0;
   const upTo = taken[taken.length - 1].seq;
   try {
-    const rows = taken.flatMap((t) => rowsOf(t.batch));
-    await db.transaction().execute((trx) => appendAccessLog(trx, target.dialect, rows));
+    await log.append(taken.flatMap((t) => rowsOf(t.batch)));
     tell({ type: "written", upTo });
   } catch (e) {
     // Kept for the next try, before what arrived meanwhile.
@@ -70,7 +68,7 @@ port.on("message", (m: ToLogWriter) => {
   } else if (m.type === "sweep") {
     then(async () => {
       try {
-        tell({ type: "swept", id: m.id, deleted: await forgetAccessLogBefore(db, m.cutoff) });
+        tell({ type: "swept", id: m.id, deleted: await log.forgetBefore(m.cutoff) });
       } catch (e) {
         tell({ type: "sweepFailed", id: m.id, message: (e as Error).message });
       }
@@ -79,7 +77,7 @@ port.on("message", (m: ToLogWriter) => {
     closing = true;
     then(async () => {
       await writeQueued();
-      await db.destroy();
+      await log.close();
       port.close();
     });
   }
