@@ -102,19 +102,18 @@ export function rowsOf(m: LogBatchMessage): NewAccessLogRow[] {
   }));
 }
 
-/** What the event loop tells the access log's writer thread. */
+/** What the event loop tells the access log's writer thread; a flush or sweep is answered by its id. */
 export type ToLogWriter =
   | { type: "rows"; seq: number; batch: LogBatchMessage }
   | { type: "flush"; id: number }
   | { type: "sweep"; id: number; cutoff: number }
   | { type: "close" };
 
-/** What the writer thread answers: every batch up to `upTo` written (or not yet), flushes, sweeps, losses. */
+/** What the writer thread answers: every batch up to `upTo` written (or not yet), asked-for answers, losses. */
 export type FromLogWriter =
   | { type: "written"; upTo: number }
   | { type: "failed"; message: string }
-  | { type: "flushed"; id: number }
+  | { type: "answer"; id: number; value: number }
+  | { type: "answer"; id: number; error: string }
   | { type: "dropped"; rows: number }
-  | { type: "swept"; id: number; deleted: number }
-  | { type: "sweepFailed"; id: number; message: string }
   | { type: "error"; message: string };

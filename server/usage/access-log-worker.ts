@@ -20,6 +20,17 @@ const then = (fn: () => Promise<void>) => {
 };
 let scheduled = false;
 
+/** Runs `work` in its turn and answers the request `id` with its value or its error. */
+function answer(id: number, work: () => Promise<number>) {
+  then(async () => {
+    try {
+      tell({ type: "answer", id, value: await work() });
+    } catch (e) {
+      tell({ type: "answer", id, error: (e as Error).message });
+    }
+  });
+}
+
 function schedule() {
   if (scheduled) return;
   scheduled = true;
@@ -61,18 +72,12 @@ port.on("message", (m: ToLogWriter) => {
     schedule();
   } else if (m.type === "flush") {
     // Tried now, not at the next retry: a flush answers with what could be written by then.
-    then(async () => {
+    answer(m.id, async () => {
       await writeQueued();
-      tell({ type: "flushed", id: m.id });
+      return 0;
     });
   } else if (m.type === "sweep") {
-    then(async () => {
-      try {
-        tell({ type: "swept", id: m.id, deleted: await log.forgetBefore(m.cutoff) });
-      } catch (e) {
-        tell({ type: "sweepFailed", id: m.id, message: (e as Error).message });
-      }
-    });
+    answer(m.id, () => log.forgetBefore(m.cutoff));
   } else {
     closing = true;
     then(async () => {

@@ -29,9 +29,8 @@ export class AccessLogWriter {
   private readonly unwritten = new Map<number, LogBatchMessage>();
   private unwrittenRows = 0;
   // Flushes and sweeps waiting for the thread's answer, by the id they were sent with.
-  private readonly flushes = new Map<number, () => void>();
-  private readonly sweeps = new Map<number, { resolve: (deleted: number) => void; reject: (e: Error) => void }>();
-  private asked = 0;
+  private readonly asked = new Map<number, { resolve: (value: number) => void; reject: (e: Error) => void }>();
+  private lastId = 0;
   private closed = false;
   private alive = false;
   // Answers awaited from the thread (flushes, sweeps, the last writes at close).
@@ -59,11 +58,8 @@ export class AccessLogWriter {
       worker.once("exit", () => {
         this.alive = false;
         resolve();
-        // What it wrote is answered for; the rest is sent to the next thread.
-        for (const done of this.flushes.values()) done();
-        this.flushes.clear();
-        for (const s of this.sweeps.values()) s.reject(new Error("the access log writer stopped"));
-        this.sweeps.clear();
+        for (const a of this.asked.values()) a.reject(new Error("the access log writer stopped"));
+        this.asked.clear();
         if (this.closed) return;
         setTimeout(() => {
           if (this.closed) return;
@@ -105,44 +101,39 @@ export class AccessLogWriter {
       }
     } else if (m.type === "failed") {
       this.options.onError("access log not written yet; will retry", new Error(m.message));
-    } else if (m.type === "flushed") {
-      this.flushes.get(m.id)?.();
-      this.flushes.delete(m.id);
+    } else if (m.type === "answer") {
+      const a = this.asked.get(m.id);
+      this.asked.delete(m.id);
+      if ("error" in m) a?.reject(new Error(m.error));
+      else a?.resolve(m.value);
     } else if (m.type === "dropped") {
       this.options.onError(
         "access log entries dropped",
         new Error(`${m.rows} entries were over the bound of unwritten entries`),
       );
-    } else if (m.type === "swept" || m.type === "sweepFailed") {
-      const s = this.sweeps.get(m.id);
-      this.sweeps.delete(m.id);
-      if (m.type === "swept") s?.resolve(m.deleted);
-      else s?.reject(new Error(m.message));
     } else this.options.onError("access log connection dropped", new Error(m.message));
   }
 
   /** Resolves once every entry appended so far is written (or has failed and is kept for a retry). */
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
     this.post();
-    // A thread being started again has the entries still to write; none to wait for here.
-    if (!this.alive) return Promise.resolve();
-    const id = ++this.asked;
-    return this.held(
-      new Promise((done) => {
-        this.flushes.set(id, done);
-        this.worker.postMessage({ type: "flush", id });
-      }),
-    );
+    // A thread that stops has its unwritten entries sent to the next one: nothing to wait for here.
+    await this.ask({ type: "flush" }).catch(() => {});
   }
 
   /** Deletes the entries before `cutoff` (see forgetAccessLogBefore), after the writes asked for before it. */
   sweep(cutoff: number): Promise<number> {
+    return this.ask({ type: "sweep", cutoff });
+  }
+
+  /** A request the thread answers in its turn, after the writes sent before it. */
+  private ask(request: { type: "flush" } | { type: "sweep"; cutoff: number }): Promise<number> {
     if (!this.alive) return Promise.reject(new Error("the access log writer is starting again"));
-    const id = ++this.asked;
+    const id = ++this.lastId;
     return this.held(
       new Promise((resolve, reject) => {
-        this.sweeps.set(id, { resolve, reject });
-        this.worker.postMessage({ type: "sweep", id, cutoff });
+        this.asked.set(id, { resolve, reject });
+        this.worker.postMessage({ ...request, id });
       }),
     );
   }
