@@ -22,13 +22,53 @@ export function attachAccessLogFile(sqlite: SqliteDatabase.Database, file: strin
     create index if not exists log.access_log_key on access_log (api_key_id, id);`);
 }
 
-// Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits (7 columns each).
-const CHUNK = 500;
-const COLUMNS = ["at", "project_id", "api_key_id", "deployment", "outcome", "status", "client"] as const;
+/**
+ * Access-log entries column by column, as the log's thread receives them: numbers in typed
+ * arrays, each distinct string once. Appending reads them without an object per entry.
+ */
+export interface AccessLogEntries {
+  length: number;
+  at: Float64Array;
+  status: Uint16Array;
+  /** Per entry, an index into `strings` (-1: null) for each of TEXT_COLUMNS, in that order. */
+  refs: Int32Array;
+  strings: string[];
+}
 
-// A flush writes every gateway call of the last second: compiling each multi-row INSERT
-// costs as much as running it, so its SQL is compiled once per row count and dialect (keyed
-// by the dialect's adapter, which a database shares with its transactions).
+/** The text columns of AccessLogEntries.refs, in their order. */
+export const TEXT_COLUMNS = ["project_id", "api_key_id", "deployment", "outcome", "client"] as const;
+
+// The insert's columns, and where each is found in an entry.
+const COLUMNS = ["at", "project_id", "api_key_id", "deployment", "outcome", "status", "client"] as const;
+const WIDTH = COLUMNS.length;
+
+/** Every entry's values in COLUMNS order, one flat array (WIDTH values per entry). */
+function entryValues(batches: readonly AccessLogEntries[]): (string | number | null)[] {
+  const values: (string | number | null)[] = [];
+  for (const b of batches) {
+    const text = (n: number) => (n < 0 ? null : b.strings[n]);
+    for (let i = 0; i < b.length; i++) {
+      const r = i * TEXT_COLUMNS.length;
+      values.push(
+        b.at[i],
+        text(b.refs[r]),
+        text(b.refs[r + 1]),
+        text(b.refs[r + 2]),
+        text(b.refs[r + 3]),
+        b.status[i],
+        text(b.refs[r + 4]),
+      );
+    }
+  }
+  return values;
+}
+
+// Rows per INSERT: well under SQLite's bound-parameter limit.
+const CHUNK = 500;
+
+// A write carries every gateway call of the last moments: compiling each multi-row INSERT
+// costs as much as running it, so its SQL is compiled once per row count (keyed by the
+// dialect's adapter, which a database shares with its transactions).
 const compiledInserts = new WeakMap<object, Map<number, string>>();
 
 function insertSql(db: Kysely<Database>, count: number): string {
@@ -48,21 +88,29 @@ function insertSql(db: Kysely<Database>, count: number): string {
 }
 
 /** Appends entries: on PostgreSQL one statement whatever their number (arrays, unnested). */
-export async function appendAccessLog(db: Kysely<Database>, dialect: Dialect, rows: NewAccessLogRow[]): Promise<void> {
+export async function appendAccessLog(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  batches: readonly AccessLogEntries[],
+): Promise<void> {
+  const values = entryValues(batches);
+  if (values.length === 0) return;
   if (dialect === "postgres") {
-    if (rows.length === 0) return;
-    const column = <K extends (typeof COLUMNS)[number]>(k: K) => rows.map((r) => r[k] ?? null);
+    const column = (k: (typeof COLUMNS)[number]) => {
+      const out = [];
+      for (let i = COLUMNS.indexOf(k); i < values.length; i += WIDTH) out.push(values[i]);
+      return out;
+    };
     await sql`
       insert into access_log (at, project_id, api_key_id, deployment, outcome, status, client)
       select * from unnest(${column("at")}::bigint[], ${column("project_id")}::text[], ${column("api_key_id")}::text[], ${column("deployment")}::text[],
         ${column("outcome")}::text[], ${column("status")}::int[], ${column("client")}::text[])`.execute(db);
     return;
   }
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK);
-    // Parameters row by row, column by column: the order the compiled VALUES list expects.
-    const values = chunk.flatMap((r) => COLUMNS.map((c) => r[c] ?? null));
-    await db.executeQuery(CompiledQuery.raw(insertSql(db, chunk.length), values));
+  // Parameters entry by entry, column by column: the order the compiled VALUES list expects.
+  for (let i = 0; i < values.length; i += CHUNK * WIDTH) {
+    const chunk = values.slice(i, i + CHUNK * WIDTH);
+    await db.executeQuery(CompiledQuery.raw(insertSql(db, chunk.length / WIDTH), chunk));
   }
 }
 

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
-import { appendAccessLog, attachAccessLogFile, forgetAccessLogBefore } from "./access-log";
+import { type AccessLogEntries, appendAccessLog, attachAccessLogFile, forgetAccessLogBefore } from "./access-log";
 import { migrate } from "./migrations";
-import type { Database, Dialect, NewAccessLogRow } from "./schema";
+import type { Database, Dialect } from "./schema";
 import { useNamedStatements, withCachedStatements } from "./statements";
 
 /** The database as repositories take it: the pool, or a transaction opened on it. */
@@ -59,7 +59,7 @@ export type AccessLogTarget = { dialect: "sqlite"; file: string } | { dialect: "
 
 /** The access log as its writer thread sees it: batches appended in a transaction each, and the retention sweep. */
 export interface AccessLogStore {
-  append(rows: NewAccessLogRow[]): Promise<void>;
+  append(batches: readonly AccessLogEntries[]): Promise<void>;
   /** See forgetAccessLogBefore; resolves with how many entries went. */
   forgetBefore(cutoff: number): Promise<number>;
   close(): Promise<void>;
@@ -90,10 +90,10 @@ export function openAccessLogStore(target: AccessLogTarget, onPoolError: (err: E
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }) });
   }
   return {
-    append: (rows) =>
+    append: (batches) =>
       db.transaction().execute(async (trx) => {
         if (target.dialect === "postgres") await sql`set local synchronous_commit = off`.execute(trx);
-        await appendAccessLog(trx, target.dialect, rows);
+        await appendAccessLog(trx, target.dialect, batches);
       }),
     forgetBefore: (cutoff) => forgetAccessLogBefore(db, cutoff),
     close: () => db.destroy(),

@@ -1,4 +1,4 @@
-import type { NewAccessLogRow } from "../store/schema";
+import { type AccessLogEntries, TEXT_COLUMNS } from "../store/access-log";
 
 /** What the access log keeps of one gateway call. */
 export interface LoggedCall {
@@ -11,22 +11,10 @@ export interface LoggedCall {
   client: string;
 }
 
-/**
- * Access-log rows as they cross to the writer thread: numbers in typed arrays, each distinct
- * string once. A structured clone of row objects costs about 1.2 µs a row on the event loop;
- * this costs a few Map lookups, and no object per call outlives the call.
- */
-export interface LogBatchMessage {
-  length: number;
-  at: Float64Array;
-  status: Uint16Array;
-  /** Per row, one index into `strings` for each text column (-1: null): project, key, deployment, outcome, client. */
-  refs: Int32Array;
-  strings: string[];
-}
-
-// Text columns per row: project, key, deployment, outcome, client.
-const TEXT_COLUMNS = 5;
+// Access-log rows cross to the writer thread as AccessLogEntries: a structured clone of row
+// objects costs about 1.2 µs a row on the event loop; this costs a few Map lookups, and no
+// object per call outlives the call.
+const WIDTH = TEXT_COLUMNS.length;
 
 export class LogBatch {
   length = 0;
@@ -36,13 +24,13 @@ export class LogBatch {
   private readonly strings: string[] = [];
   private readonly index = new Map<string, number>();
   // Consecutive calls mostly repeat a column's value (the same key, deployment, client): found without the Map.
-  private readonly lastText: (string | undefined)[] = Array(TEXT_COLUMNS).fill(undefined);
-  private readonly lastRef = new Int32Array(TEXT_COLUMNS);
+  private readonly lastText: (string | undefined)[] = Array(WIDTH).fill(undefined);
+  private readonly lastRef = new Int32Array(WIDTH);
 
   constructor(readonly capacity: number) {
     this.at = new Float64Array(capacity);
     this.status = new Uint16Array(capacity);
-    this.refs = new Int32Array(capacity * TEXT_COLUMNS);
+    this.refs = new Int32Array(capacity * WIDTH);
   }
 
   get full(): boolean {
@@ -53,7 +41,7 @@ export class LogBatch {
     const i = this.length++;
     this.at[i] = call.at;
     this.status[i] = call.status;
-    const r = i * TEXT_COLUMNS;
+    const r = i * WIDTH;
     this.refs[r] = this.ref(0, call.projectId);
     this.refs[r + 1] = this.ref(1, call.apiKeyId);
     this.refs[r + 2] = this.ref(2, call.deployment);
@@ -74,37 +62,20 @@ export class LogBatch {
     return n;
   }
 
-  message(): LogBatchMessage {
+  message(): AccessLogEntries {
     return {
       length: this.length,
       at: this.at.subarray(0, this.length),
       status: this.status.subarray(0, this.length),
-      refs: this.refs.subarray(0, this.length * TEXT_COLUMNS),
+      refs: this.refs.subarray(0, this.length * WIDTH),
       strings: this.strings,
     };
   }
 }
 
-/** The rows a batch carries, as the access_log table takes them. */
-export function rowsOf(m: LogBatchMessage): NewAccessLogRow[] {
-  const text = (i: number, c: number) => {
-    const n = m.refs[i * TEXT_COLUMNS + c];
-    return n < 0 ? null : m.strings[n];
-  };
-  return Array.from({ length: m.length }, (_, i) => ({
-    at: m.at[i],
-    project_id: text(i, 0),
-    api_key_id: text(i, 1),
-    deployment: text(i, 2),
-    outcome: text(i, 3) ?? "",
-    status: m.status[i],
-    client: text(i, 4) ?? "",
-  }));
-}
-
 /** What the event loop tells the access log's writer thread; a flush or sweep is answered by its id. */
 export type ToLogWriter =
-  | { type: "rows"; seq: number; batch: LogBatchMessage }
+  | { type: "rows"; seq: number; batch: AccessLogEntries }
   | { type: "flush"; id: number }
   | { type: "sweep"; id: number; cutoff: number }
   | { type: "close" };

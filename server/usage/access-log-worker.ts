@@ -2,15 +2,16 @@
 // written here over a connection of its own, so neither the inserts nor their disk syncs
 // hold up a gateway call.
 import { parentPort, workerData } from "node:worker_threads";
+import type { AccessLogEntries } from "../store/access-log";
 import { type AccessLogTarget, openAccessLogStore } from "../store/database";
-import { type FromLogWriter, type LogBatchMessage, rowsOf, type ToLogWriter } from "./access-log-batch";
+import type { FromLogWriter, ToLogWriter } from "./access-log-batch";
 
 const port = parentPort!;
 const { target, maxPending } = workerData as { target: AccessLogTarget; maxPending: number };
 const tell = (m: FromLogWriter) => port.postMessage(m);
 const log = openAccessLogStore(target, (e) => tell({ type: "error", message: e.message }));
 
-let queue: { seq: number; batch: LogBatchMessage }[] = [];
+let queue: { seq: number; batch: AccessLogEntries }[] = [];
 let queuedRows = 0;
 let closing = false;
 // Writes and sweeps run one at a time, in the order they were asked for.
@@ -48,7 +49,7 @@ async function writeQueued() {
   queuedRows = 0;
   const upTo = taken[taken.length - 1].seq;
   try {
-    await log.append(taken.flatMap((t) => rowsOf(t.batch)));
+    await log.append(taken.map((t) => t.batch));
     tell({ type: "written", upTo });
   } catch (e) {
     // Kept for the next try, before what arrived meanwhile.

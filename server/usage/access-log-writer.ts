@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
+import type { AccessLogEntries } from "../store/access-log";
 import type { AccessLogTarget } from "../store/database";
-import { type FromLogWriter, LogBatch, type LogBatchMessage, type LoggedCall } from "./access-log-batch";
+import { type FromLogWriter, LogBatch, type LoggedCall } from "./access-log-batch";
 
 export interface AccessLogWriterOptions {
   target: AccessLogTarget;
@@ -26,7 +27,7 @@ export class AccessLogWriter {
   private worker!: Worker;
   private batch = new LogBatch(BATCH_ROWS);
   private seq = 0;
-  private readonly unwritten = new Map<number, LogBatchMessage>();
+  private readonly unwritten = new Map<number, AccessLogEntries>();
   private unwrittenRows = 0;
   // Flushes and sweeps waiting for the thread's answer, by the id they were sent with.
   private readonly asked = new Map<number, { resolve: (value: number) => void; reject: (e: Error) => void }>();

@@ -177,22 +177,63 @@ describe("limits and usage building blocks", () => {
         for (let i = 0; i < 2_600; i++) recorder.record(call(i, now - 120_000));
         await recorder.flush();
         for (let i = 0; i < 10; i++) recorder.record(call(i, now));
+        // A refused call that named no key: its text columns are null.
+        recorder.record({
+          at: now,
+          projectId: null,
+          apiKeyId: null,
+          deployment: null,
+          deploymentId: null,
+          outcome: "missing_key",
+          status: 401,
+          client: "10.0.0.9",
+        });
         await recorder.flush();
         const log = await store.db
           .selectFrom("access_log")
           .select((eb) => eb.fn.countAll<number>().as("n"))
           .executeTakeFirstOrThrow();
-        assert.equal(Number(log.n), 2_610);
+        assert.equal(Number(log.n), 2_611);
+        // Every column lands where it belongs.
+        const recent = await store.db
+          .selectFrom("access_log")
+          .select(["at", "project_id", "api_key_id", "deployment", "outcome", "status", "client"])
+          .where("at", "=", now)
+          .orderBy("id")
+          .execute();
+        assert.deepEqual(
+          recent.map((r) => ({ ...r, at: Number(r.at), status: Number(r.status) })),
+          [
+            ...Array.from({ length: 10 }, (_, i) => ({
+              at: now,
+              project_id: "prj_a",
+              api_key_id: "key_a",
+              deployment: "d",
+              outcome: "ok",
+              status: 200,
+              client: `10.0.0.${i}`,
+            })),
+            {
+              at: now,
+              project_id: null,
+              api_key_id: null,
+              deployment: null,
+              outcome: "missing_key",
+              status: 401,
+              client: "10.0.0.9",
+            },
+          ],
+        );
         const usage = await store.db.selectFrom("key_usage").selectAll().execute();
         assert.deepEqual(
           usage.map((u) => [Number(u.requests), Number(u.prompt_tokens), Number(u.completion_tokens)]),
           [[2_610, 2 * 2_610, 3 * 2_610]],
         );
-        // Retention one minute: the 2,600 older entries go, the 10 recent ones stay.
+        // Retention one minute: the 2,600 older entries go, the 11 recent ones stay.
         await recorder.sweep();
         const left = await store.db.selectFrom("access_log").select("at").execute();
         assert.deepEqual(new Set(left.map((r) => Number(r.at))), new Set([now]));
-        assert.equal(left.length, 10);
+        assert.equal(left.length, 11);
         now += 120_000;
         await recorder.sweep();
         assert.equal(
