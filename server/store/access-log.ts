@@ -38,7 +38,7 @@ export interface AccessLogEntries {
 /** The text columns of AccessLogEntries.refs, in their order. */
 export const TEXT_COLUMNS = ["project_id", "api_key_id", "deployment", "outcome", "client"] as const;
 
-// The insert's columns, and where each is found in an entry.
+// The insert's columns, in the order entryValues gives each entry's values.
 const COLUMNS = ["at", "project_id", "api_key_id", "deployment", "outcome", "status", "client"] as const;
 const WIDTH = COLUMNS.length;
 
